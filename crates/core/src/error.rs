@@ -1,0 +1,157 @@
+//! One error type for every refusal, each with a message a person can read in either language.
+
+use crate::Lang;
+use std::fmt;
+
+pub type Result<T, E = LinliError> = std::result::Result<T, E>;
+
+/// A form field, named in errors so the message says which one is wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    DisplayName,
+    About,
+    Skill,
+}
+
+impl Field {
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Field::DisplayName => lang.pick("昵称", "Display name"),
+            Field::About => lang.pick("自我介绍", "About me"),
+            Field::Skill => lang.pick("我能帮忙的事", "Something I can help with"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinliError {
+    /// An id that is not of its kind's form.
+    BadId,
+    /// A required field left blank (spaces count as blank).
+    Empty(Field),
+    /// A field longer than its limit, in characters.
+    TooLong { field: Field, max: usize },
+    /// The record named does not exist (or is no longer there).
+    NotFound,
+    /// A write the module's rules forbid to this member; `path` names where it tried to write.
+    Forbidden { path: String },
+    /// A document written by a newer schema: read it, but do not write until the app updates.
+    SchemaTooNew { found: u64, known: u64 },
+    /// Bytes that do not decode as a document or a change.
+    Damaged(String),
+}
+
+impl LinliError {
+    /// The message shown to the person, in their language.
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (LinliError::BadId, Lang::Zh) => "编号格式不正确。".into(),
+            (LinliError::BadId, Lang::En) => "That id is not valid.".into(),
+            (LinliError::Empty(f), Lang::Zh) => format!("请填写“{}”。", f.label(lang)),
+            (LinliError::Empty(f), Lang::En) => format!("{} cannot be empty.", f.label(lang)),
+            (LinliError::TooLong { field, max }, Lang::Zh) => {
+                format!("“{}”最多 {max} 个字。", field.label(lang))
+            }
+            (LinliError::TooLong { field, max }, Lang::En) => {
+                format!("{} can be at most {max} characters.", field.label(lang))
+            }
+            (LinliError::NotFound, Lang::Zh) => "找不到这条记录，它可能已被删除。".into(),
+            (LinliError::NotFound, Lang::En) => {
+                "That record could not be found; it may have been removed.".into()
+            }
+            (LinliError::Forbidden { .. }, Lang::Zh) => "你没有权限做这项修改。".into(),
+            (LinliError::Forbidden { .. }, Lang::En) => {
+                "You are not allowed to make this change.".into()
+            }
+            (LinliError::SchemaTooNew { .. }, Lang::Zh) => {
+                "这份数据来自更新版本的应用，请先更新后再修改。".into()
+            }
+            (LinliError::SchemaTooNew { .. }, Lang::En) => {
+                "This data comes from a newer version of the app; update before editing it.".into()
+            }
+            (LinliError::Damaged(_), Lang::Zh) => "数据已损坏，无法读取。".into(),
+            (LinliError::Damaged(_), Lang::En) => "The data is damaged and cannot be read.".into(),
+        }
+    }
+}
+
+/// English with the technical detail, for logs and the server's close reasons.
+impl fmt::Display for LinliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(Lang::En))?;
+        match self {
+            LinliError::Forbidden { path } => write!(f, " (at {path})"),
+            LinliError::SchemaTooNew { found, known } => {
+                write!(f, " (document schema {found}, app knows {known})")
+            }
+            LinliError::Damaged(detail) => write!(f, " ({detail})"),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for LinliError {}
+
+impl From<automerge::AutomergeError> for LinliError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        LinliError::Damaged(e.to_string())
+    }
+}
+
+/// Checks a text field: trimmed, not blank, at most `max` characters. Returns the trimmed text.
+pub fn check_text(field: Field, text: &str, max: usize) -> Result<String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(LinliError::Empty(field));
+    }
+    if t.chars().count() > max {
+        return Err(LinliError::TooLong { field, max });
+    }
+    Ok(t.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_checks_trim_and_count_characters_not_bytes() {
+        assert_eq!(check_text(Field::Skill, "  修水管 ", 3).unwrap(), "修水管");
+        assert_eq!(
+            check_text(Field::Skill, "   ", 3),
+            Err(LinliError::Empty(Field::Skill))
+        );
+        assert_eq!(
+            check_text(Field::Skill, "修水管道", 3),
+            Err(LinliError::TooLong {
+                field: Field::Skill,
+                max: 3
+            })
+        );
+    }
+
+    #[test]
+    fn every_error_reads_in_both_languages() {
+        let all = [
+            LinliError::BadId,
+            LinliError::Empty(Field::About),
+            LinliError::TooLong {
+                field: Field::About,
+                max: 5,
+            },
+            LinliError::NotFound,
+            LinliError::Forbidden { path: "x".into() },
+            LinliError::SchemaTooNew { found: 2, known: 1 },
+            LinliError::Damaged("x".into()),
+        ];
+        for e in all {
+            let zh = e.message(Lang::Zh);
+            let en = e.message(Lang::En);
+            assert!(!zh.is_empty() && !en.is_empty() && zh != en, "{e:?}");
+            assert!(
+                zh.chars().any(|c| c as u32 > 0x2E80),
+                "zh message is Chinese: {zh}"
+            );
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! Linli's rules: ids, document schemas, commands, write rules and derived views.
+//!
+//! Nothing here touches a browser, a disk or a network, so the app (wasm32) and the
+//! server (native) run the very same checks. The UI calls commands from the module
+//! folders and renders the views they derive; it never edits a document directly.
+
+pub mod doc;
+pub mod error;
+pub mod id;
+pub mod lang;
+pub mod profile;
+pub mod read;
+pub mod role;
+pub mod rules;
+pub mod schema;
+pub mod time;
+
+pub use error::{LinliError, Result};
+pub use id::{CommunityId, DocId, MemberId};
+pub use lang::Lang;
+pub use role::Role;
+pub use schema::DocKind;
+pub use time::Millis;

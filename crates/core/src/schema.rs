@@ -1,0 +1,186 @@
+//! Document kinds, their schema version, and the deterministic genesis change of each.
+
+use crate::{LinliError, Result};
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{ActorId, Automerge, ObjType, ReadDoc, ROOT};
+
+/// The schema this build writes. A document with a higher number was written by a newer app:
+/// it is read, but not written, until the app updates.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// The one actor every genesis change is made by, so genesis changes are byte-identical.
+const GENESIS_ACTOR: &[u8; 16] = b"linli/genesis/v1";
+
+/// The kinds of DESIGN.md's document table, plus the device-local profile of the sandbox.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum DocKind {
+    Directory,
+    Help,
+    HelpPrivate,
+    Proposal,
+    Points,
+    Patrol,
+    Escalation,
+    Department,
+    Staff,
+    Profile,
+    /// Written by a newer version; opened read-only.
+    Unknown(String),
+}
+
+impl DocKind {
+    pub const KNOWN: [DocKind; 10] = [
+        DocKind::Directory,
+        DocKind::Help,
+        DocKind::HelpPrivate,
+        DocKind::Proposal,
+        DocKind::Points,
+        DocKind::Patrol,
+        DocKind::Escalation,
+        DocKind::Department,
+        DocKind::Staff,
+        DocKind::Profile,
+    ];
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            DocKind::Directory => "directory",
+            DocKind::Help => "help",
+            DocKind::HelpPrivate => "help_private",
+            DocKind::Proposal => "proposal",
+            DocKind::Points => "points",
+            DocKind::Patrol => "patrol",
+            DocKind::Escalation => "escalation",
+            DocKind::Department => "department",
+            DocKind::Staff => "staff",
+            DocKind::Profile => "profile",
+            DocKind::Unknown(s) => s,
+        }
+    }
+
+    pub fn parse(s: &str) -> DocKind {
+        DocKind::KNOWN
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .unwrap_or_else(|| DocKind::Unknown(s.to_owned()))
+    }
+
+    /// The root maps every document of this kind starts with. Records hang below these, so
+    /// no two writers ever race to create a root container.
+    pub fn root_maps(&self) -> &'static [&'static str] {
+        match self {
+            DocKind::Directory => &["members", "grids", "departments", "documents"],
+            DocKind::Help => &["requests"],
+            DocKind::HelpPrivate => &["contacts", "messages"],
+            DocKind::Proposal => &["proposal", "comments", "supports", "votes"],
+            DocKind::Points => &["awards", "redemptions", "corrections", "certified"],
+            DocKind::Patrol => &["rounds", "observations"],
+            DocKind::Escalation => &["escalation", "receipts", "updates"],
+            DocKind::Department => &["escalations"],
+            DocKind::Staff => &["reports", "hidden"],
+            DocKind::Profile => &["fields", "skills"],
+            DocKind::Unknown(_) => &[],
+        }
+    }
+}
+
+/// The first change of every document of `kind`: fixed actor, time zero, the schema version,
+/// the kind and the root maps. Two devices that create the same document apart produce the
+/// same bytes, so their root maps are one and the same object after a merge.
+pub fn genesis(kind: &DocKind) -> Automerge {
+    let mut doc = Automerge::new().with_actor(ActorId::from(&GENESIS_ACTOR[..]));
+    let mut tx = doc.transaction();
+    // Writing a fresh in-memory document cannot fail; a failure would be a bug in automerge.
+    tx.put(ROOT, "schema", SCHEMA_VERSION)
+        .expect("genesis writes to a new document");
+    tx.put(ROOT, "kind", kind.as_str())
+        .expect("genesis writes to a new document");
+    for name in kind.root_maps() {
+        tx.put_object(ROOT, *name, ObjType::Map)
+            .expect("genesis writes to a new document");
+    }
+    tx.commit_with(CommitOptions::default().with_time(0));
+    doc
+}
+
+/// The kind and schema version a document declares.
+pub fn header(doc: &Automerge) -> Result<(DocKind, u64)> {
+    let kind = crate::read::str_at(doc, &ROOT, "kind")
+        .ok_or(LinliError::Damaged("document has no kind".into()))?;
+    let schema = crate::read::u64_at(doc, &ROOT, "schema")
+        .ok_or(LinliError::Damaged("document has no schema version".into()))?;
+    Ok((DocKind::parse(&kind), schema))
+}
+
+/// Refuses to write into a document a newer app made: it may hold fields this build would
+/// misread or clobber.
+pub fn check_writable(doc: &Automerge) -> Result<()> {
+    let (_, schema) = header(doc)?;
+    if schema > SCHEMA_VERSION {
+        return Err(LinliError::SchemaTooNew {
+            found: schema,
+            known: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
+}
+
+/// Whether the document holds its root map `name` (the genesis change has been applied).
+pub fn has_root(doc: &Automerge, name: &str) -> bool {
+    matches!(
+        doc.get(ROOT, name),
+        Ok(Some((automerge::Value::Object(ObjType::Map), _)))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn genesis_is_byte_identical_for_every_kind() {
+        for kind in DocKind::KNOWN {
+            let a = genesis(&kind).save();
+            let b = genesis(&kind).save();
+            assert_eq!(a, b, "{kind:?}");
+            let mut a = genesis(&kind);
+            let mut b = genesis(&kind);
+            let ca = a.get_changes(&[]);
+            let cb = b.get_changes(&[]);
+            assert_eq!(ca.len(), 1);
+            assert_eq!(ca[0].raw_bytes(), cb[0].raw_bytes());
+            assert_eq!(header(&a).unwrap(), (kind.clone(), SCHEMA_VERSION));
+            for root in kind.root_maps() {
+                assert!(has_root(&b, root));
+            }
+            // Merging two apart-made geneses leaves one set of roots, not two.
+            a.merge(&mut b).unwrap();
+            assert_eq!(a.get_heads(), b.get_heads());
+        }
+    }
+
+    #[test]
+    fn kinds_of_a_newer_version_are_kept_by_name() {
+        assert_eq!(DocKind::parse("ballot"), DocKind::Unknown("ballot".into()));
+        for k in DocKind::KNOWN {
+            assert_eq!(DocKind::parse(k.as_str()), k);
+        }
+    }
+
+    #[test]
+    fn a_newer_schema_is_read_only() {
+        let mut doc = genesis(&DocKind::Profile);
+        doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+            tx.put(ROOT, "schema", SCHEMA_VERSION + 1)?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            check_writable(&doc),
+            Err(LinliError::SchemaTooNew {
+                found: SCHEMA_VERSION + 1,
+                known: SCHEMA_VERSION
+            })
+        );
+    }
+}
