@@ -8,6 +8,7 @@ pub mod doc;
 pub mod error;
 pub mod id;
 pub mod lang;
+pub mod member;
 pub mod profile;
 pub mod read;
 pub mod role;

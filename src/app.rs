@@ -1,0 +1,145 @@
+//! The root: language and session context, the store, first run or the shell with its routes.
+
+use crate::components::{
+    not_built::NotBuilt, notices::Notices, sync_badge::SyncBadge, tab_bar::TabBar,
+};
+use crate::i18n::{use_i18n, I18n};
+use crate::me::MePage;
+use crate::onboarding::Onboarding;
+use crate::session::{use_session, Session, StoreStatus};
+use crate::store::{self, Store};
+use crate::{communities, settings};
+use leptos::prelude::*;
+use leptos_router::components::{Redirect, Route, Router, Routes, A};
+use leptos_router::path;
+
+#[component]
+pub fn App() -> impl IntoView {
+    let i18n = I18n(RwSignal::new(settings::load_lang()));
+    provide_context(i18n);
+    let session = Session {
+        member: RwSignal::new(settings::load_member()),
+        store: RwSignal::new(StoreStatus::Opening),
+    };
+    provide_context(session);
+
+    Effect::new(move |_| {
+        let lang = i18n.lang();
+        settings::save_lang(lang);
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            if let Some(html) = doc.document_element() {
+                let _ = html.set_attribute("lang", lang.tag());
+            }
+            doc.set_title(i18n.t().app_name);
+        }
+    });
+
+    leptos::task::spawn_local(async move {
+        match Store::open("linli").await {
+            Ok(s) => {
+                store::install(s);
+                session.store.set(StoreStatus::Ready);
+                store::request_persistence().await;
+            }
+            Err(e) => session.store.set(StoreStatus::Failed(e)),
+        }
+    });
+
+    move || {
+        if session.member.with(Option::is_some) {
+            view! { <Shell/> }.into_any()
+        } else {
+            view! { <Onboarding/> }.into_any()
+        }
+    }
+}
+
+#[component]
+fn Shell() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let community = move || {
+        session.member.with(|m| {
+            m.as_ref()
+                .map(|m| communities::name(&m.community, i18n.lang()))
+        })
+    };
+    let sandbox = move || {
+        session
+            .member
+            .with(|m| m.as_ref().is_some_and(|m| m.sandbox))
+    };
+    view! {
+        <Router>
+            <header class="app-header">
+                <div class="brand">
+                    <span class="app-name">{move || i18n.t().app_name}</span>
+                    <span class="community" data-testid="community-name">{community}</span>
+                </div>
+                <SyncBadge/>
+            </header>
+            <Show when=sandbox>
+                <p class="sandbox-label">{move || i18n.t().sandbox_label}</p>
+            </Show>
+            <StoreFailure/>
+            <Notices/>
+            <main class="app-main" id="main">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=|| view! { <Redirect path="/help"/> }/>
+                    <Route path=path!("/help") view=|| view! { <NotBuilt title=|t| t.tab_help/> }/>
+                    <Route
+                        path=path!("/deliberation")
+                        view=|| view! { <NotBuilt title=|t| t.tab_deliberation/> }
+                    />
+                    <Route path=path!("/points") view=|| view! { <NotBuilt title=|t| t.tab_points/> }/>
+                    <Route path=path!("/patrol") view=PatrolTab/>
+                    <Route path=path!("/me") view=MePage/>
+                </Routes>
+            </main>
+            <TabBar/>
+        </Router>
+    }
+}
+
+/// Patrol is for grid workers and staff; anyone else who lands here is told so.
+#[component]
+fn PatrolTab() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let allowed = move || {
+        session
+            .member
+            .with(|m| m.as_ref().is_some_and(|m| m.role.sees_patrol()))
+    };
+    view! {
+        <Show
+            when=allowed
+            fallback=move || view! { <p class="empty" role="status">{move || i18n.t().patrol_not_for_role}</p> }
+        >
+            <NotBuilt title=|t| t.tab_patrol/>
+        </Show>
+    }
+}
+
+#[component]
+fn StoreFailure() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    move || match session.store.get() {
+        StoreStatus::Failed(e) => Some(view! {
+            <p class="notice error" role="alert">{move || (i18n.t().storage_failed)(&e)}</p>
+        }),
+        _ => None,
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="page">
+            <p class="empty">{move || i18n.t().page_not_found}</p>
+            <A href="/help">{move || i18n.t().go_home}</A>
+        </section>
+    }
+}

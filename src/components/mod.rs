@@ -1,0 +1,8 @@
+//! Widgets shared by several pages.
+
+pub mod draft_field;
+pub mod member_form;
+pub mod not_built;
+pub mod notices;
+pub mod sync_badge;
+pub mod tab_bar;

@@ -1,0 +1,49 @@
+use crate::i18n::use_i18n;
+use crate::session::use_session;
+use crate::store::{self, Notice};
+use leptos::prelude::*;
+
+/// What the store found wrong with this device's data, in words, until dismissed.
+#[component]
+pub fn Notices() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let notices = move || {
+        session.store.track();
+        store::get().map(|s| s.notices.get()).unwrap_or_default()
+    };
+    view! {
+        <div class="notices">
+            <For each=notices key=|n| format!("{n:?}") let:notice>
+                <Banner notice=notice i18n=i18n/>
+            </For>
+        </div>
+    }
+}
+
+#[component]
+fn Banner(notice: Notice, i18n: crate::i18n::I18n) -> impl IntoView {
+    let text = {
+        let notice = notice.clone();
+        move || {
+            let t = i18n.t();
+            match &notice {
+                Notice::DamagedRecords(n) => (t.damaged_records)(*n),
+                Notice::DamagedSnapshot => t.damaged_snapshot.to_owned(),
+                Notice::Waiting(n) => (t.waiting_for_missing)(*n),
+                Notice::WriteFailed(e) => (t.write_failed)(e),
+            }
+        }
+    };
+    let dismiss = move |_| {
+        if let Some(s) = store::get() {
+            s.dismiss(&notice);
+        }
+    };
+    view! {
+        <div class="notice warn" role="alert" data-testid="notice">
+            <p>{text}</p>
+            <button type="button" on:click=dismiss>{move || i18n.t().dismiss}</button>
+        </div>
+    }
+}

@@ -1,0 +1,117 @@
+//! Every string the UI shows, in one typed table per language. A missing translation is a
+//! compile error, not a blank on screen.
+
+mod en;
+mod zh;
+
+use leptos::prelude::*;
+use linli_core::Lang;
+
+pub struct Strings {
+    pub app_name: &'static str,
+    pub loading: &'static str,
+    pub tab_help: &'static str,
+    pub tab_deliberation: &'static str,
+    pub tab_points: &'static str,
+    pub tab_patrol: &'static str,
+    pub tab_me: &'static str,
+    pub tabs_label: &'static str,
+    pub not_built_body: &'static str,
+    pub patrol_not_for_role: &'static str,
+    pub page_not_found: &'static str,
+    pub go_home: &'static str,
+    pub badge_device_only: &'static str,
+    pub badge_saving: &'static str,
+    pub badge_not_saved: &'static str,
+    pub sandbox_label: &'static str,
+    pub dismiss: &'static str,
+    pub cancel: &'static str,
+    pub save: &'static str,
+    pub saved: &'static str,
+    pub saving: &'static str,
+    pub storage_failed: fn(&str) -> String,
+    pub damaged_records: fn(usize) -> String,
+    pub damaged_snapshot: &'static str,
+    pub waiting_for_missing: fn(usize) -> String,
+    pub write_failed: fn(&str) -> String,
+    pub welcome_title: &'static str,
+    pub welcome_intro: &'static str,
+    pub language: &'static str,
+    pub your_name: &'static str,
+    pub your_name_hint: &'static str,
+    pub your_role: &'static str,
+    pub your_community: &'static str,
+    pub sandbox_note: &'static str,
+    pub get_started: &'static str,
+    pub settings: &'static str,
+    pub save_settings: &'static str,
+    pub settings_saved: &'static str,
+    pub about_me: &'static str,
+    pub about_me_hint: &'static str,
+    pub skills: &'static str,
+    pub skills_empty: &'static str,
+    pub skill_placeholder: &'static str,
+    pub add: &'static str,
+    pub remove: &'static str,
+    pub confirm_remove: fn(&str) -> String,
+    pub storage_title: &'static str,
+    pub storage_persisted: &'static str,
+    pub storage_not_persisted: &'static str,
+    pub set_aside: fn(usize) -> String,
+    pub draft_kept: &'static str,
+}
+
+pub fn strings(lang: Lang) -> &'static Strings {
+    match lang {
+        Lang::Zh => &zh::ZH,
+        Lang::En => &en::EN,
+    }
+}
+
+/// The language of the whole app, shared through context.
+#[derive(Clone, Copy)]
+pub struct I18n(pub RwSignal<Lang>);
+
+impl I18n {
+    /// Reads (and tracks) the current table.
+    pub fn t(self) -> &'static Strings {
+        strings(self.0.get())
+    }
+
+    pub fn lang(self) -> Lang {
+        self.0.get()
+    }
+}
+
+pub fn use_i18n() -> I18n {
+    expect_context::<I18n>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_plain_string_differs_between_languages() {
+        // Catches a table where an English string was pasted into the Chinese one.
+        let (zh, en) = (strings(Lang::Zh), strings(Lang::En));
+        let pairs = [
+            (zh.tab_help, en.tab_help),
+            (zh.tab_me, en.tab_me),
+            (zh.welcome_title, en.welcome_title),
+            (zh.badge_device_only, en.badge_device_only),
+            (zh.skills_empty, en.skills_empty),
+            (zh.not_built_body, en.not_built_body),
+        ];
+        for (z, e) in pairs {
+            assert_ne!(z, e);
+            assert!(z.chars().any(|c| c as u32 > 0x2E80), "{z}");
+            assert!(
+                e.is_ascii() || e.chars().all(|c| (c as u32) < 0x2E80 || "“”’".contains(c)),
+                "{e}"
+            );
+        }
+        assert!((zh.damaged_records)(2).contains('2'));
+        assert!((en.damaged_records)(2).contains('2'));
+    }
+}

@@ -1,0 +1,120 @@
+//! Who is using the app and what is open: shared through context.
+
+use crate::settings::Member;
+use crate::store;
+use leptos::prelude::*;
+use linli_core::doc::Writer;
+use linli_core::rules::DocContext;
+use linli_core::{DocId, DocKind};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StoreStatus {
+    Opening,
+    Ready,
+    Failed(String),
+}
+
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub member: RwSignal<Option<Member>>,
+    pub store: RwSignal<StoreStatus>,
+}
+
+impl Session {
+    pub fn writer(&self) -> Option<Writer> {
+        self.member.with_untracked(|m| {
+            m.as_ref().map(|m| Writer {
+                member: m.id.clone(),
+                role: m.role.clone(),
+            })
+        })
+    }
+}
+
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+/// The member's profile document: one per member, id derived so it is found again offline.
+pub fn profile_doc(member: &Member) -> (DocId, DocContext) {
+    (
+        DocId::derive(
+            &member.community,
+            DocKind::Profile.as_str(),
+            member.id.as_str(),
+        ),
+        DocContext {
+            subject: Some(member.id.clone()),
+        },
+    )
+}
+
+/// Where a document stands for a view.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DocState {
+    Loading,
+    Ready,
+    Failed(String),
+}
+
+/// An open document as a view sees it. Memos that derive views call `track`, so they re-run
+/// once per batch of changes to this document and for no other document.
+#[derive(Clone, Copy)]
+pub struct OpenDoc {
+    pub id: DocId,
+    pub state: RwSignal<DocState>,
+    ticks: RwSignal<Option<ArcRwSignal<u64>>>,
+}
+
+impl OpenDoc {
+    pub fn track(&self) {
+        self.ticks.with(|t| {
+            if let Some(t) = t {
+                t.track();
+            }
+        });
+    }
+
+    /// Derives a view of the document (tracked); `None` until it is loaded.
+    pub fn read<T>(&self, f: impl FnOnce(&automerge::Automerge) -> T) -> Option<T> {
+        self.track();
+        store::get()?.read(&self.id, f)
+    }
+}
+
+/// Opens a document once the store is ready.
+pub fn use_doc(id: DocId, kind: DocKind) -> OpenDoc {
+    let session = use_session();
+    let state = RwSignal::new(DocState::Loading);
+    let ticks = RwSignal::new(None);
+    Effect::new(move |opened: Option<bool>| {
+        if opened == Some(true) {
+            return true;
+        }
+        match session.store.get() {
+            StoreStatus::Ready => {}
+            StoreStatus::Failed(e) => {
+                state.set(DocState::Failed(e));
+                return false;
+            }
+            StoreStatus::Opening => return false,
+        }
+        let Some(store) = store::get() else {
+            return false;
+        };
+        let kind = kind.clone();
+        leptos::task::spawn_local(async move {
+            match store.open_doc(id, kind).await {
+                Ok(t) => {
+                    ticks.try_set(Some(t));
+                    state.try_set(DocState::Ready);
+                }
+                Err(e) => {
+                    state.try_set(DocState::Failed(e));
+                }
+            }
+        });
+        true
+    });
+    OpenDoc { id, state, ticks }
+}

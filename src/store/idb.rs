@@ -1,0 +1,293 @@
+//! A thin IndexedDB layer on web-sys. Every read-write transaction is opened with
+//! `durability: "strict"`: Chromium otherwise acknowledges a write before it reaches the disk,
+//! and a phone that dies then loses what the app already called saved.
+//!
+//! Each transaction issues all its requests at once and only then awaits, so it never goes
+//! inactive between requests.
+
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{IdbDatabase, IdbKeyRange, IdbObjectStore, IdbRequest, IdbTransaction};
+
+pub const SNAPSHOTS: &str = "snapshots";
+pub const CHANGES: &str = "changes";
+pub const QUARANTINE: &str = "quarantine";
+pub const DRAFTS: &str = "drafts";
+const VERSION: u32 = 1;
+
+#[wasm_bindgen]
+extern "C" {
+    /// An `IDBDatabase` seen through a binding of our own: web-sys keeps the options
+    /// argument of `transaction` behind an unstable flag; the call itself is plain.
+    type OptionsDb;
+    #[wasm_bindgen(method, catch, js_name = transaction)]
+    fn transaction_with_options(
+        this: &OptionsDb,
+        stores: &JsValue,
+        mode: &str,
+        options: &JsValue,
+    ) -> Result<IdbTransaction, JsValue>;
+}
+
+/// Errors as text a person can be shown (the browser's own message, which names the cause).
+pub type IdbResult<T> = Result<T, String>;
+
+pub fn describe(e: JsValue) -> String {
+    if let Some(ex) = e.dyn_ref::<web_sys::DomException>() {
+        format!("{}: {}", ex.name(), ex.message())
+    } else if let Some(err) = e.dyn_ref::<js_sys::Error>() {
+        String::from(err.message())
+    } else {
+        e.as_string().unwrap_or_else(|| format!("{e:?}"))
+    }
+}
+
+/// Resolves with the request's result once it succeeds.
+async fn request(req: IdbRequest) -> IdbResult<JsValue> {
+    let promise = Promise::new(&mut |resolve, reject| {
+        let ok_req = req.clone();
+        let on_ok = Closure::once_into_js(move |_: web_sys::Event| {
+            let _ = resolve.call1(
+                &JsValue::NULL,
+                &ok_req.result().unwrap_or(JsValue::UNDEFINED),
+            );
+        });
+        let err_req = req.clone();
+        let on_err = Closure::once_into_js(move |_: web_sys::Event| {
+            let err = err_req
+                .error()
+                .ok()
+                .flatten()
+                .map(JsValue::from)
+                .unwrap_or(JsValue::NULL);
+            let _ = reject.call1(&JsValue::NULL, &err);
+        });
+        req.set_onsuccess(Some(on_ok.unchecked_ref()));
+        req.set_onerror(Some(on_err.unchecked_ref()));
+    });
+    JsFuture::from(promise).await.map_err(describe)
+}
+
+/// Resolves when the transaction has committed (to disk, for strict ones).
+async fn done(tx: &IdbTransaction) -> IdbResult<()> {
+    let promise = Promise::new(&mut |resolve, reject| {
+        let on_ok = Closure::once_into_js(move |_: web_sys::Event| {
+            let _ = resolve.call0(&JsValue::NULL);
+        });
+        let err_tx = tx.clone();
+        let on_err = Closure::once_into_js(move |_: web_sys::Event| {
+            let err = err_tx
+                .error()
+                .map(JsValue::from)
+                .unwrap_or_else(|| "aborted".into());
+            let _ = reject.call1(&JsValue::NULL, &err);
+        });
+        let on_abort = on_err.clone();
+        tx.set_oncomplete(Some(on_ok.unchecked_ref()));
+        tx.set_onerror(Some(on_err.unchecked_ref()));
+        tx.set_onabort(Some(on_abort.unchecked_ref()));
+    });
+    JsFuture::from(promise).await.map(|_| ()).map_err(describe)
+}
+
+pub async fn open(name: &str) -> IdbResult<IdbDatabase> {
+    let factory = web_sys::window()
+        .ok_or("no window")?
+        .indexed_db()
+        .map_err(describe)?
+        .ok_or("IndexedDB is not available")?;
+    let req = factory.open_with_u32(name, VERSION).map_err(describe)?;
+    let upgrade_req = req.clone();
+    let on_upgrade = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+        if let Ok(db) = upgrade_req
+            .result()
+            .and_then(|r| r.dyn_into::<IdbDatabase>().map_err(JsValue::from))
+        {
+            let names = db.object_store_names();
+            for store in [SNAPSHOTS, CHANGES, QUARANTINE, DRAFTS] {
+                if !names.contains(store) {
+                    let _ = db.create_object_store(store);
+                }
+            }
+        }
+    });
+    req.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
+    let db = request(req.clone().unchecked_into()).await;
+    req.set_onupgradeneeded(None);
+    drop(on_upgrade);
+    db?.dyn_into::<IdbDatabase>().map_err(describe)
+}
+
+fn tx(db: &IdbDatabase, stores: &[&str], write: bool) -> IdbResult<IdbTransaction> {
+    let names = Array::new();
+    for s in stores {
+        names.push(&JsValue::from_str(s));
+    }
+    let options = Object::new();
+    if write {
+        Reflect::set(&options, &"durability".into(), &"strict".into()).map_err(describe)?;
+    }
+    db.unchecked_ref::<OptionsDb>()
+        .transaction_with_options(
+            &names,
+            if write { "readwrite" } else { "readonly" },
+            &options,
+        )
+        .map_err(describe)
+}
+
+fn store(tx: &IdbTransaction, name: &str) -> IdbResult<IdbObjectStore> {
+    tx.object_store(name).map_err(describe)
+}
+
+fn change_key(doc: &str, hash: &str) -> JsValue {
+    Array::of2(&doc.into(), &hash.into()).into()
+}
+
+fn doc_range(doc: &str) -> IdbResult<IdbKeyRange> {
+    // Hashes are lowercase hex, so "~" sorts after every one of them.
+    IdbKeyRange::bound(&change_key(doc, ""), &change_key(doc, "~")).map_err(describe)
+}
+
+fn record_value(bytes: &[u8]) -> IdbResult<JsValue> {
+    let obj = Object::new();
+    Reflect::set(&obj, &"bytes".into(), &Uint8Array::from(bytes)).map_err(describe)?;
+    Reflect::set(&obj, &"stored_at".into(), &js_sys::Date::now().into()).map_err(describe)?;
+    Ok(obj.into())
+}
+
+/// The bytes of a stored record, or empty bytes (which never decode) for anything else.
+fn record_bytes(value: &JsValue) -> Vec<u8> {
+    Reflect::get(value, &"bytes".into())
+        .ok()
+        .and_then(|b| b.dyn_into::<Uint8Array>().ok())
+        .map(|b| b.to_vec())
+        .unwrap_or_default()
+}
+
+/// What one document has on this device.
+pub struct Stored {
+    pub snapshot: Option<Vec<u8>>,
+    /// (hash from the key, bytes), in key order.
+    pub changes: Vec<(String, Vec<u8>)>,
+}
+
+pub async fn read_doc(db: &IdbDatabase, doc: &str) -> IdbResult<Stored> {
+    let t = tx(db, &[SNAPSHOTS, CHANGES], false)?;
+    let snaps = store(&t, SNAPSHOTS)?;
+    let changes = store(&t, CHANGES)?;
+    let range = doc_range(doc)?;
+    let snap_req = snaps.get(&doc.into()).map_err(describe)?;
+    let keys_req = changes.get_all_keys_with_key(&range).map_err(describe)?;
+    let vals_req = changes.get_all_with_key(&range).map_err(describe)?;
+    let snap = request(snap_req).await?;
+    let keys: Array = request(keys_req).await?.unchecked_into();
+    let vals: Array = request(vals_req).await?.unchecked_into();
+    let snapshot = snap.dyn_ref::<Uint8Array>().map(|b| b.to_vec());
+    let changes = keys
+        .iter()
+        .zip(vals.iter())
+        .map(|(k, v)| {
+            let hash = Reflect::get(&k, &1.into())
+                .ok()
+                .and_then(|h| h.as_string())
+                .unwrap_or_default();
+            (hash, record_bytes(&v))
+        })
+        .collect();
+    Ok(Stored { snapshot, changes })
+}
+
+/// Stores change records; resolves only once they are on disk.
+pub async fn put_changes(
+    db: &IdbDatabase,
+    doc: &str,
+    changes: &[(String, Vec<u8>)],
+) -> IdbResult<()> {
+    let t = tx(db, &[CHANGES], true)?;
+    let s = store(&t, CHANGES)?;
+    for (hash, bytes) in changes {
+        s.put_with_key(&record_value(bytes)?, &change_key(doc, hash))
+            .map_err(describe)?;
+    }
+    done(&t).await
+}
+
+/// Writes the new snapshot and deletes exactly the records folded into it, in one transaction:
+/// a crash leaves either the old snapshot and all records, or the new one.
+pub async fn compact(
+    db: &IdbDatabase,
+    doc: &str,
+    snapshot: &[u8],
+    folded: &[String],
+) -> IdbResult<()> {
+    let t = tx(db, &[SNAPSHOTS, CHANGES], true)?;
+    store(&t, SNAPSHOTS)?
+        .put_with_key(&Uint8Array::from(snapshot), &doc.into())
+        .map_err(describe)?;
+    let s = store(&t, CHANGES)?;
+    for hash in folded {
+        s.delete(&change_key(doc, hash)).map_err(describe)?;
+    }
+    done(&t).await
+}
+
+/// Moves unreadable records (and a damaged snapshot) out of the way, keeping their bytes.
+pub async fn set_aside(
+    db: &IdbDatabase,
+    doc: &str,
+    records: &[(String, Vec<u8>)],
+    snapshot: Option<&[u8]>,
+) -> IdbResult<()> {
+    let t = tx(db, &[SNAPSHOTS, CHANGES, QUARANTINE], true)?;
+    let q = store(&t, QUARANTINE)?;
+    let changes = store(&t, CHANGES)?;
+    let stamp = js_sys::Date::now();
+    for (hash, bytes) in records {
+        q.put_with_key(
+            &record_value(bytes)?,
+            &format!("{doc}/{hash}/{stamp}").into(),
+        )
+        .map_err(describe)?;
+        changes.delete(&change_key(doc, hash)).map_err(describe)?;
+    }
+    if let Some(bytes) = snapshot {
+        q.put_with_key(
+            &record_value(bytes)?,
+            &format!("{doc}/snapshot/{stamp}").into(),
+        )
+        .map_err(describe)?;
+        store(&t, SNAPSHOTS)?
+            .delete(&doc.into())
+            .map_err(describe)?;
+    }
+    done(&t).await
+}
+
+pub async fn count(db: &IdbDatabase, name: &str) -> IdbResult<u32> {
+    let t = tx(db, &[name], false)?;
+    let req = store(&t, name)?.count().map_err(describe)?;
+    Ok(request(req).await?.as_f64().unwrap_or(0.0) as u32)
+}
+
+pub async fn get_text(db: &IdbDatabase, name: &str, key: &str) -> IdbResult<Option<String>> {
+    let t = tx(db, &[name], false)?;
+    let req = store(&t, name)?.get(&key.into()).map_err(describe)?;
+    Ok(request(req).await?.as_string())
+}
+
+pub async fn put_text(db: &IdbDatabase, name: &str, key: &str, text: &str) -> IdbResult<()> {
+    let t = tx(db, &[name], true)?;
+    store(&t, name)?
+        .put_with_key(&text.into(), &key.into())
+        .map_err(describe)?;
+    done(&t).await
+}
+
+pub async fn delete(db: &IdbDatabase, name: &str, key: &str) -> IdbResult<()> {
+    let t = tx(db, &[name], true)?;
+    store(&t, name)?.delete(&key.into()).map_err(describe)?;
+    done(&t).await
+}

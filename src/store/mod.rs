@@ -1,0 +1,369 @@
+//! The on-device document store (DESIGN.md, Storage).
+//!
+//! A document is one snapshot plus one record per change, keyed by (document id, change
+//! hash). Every change, local or received, is on disk before the UI calls it saved. Loading
+//! trusts no record; compaction folds records into a new snapshot and deletes exactly those
+//! records, in one transaction. Each start writes under a fresh actor id, and a fresh one
+//! again after any loss.
+
+pub mod drafts;
+pub mod idb;
+pub mod load;
+mod tabs;
+
+use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc, SaveOptions};
+use leptos::prelude::*;
+use linli_core::{DocId, DocKind, LinliError};
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::{Rc, Weak};
+use web_sys::IdbDatabase;
+
+/// Records a document may gather before it is folded into a snapshot.
+pub const COMPACT_AFTER: usize = 64;
+
+/// Something the person should know about their data, shown as a banner until dismissed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notice {
+    DamagedRecords(usize),
+    DamagedSnapshot,
+    Waiting(usize),
+    WriteFailed(String),
+}
+
+/// Why a write did not happen (a rule refused it) or is not yet durable (the disk refused it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WriteError {
+    Refused(LinliError),
+    Disk(String),
+}
+
+struct Slot {
+    kind: DocKind,
+    doc: Automerge,
+    /// Hashes that have a change record in IndexedDB.
+    on_disk: HashSet<ChangeHash>,
+    /// Local changes the disk has not confirmed yet; retried with the next write.
+    unsaved: Vec<Change>,
+    version: ArcRwSignal<u64>,
+}
+
+pub struct Store {
+    db: IdbDatabase,
+    actor: RefCell<ActorId>,
+    docs: RefCell<HashMap<DocId, Slot>>,
+    channel: RefCell<Option<tabs::Channel>>,
+    /// Writes under way (the badge shows "saving").
+    pub saving: ArcRwSignal<u32>,
+    /// Local changes not yet on disk (the badge shows "not saved").
+    pub unsaved: ArcRwSignal<usize>,
+    pub notices: ArcRwSignal<Vec<Notice>>,
+}
+
+thread_local! {
+    static STORE: RefCell<Option<Rc<Store>>> = const { RefCell::new(None) };
+}
+
+/// The app's store, once `install`ed.
+pub fn get() -> Option<Rc<Store>> {
+    STORE.with(|s| s.borrow().clone())
+}
+
+pub fn install(store: Rc<Store>) {
+    STORE.with(|s| *s.borrow_mut() = Some(store));
+}
+
+impl Store {
+    /// Opens (creating if needed) the IndexedDB database `name`, asks the browser to keep it,
+    /// and starts listening to other tabs.
+    pub async fn open(name: &str) -> Result<Rc<Store>, String> {
+        let db = idb::open(name).await?;
+        let store = Rc::new(Store {
+            db,
+            actor: RefCell::new(ActorId::random()),
+            docs: RefCell::default(),
+            channel: RefCell::default(),
+            saving: ArcRwSignal::new(0),
+            unsaved: ArcRwSignal::new(0),
+            notices: ArcRwSignal::new(Vec::new()),
+        });
+        let weak: Weak<Store> = Rc::downgrade(&store);
+        let channel = tabs::Channel::open(move |doc| {
+            let (Some(store), Ok(id)) = (weak.upgrade(), DocId::parse(&doc)) else {
+                return;
+            };
+            leptos::task::spawn_local(async move {
+                if let Err(e) = store.refresh(id).await {
+                    store.notify(Notice::WriteFailed(e));
+                }
+            });
+        });
+        *store.channel.borrow_mut() = Some(channel);
+        Ok(store)
+    }
+
+    pub fn database(&self) -> &IdbDatabase {
+        &self.db
+    }
+
+    fn notify(&self, notice: Notice) {
+        self.notices.update(|n| {
+            if !n.contains(&notice) {
+                n.push(notice)
+            }
+        });
+    }
+
+    /// Takes a new actor id for every open document: after a loss this device must never
+    /// reuse a sequence number that a lost change of the old actor had.
+    fn renew_actor(&self) {
+        let actor = ActorId::random();
+        for slot in self.docs.borrow_mut().values_mut() {
+            slot.doc.set_actor(actor.clone());
+        }
+        *self.actor.borrow_mut() = actor;
+    }
+
+    /// Loads a document from disk (or starts it from its genesis) and returns the signal that
+    /// ticks once per batch of changes to it.
+    pub async fn open_doc(&self, id: DocId, kind: DocKind) -> Result<ArcRwSignal<u64>, String> {
+        if let Some(slot) = self.docs.borrow().get(&id) {
+            return Ok(slot.version.clone());
+        }
+        let key = id.to_string();
+        let stored = idb::read_doc(&self.db, &key).await?;
+        let copies: HashMap<String, Vec<u8>> = stored.changes.iter().cloned().collect();
+        let records = stored
+            .changes
+            .into_iter()
+            .map(|(key_hash, bytes)| load::Record { key_hash, bytes })
+            .collect();
+        let loaded = load::assemble(&kind, stored.snapshot.as_deref(), records);
+        let report = loaded.report.clone();
+        if !report.unreadable.is_empty() || report.snapshot_damaged {
+            let aside: Vec<(String, Vec<u8>)> = report
+                .unreadable
+                .iter()
+                .map(|h| (h.clone(), copies.get(h).cloned().unwrap_or_default()))
+                .collect();
+            let snap = report
+                .snapshot_damaged
+                .then_some(stored.snapshot.as_deref())
+                .flatten();
+            idb::set_aside(&self.db, &key, &aside, snap).await?;
+        }
+        if !report.unreadable.is_empty() {
+            self.notify(Notice::DamagedRecords(report.unreadable.len()));
+        }
+        if report.snapshot_damaged {
+            self.notify(Notice::DamagedSnapshot);
+        }
+        if report.waiting > 0 {
+            self.notify(Notice::Waiting(report.waiting));
+        }
+        let mut doc = loaded.doc;
+        doc.set_actor(self.actor.borrow().clone());
+        let version = ArcRwSignal::new(0);
+        // Another caller may have opened it while we read: keep the first, it may hold writes.
+        let existing = self.docs.borrow().get(&id).map(|s| s.version.clone());
+        if let Some(v) = existing {
+            return Ok(v);
+        }
+        self.docs.borrow_mut().insert(
+            id,
+            Slot {
+                kind,
+                doc,
+                on_disk: loaded.applied.into_iter().collect(),
+                unsaved: Vec::new(),
+                version: version.clone(),
+            },
+        );
+        if report.lost_something() {
+            self.renew_actor();
+        }
+        Ok(version)
+    }
+
+    /// Derives a view from an open document.
+    pub fn read<T>(&self, id: &DocId, f: impl FnOnce(&Automerge) -> T) -> Option<T> {
+        self.docs.borrow().get(id).map(|slot| f(&slot.doc))
+    }
+
+    /// Runs a core command on a document and stores its change durably. The command's
+    /// refusal changes nothing; a disk failure keeps the change in memory and retries it.
+    pub async fn write<T>(
+        &self,
+        id: DocId,
+        command: impl FnOnce(&mut Automerge) -> linli_core::Result<T>,
+    ) -> Result<T, WriteError> {
+        self.saving.update(|n| *n += 1);
+        let out = tabs::with_write_lock(|| async {
+            let out = {
+                let mut docs = self.docs.borrow_mut();
+                let slot = docs
+                    .get_mut(&id)
+                    .ok_or(WriteError::Refused(LinliError::NotFound))?;
+                let heads = slot.doc.get_heads();
+                let out = command(&mut slot.doc).map_err(WriteError::Refused)?;
+                let new = slot.doc.get_changes(&heads);
+                slot.unsaved.extend(new);
+                slot.version.update(|v| *v += 1);
+                out
+            };
+            self.flush(id).await.map_err(WriteError::Disk)?;
+            self.compact_if_due(id).await.map_err(WriteError::Disk)?;
+            Ok(out)
+        })
+        .await;
+        self.saving.update(|n| *n -= 1);
+        if let Err(WriteError::Disk(e)) = &out {
+            self.notify(Notice::WriteFailed(e.clone()));
+        }
+        self.count_unsaved();
+        out
+    }
+
+    fn count_unsaved(&self) {
+        let n = self.docs.borrow().values().map(|s| s.unsaved.len()).sum();
+        self.unsaved.set(n);
+    }
+
+    /// Writes the document's unsaved changes to disk and tells the other tabs.
+    async fn flush(&self, id: DocId) -> Result<(), String> {
+        let batch: Vec<(String, Vec<u8>)> = match self.docs.borrow().get(&id) {
+            Some(slot) => slot
+                .unsaved
+                .iter()
+                .map(|c| (c.hash().to_string(), c.raw_bytes().to_vec()))
+                .collect(),
+            None => return Ok(()),
+        };
+        if batch.is_empty() {
+            return Ok(());
+        }
+        idb::put_changes(&self.db, &id.to_string(), &batch).await?;
+        if let Some(slot) = self.docs.borrow_mut().get_mut(&id) {
+            let written: HashSet<String> = batch.into_iter().map(|(h, _)| h).collect();
+            slot.unsaved.retain(|c| {
+                let done = written.contains(&c.hash().to_string());
+                if done {
+                    slot.on_disk.insert(c.hash());
+                }
+                !done
+            });
+        }
+        if let Some(c) = self.channel.borrow().as_ref() {
+            c.announce(&id.to_string());
+        }
+        Ok(())
+    }
+
+    /// Takes in whatever other tabs stored for this document since we last looked.
+    pub async fn refresh(&self, id: DocId) -> Result<(), String> {
+        if !self.docs.borrow().contains_key(&id) {
+            return Ok(());
+        }
+        let stored = idb::read_doc(&self.db, &id.to_string()).await?;
+        let mut docs = self.docs.borrow_mut();
+        let Some(slot) = docs.get_mut(&id) else {
+            return Ok(());
+        };
+        let before = slot.doc.get_heads();
+        if let Some(snap) = stored.snapshot.as_deref() {
+            if let Ok(mut other) = Automerge::load(snap) {
+                let _ = slot.doc.merge(&mut other);
+            }
+        }
+        let mut disk = HashSet::new();
+        for (_, bytes) in stored.changes {
+            // A record this tab cannot read is reported when it next loads; skip it here.
+            if let Ok(change) = Change::from_bytes(bytes) {
+                let hash = change.hash();
+                if slot.doc.get_change_by_hash(&hash).is_none() {
+                    let _ = slot.doc.apply_changes([change]);
+                }
+                disk.insert(hash);
+            }
+        }
+        slot.on_disk = disk;
+        if slot.doc.get_heads() != before {
+            slot.version.update(|v| *v += 1);
+        }
+        Ok(())
+    }
+
+    async fn compact_if_due(&self, id: DocId) -> Result<(), String> {
+        let due = self
+            .docs
+            .borrow()
+            .get(&id)
+            .is_some_and(|s| s.on_disk.len() >= COMPACT_AFTER);
+        if due {
+            self.compact_locked(id).await?;
+        }
+        Ok(())
+    }
+
+    /// Folds the document's records into one snapshot. Public for tests and maintenance.
+    pub async fn compact(&self, id: DocId) -> Result<(), String> {
+        tabs::with_write_lock(|| self.compact_locked(id)).await
+    }
+
+    async fn compact_locked(&self, id: DocId) -> Result<(), String> {
+        // Take in other tabs' records first, so the snapshot never drops what they wrote.
+        self.refresh(id).await?;
+        let (snapshot, folded) = {
+            let docs = self.docs.borrow();
+            let Some(slot) = docs.get(&id) else {
+                return Ok(());
+            };
+            let folded: Vec<String> = slot
+                .on_disk
+                .iter()
+                .filter(|h| slot.doc.get_change_by_hash(h).is_some())
+                .map(|h| h.to_string())
+                .collect();
+            // Uncompressed: the app then carries no DEFLATE encoder, and IndexedDB pages compress anyway.
+            let options = SaveOptions {
+                deflate: false,
+                retain_orphans: false,
+            };
+            (slot.doc.save_with_options(options), folded)
+        };
+        idb::compact(&self.db, &id.to_string(), &snapshot, &folded).await?;
+        if let Some(slot) = self.docs.borrow_mut().get_mut(&id) {
+            slot.on_disk.retain(|h| !folded.contains(&h.to_string()));
+        }
+        Ok(())
+    }
+
+    /// How many damaged records this device keeps aside.
+    pub async fn set_aside_count(&self) -> Result<u32, String> {
+        idb::count(&self.db, idb::QUARANTINE).await
+    }
+
+    /// The kind a document was opened as.
+    pub fn kind(&self, id: &DocId) -> Option<DocKind> {
+        self.docs.borrow().get(id).map(|s| s.kind.clone())
+    }
+
+    pub fn dismiss(&self, notice: &Notice) {
+        self.notices.update(|n| n.retain(|x| x != notice));
+    }
+}
+
+/// Asks the browser not to evict this site's data; true when it agreed.
+pub async fn request_persistence() -> bool {
+    let Some(storage) = web_sys::window().map(|w| w.navigator().storage()) else {
+        return false;
+    };
+    match storage.persist() {
+        Ok(p) => wasm_bindgen_futures::JsFuture::from(p)
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false),
+        Err(_) => false,
+    }
+}

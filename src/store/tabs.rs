@@ -1,0 +1,86 @@
+//! Coordination between tabs of the app: one writes at a time (a Web Lock held around each
+//! write and compaction), and each tells the others what it wrote (a BroadcastChannel).
+
+use js_sys::{Function, Promise, Reflect};
+use std::cell::RefCell;
+use std::future::Future;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{BroadcastChannel, MessageEvent};
+
+const LOCK_NAME: &str = "linli-write";
+const CHANNEL_NAME: &str = "linli-docs";
+
+fn lock_manager() -> Option<JsValue> {
+    let nav = web_sys::window()?.navigator();
+    let locks = Reflect::get(&nav, &"locks".into()).ok()?;
+    (!locks.is_undefined()).then_some(locks)
+}
+
+/// Runs `f` while holding the app-wide write lock. Browsers without Web Locks (very old
+/// ones) run it unlocked: each tab still writes under its own actor id, so nothing is lost,
+/// only compaction may do redundant work.
+pub async fn with_write_lock<T, Fut: Future<Output = T>>(f: impl FnOnce() -> Fut) -> T {
+    let Some(locks) = lock_manager() else {
+        return f().await;
+    };
+    let release: Rc<RefCell<Option<Function>>> = Rc::default();
+    let held = Promise::new(&mut |resolve, _| *release.borrow_mut() = Some(resolve));
+    let mut granted_resolve: Option<Function> = None;
+    let granted = Promise::new(&mut |resolve, _| granted_resolve = Some(resolve));
+    let granted_resolve = granted_resolve.expect("Promise::new runs its executor at once");
+    let callback = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
+        let _ = granted_resolve.call0(&JsValue::NULL);
+        held.into()
+    });
+    let request = Reflect::get(&locks, &"request".into())
+        .ok()
+        .and_then(|r| r.dyn_into::<Function>().ok());
+    let requested = request.map(|r| r.call2(&locks, &LOCK_NAME.into(), &callback));
+    if !matches!(requested, Some(Ok(_))) {
+        return f().await;
+    }
+    let _ = JsFuture::from(granted).await;
+    let out = f().await;
+    if let Some(resolve) = release.borrow_mut().take() {
+        let _ = resolve.call0(&JsValue::NULL);
+    }
+    out
+}
+
+/// The channel to the app's other tabs.
+pub struct Channel {
+    channel: Option<BroadcastChannel>,
+    _on_message: Option<Closure<dyn FnMut(MessageEvent)>>,
+}
+
+impl Channel {
+    /// Listens for other tabs' "document changed" messages; `on_doc` gets the document id.
+    pub fn open(on_doc: impl Fn(String) + 'static) -> Channel {
+        let Ok(channel) = BroadcastChannel::new(CHANNEL_NAME) else {
+            return Channel {
+                channel: None,
+                _on_message: None,
+            };
+        };
+        let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+            if let Some(doc) = ev.data().as_string() {
+                on_doc(doc);
+            }
+        });
+        channel.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+        Channel {
+            channel: Some(channel),
+            _on_message: Some(handler),
+        }
+    }
+
+    /// Tells the other tabs that `doc` has new records on disk.
+    pub fn announce(&self, doc: &str) {
+        if let Some(c) = &self.channel {
+            let _ = c.post_message(&doc.into());
+        }
+    }
+}
