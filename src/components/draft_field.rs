@@ -86,11 +86,15 @@ pub fn DraftField(
         <div class="field">
             <label for=id>{move || label(i18n.t())}</label>
             {input}
-            <Show when=move || saved.get()>
-                <small class="draft-saved" data-testid=format!("draft-saved-{draft_key}")>
-                    {move || i18n.t().draft_kept}
-                </small>
-            </Show>
+            // Always laid out, shown when saved: the form never jumps under a finger.
+            <small
+                class="draft-saved"
+                class:shown=move || saved.get()
+                aria-hidden=move || (!saved.get()).to_string()
+                data-testid=format!("draft-saved-{draft_key}")
+            >
+                {move || i18n.t().draft_kept}
+            </small>
         </div>
     }
 }

@@ -14,6 +14,10 @@ pub fn Storage() -> impl IntoView {
         if session.store.get() != StoreStatus::Ready {
             return;
         }
+        // Loading a document may set records aside; it reports them as notices.
+        if let Some(s) = store::get() {
+            s.notices.track();
+        }
         leptos::task::spawn_local(async move {
             persisted.try_set(Some(store::request_persistence().await));
             if let Some(s) = store::get() {

@@ -103,7 +103,7 @@ pub async fn open(name: &str) -> IdbResult<IdbDatabase> {
     let on_upgrade = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
         if let Ok(db) = upgrade_req
             .result()
-            .and_then(|r| r.dyn_into::<IdbDatabase>().map_err(JsValue::from))
+            .and_then(|r| r.dyn_into::<IdbDatabase>())
         {
             let names = db.object_store_names();
             for store in [SNAPSHOTS, CHANGES, QUARANTINE, DRAFTS] {

@@ -148,7 +148,7 @@ mod tests {
 
     #[test]
     fn a_damaged_snapshot_is_refused_loudly_and_records_still_load() {
-        let (mut doc, records) = records_of_three_skills();
+        let (doc, records) = records_of_three_skills();
         let mut snap = doc.save();
         let n = snap.len();
         snap[n - 3] ^= 0x55;

@@ -1,0 +1,55 @@
+import { test as base, expect, type Page } from '@playwright/test';
+
+/** Every test fails on a page error or a console error: a panic in the wasm kills the app. */
+export const test = base.extend<{ errors: string[] }>({
+  errors: [
+    async ({ context }, use) => {
+      const errors: string[] = [];
+      const watch = (page: Page) => {
+        page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+        page.on('console', (m) => {
+          if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+        });
+      };
+      context.pages().forEach(watch);
+      context.on('page', watch);
+      await use(errors);
+      expect(errors, 'errors in the page').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+export { expect };
+
+export type Role = 'resident' | 'grid_worker' | 'staff' | 'officer';
+
+/** Goes through first-run onboarding and lands in the shell. */
+export async function onboard(page: Page, name = '王阿姨', role: Role = 'resident') {
+  await page.goto('/');
+  await page.locator('#field-member-name').fill(name);
+  await page.locator('#field-role').selectOption(role);
+  await page.getByRole('button', { name: /开始使用|Get started/ }).click();
+  await expect(page.getByTestId('sync-badge')).toBeVisible();
+}
+
+/** Adds a skill on the Me page and waits until it is listed. */
+export async function addSkill(page: Page, label: string) {
+  await page.locator('#field-profile-skill').fill(label);
+  await page.getByRole('button', { name: /^(添加|Add)$/ }).click();
+  await expect(page.getByTestId('skills').getByText(label, { exact: true })).toBeVisible();
+  // Saved means on disk: the badge leaves "saving" once the strict write committed.
+  await expect(page.getByTestId('sync-badge')).toHaveText(/仅本机|This device only/);
+}
+
+export function skillList(page: Page) {
+  return page.getByTestId('skills').locator('.record-title');
+}
+
+/** Visible text holding Chinese characters, leaving out what the person typed and the
+ * language button that names Chinese in Chinese on purpose. */
+export async function chineseLeftIn(page: Page, typed: string[] = []) {
+  const text = await page.locator('body').innerText();
+  let rest = text.replaceAll('简体中文', '');
+  for (const t of typed) rest = rest.replaceAll(t, '');
+  return rest.match(/[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]+/g) ?? [];
+}

@@ -1,0 +1,220 @@
+//! The store in a real browser: load, compaction and the damaged-record paths, against
+//! Chromium's IndexedDB. Run by `cargo test --target wasm32-unknown-unknown --test store`.
+#![cfg(target_arch = "wasm32")]
+
+use leptos::prelude::GetUntracked;
+use linli::store::{idb, Notice, Store};
+use linli_core::doc::Writer;
+use linli_core::profile::{self, Profile};
+use linli_core::rules::DocContext;
+use linli_core::{CommunityId, DocId, DocKind, MemberId, Millis, Role};
+use std::rc::Rc;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn fixture() -> (DocId, Writer, DocContext) {
+    let member = MemberId::parse("m1").unwrap();
+    let id = DocId::derive(&CommunityId::parse("huqian-2").unwrap(), "profile", "m1");
+    (
+        id,
+        Writer {
+            member: member.clone(),
+            role: Role::Resident,
+        },
+        DocContext {
+            subject: Some(member),
+        },
+    )
+}
+
+/// A database of its own per test, so tests never see each other's records.
+fn db_name(test: &str) -> String {
+    format!("linli-test-{test}-{}", js_sys::Math::random())
+}
+
+async fn open(name: &str) -> Rc<Store> {
+    let store = Store::open(name).await.expect("open store");
+    let (id, _, _) = fixture();
+    store
+        .open_doc(id, DocKind::Profile)
+        .await
+        .expect("open doc");
+    store
+}
+
+async fn add(store: &Store, label: &str, at: i64) {
+    let (id, w, ctx) = fixture();
+    store
+        .write(id, |d| {
+            profile::add_skill(d, &w, &ctx, Millis(at), label, label)
+        })
+        .await
+        .expect("write");
+}
+
+fn labels(store: &Store) -> Vec<String> {
+    let (id, _, _) = fixture();
+    store
+        .read(&id, Profile::read)
+        .unwrap()
+        .skills
+        .into_iter()
+        .map(|s| s.label)
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn writes_are_on_disk_and_load_back_under_a_fresh_actor() {
+    let name = db_name("load");
+    let (id, _, _) = fixture();
+    let first = open(&name).await;
+    for (i, l) in ["a", "b", "c"].iter().enumerate() {
+        add(&first, l, i as i64).await;
+    }
+    let stored = idb::read_doc(first.database(), &id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(stored.changes.len(), 3, "one record per change");
+    assert!(stored.snapshot.is_none());
+
+    let second = open(&name).await;
+    assert_eq!(labels(&second), ["a", "b", "c"]);
+    let a1 = first.read(&id, |d| d.get_actor().clone()).unwrap();
+    let a2 = second.read(&id, |d| d.get_actor().clone()).unwrap();
+    assert_ne!(a1, a2, "each start writes under its own actor id");
+    assert!(second.notices.get_untracked().is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn compaction_folds_exactly_the_records_it_holds() {
+    let name = db_name("compact");
+    let (id, _, _) = fixture();
+    let store = open(&name).await;
+    for (i, l) in ["a", "b", "c", "d"].iter().enumerate() {
+        add(&store, l, i as i64).await;
+    }
+    store.compact(id).await.unwrap();
+    let stored = idb::read_doc(store.database(), &id.to_string())
+        .await
+        .unwrap();
+    assert!(stored.snapshot.is_some());
+    assert!(stored.changes.is_empty(), "every folded record is deleted");
+
+    add(&store, "e", 9).await;
+    let stored = idb::read_doc(store.database(), &id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(
+        stored.changes.len(),
+        1,
+        "a later change is a record beside the snapshot"
+    );
+
+    let again = open(&name).await;
+    assert_eq!(labels(&again), ["a", "b", "c", "d", "e"]);
+}
+
+#[wasm_bindgen_test]
+async fn compaction_keeps_what_another_tab_wrote() {
+    let name = db_name("two-tabs");
+    let (id, w, ctx) = fixture();
+    let tab_a = open(&name).await;
+    add(&tab_a, "from-a", 1).await;
+    // Another tab wrote and compacted behind A's back (no message reached A): its change
+    // lives only in the snapshot now.
+    let mut other = linli_core::schema::genesis(&DocKind::Profile);
+    profile::add_skill(&mut other, &w, &ctx, Millis(2), "from-b", "from-b").unwrap();
+    idb::compact(tab_a.database(), &id.to_string(), &other.save(), &[])
+        .await
+        .unwrap();
+    // A's compaction must take that snapshot in, not overwrite it with its own view.
+    tab_a.compact(id).await.unwrap();
+    let fresh = open(&name).await;
+    assert_eq!(labels(&fresh), ["from-a", "from-b"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_damaged_record_is_set_aside_and_the_rest_loads() {
+    let name = db_name("damaged");
+    let (id, _, _) = fixture();
+    let store = open(&name).await;
+    for (i, l) in ["a", "b", "c"].iter().enumerate() {
+        add(&store, l, i as i64).await;
+    }
+    let last = store.read(&id, |d| d.get_heads()[0]).unwrap().to_string();
+    let stored = idb::read_doc(store.database(), &id.to_string())
+        .await
+        .unwrap();
+    let (_, bytes) = stored
+        .changes
+        .iter()
+        .find(|(h, _)| *h == last)
+        .unwrap()
+        .clone();
+    let mut broken = bytes.clone();
+    let mid = broken.len() / 2;
+    broken[mid] ^= 0xff;
+    idb::put_changes(store.database(), &id.to_string(), &[(last.clone(), broken)])
+        .await
+        .unwrap();
+
+    let reopened = open(&name).await;
+    assert_eq!(labels(&reopened), ["a", "b"]);
+    assert_eq!(
+        reopened.notices.get_untracked(),
+        vec![Notice::DamagedRecords(1)]
+    );
+    assert_eq!(
+        reopened.set_aside_count().await.unwrap(),
+        1,
+        "kept aside, not deleted"
+    );
+    let old_actor = store.read(&id, |d| d.get_actor().clone()).unwrap();
+
+    // The next write still succeeds, under an actor no lost change used.
+    add(&reopened, "d", 5).await;
+    assert_eq!(labels(&reopened), ["a", "b", "d"]);
+    assert_ne!(
+        reopened.read(&id, |d| d.get_actor().clone()).unwrap(),
+        old_actor
+    );
+    let clean = open(&name).await;
+    assert_eq!(labels(&clean), ["a", "b", "d"]);
+    assert!(
+        clean.notices.get_untracked().is_empty(),
+        "the damage is reported once"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_damaged_snapshot_is_refused_loudly() {
+    let name = db_name("snapshot");
+    let (id, _, _) = fixture();
+    let store = open(&name).await;
+    add(&store, "a", 1).await;
+    store.compact(id).await.unwrap();
+    add(&store, "b", 2).await;
+    let stored = idb::read_doc(store.database(), &id.to_string())
+        .await
+        .unwrap();
+    let mut snap = stored.snapshot.unwrap();
+    let n = snap.len();
+    snap[n - 4] ^= 0x5a;
+    idb::compact(store.database(), &id.to_string(), &snap, &[])
+        .await
+        .unwrap();
+
+    let reopened = open(&name).await;
+    assert!(reopened
+        .notices
+        .get_untracked()
+        .contains(&Notice::DamagedSnapshot));
+    assert_eq!(reopened.set_aside_count().await.unwrap(), 1);
+    // "b" depended on what the snapshot held, so it waits rather than showing half a story.
+    assert!(reopened
+        .notices
+        .get_untracked()
+        .contains(&Notice::Waiting(1)));
+    assert!(labels(&reopened).is_empty());
+}
