@@ -6,6 +6,7 @@ use crate::components::{
 use crate::i18n::{use_i18n, I18n};
 use crate::me::MePage;
 use crate::onboarding::Onboarding;
+use crate::pwa::{self, UpdateBanner};
 use crate::session::{use_session, Session, StoreStatus};
 use crate::store::{self, Store};
 use crate::{communities, settings};
@@ -22,6 +23,7 @@ pub fn App() -> impl IntoView {
         store: RwSignal::new(StoreStatus::Opening),
     };
     provide_context(session);
+    provide_context(pwa::start());
 
     Effect::new(move |_| {
         let lang = i18n.lang();
@@ -39,10 +41,22 @@ pub fn App() -> impl IntoView {
             Ok(s) => {
                 store::install(s);
                 session.store.set(StoreStatus::Ready);
+                mark("linli-interactive");
                 store::request_persistence().await;
             }
             Err(e) => session.store.set(StoreStatus::Failed(e)),
         }
+    });
+
+    // The static skeleton in index.html has done its job once the app is on screen.
+    Effect::new(move |_| {
+        if let Some(skeleton) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("skeleton"))
+        {
+            skeleton.remove();
+        }
+        mark("linli-mounted");
     });
 
     move || {
@@ -81,6 +95,7 @@ fn Shell() -> impl IntoView {
             <Show when=sandbox>
                 <p class="sandbox-label">{move || i18n.t().sandbox_label}</p>
             </Show>
+            <UpdateBanner/>
             <StoreFailure/>
             <Notices/>
             <main class="app-main" id="main">
@@ -141,5 +156,12 @@ fn NotFound() -> impl IntoView {
             <p class="empty">{move || i18n.t().page_not_found}</p>
             <A href="/help">{move || i18n.t().go_home}</A>
         </section>
+    }
+}
+
+/// A performance mark the start-time benchmark reads (scripts/bench-start.mjs).
+pub fn mark(name: &str) {
+    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = perf.mark(name);
     }
 }

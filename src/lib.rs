@@ -7,6 +7,14 @@ pub mod components;
 pub mod i18n;
 pub mod me;
 pub mod onboarding;
+pub mod pwa;
 pub mod session;
 pub mod settings;
 pub mod store;
+
+/// This build's version as people see it: the crate version, or `LINLI_BUILD` when the build
+/// names itself (the update test builds a second version this way).
+pub const VERSION: &str = match option_env!("LINLI_BUILD") {
+    Some(v) => v,
+    None => env!("CARGO_PKG_VERSION"),
+};

@@ -1,15 +1,22 @@
-//! Small settings in localStorage (gloo-storage): the language, and who this device's member
-//! is. Nothing here is a record: records live in documents.
+//! Small settings in localStorage: the language, and who this device's member is. Nothing here
+//! is a record: records live in documents.
+//!
+//! Each field has a key of its own, read with web-sys directly: gloo-storage would bring
+//! serde_json into the wasm for five short strings.
 
-use gloo_storage::{LocalStorage, Storage};
 use linli_core::{CommunityId, Lang, MemberId, Role};
-use serde::{Deserialize, Serialize};
 
 const LANG_KEY: &str = "linli.lang";
-const MEMBER_KEY: &str = "linli.member";
+const MEMBER_KEYS: [&str; 5] = [
+    "linli.member.id",
+    "linli.member.name",
+    "linli.member.role",
+    "linli.member.community",
+    "linli.member.sandbox",
+];
 
 /// The member this device acts for.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Member {
     pub id: MemberId,
     pub display_name: String,
@@ -19,24 +26,56 @@ pub struct Member {
     pub sandbox: bool,
 }
 
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+fn get(key: &str) -> Option<String> {
+    storage()?.get_item(key).ok().flatten()
+}
+
 pub fn load_lang() -> Lang {
-    LocalStorage::get::<Lang>(LANG_KEY).unwrap_or_default()
+    get(LANG_KEY)
+        .map(|t| Lang::from_tag(&t))
+        .unwrap_or_default()
 }
 
 pub fn save_lang(lang: Lang) {
     // A failed write only means the choice is asked again next time; nothing typed is lost.
-    let _ = LocalStorage::set(LANG_KEY, lang);
+    if let Some(s) = storage() {
+        let _ = s.set_item(LANG_KEY, lang.tag());
+    }
 }
 
+/// The member, if every field is there and well formed; otherwise first run asks again.
 pub fn load_member() -> Option<Member> {
-    LocalStorage::get::<Member>(MEMBER_KEY).ok()
+    let [id, name, role, community, sandbox] = MEMBER_KEYS.map(get);
+    Some(Member {
+        id: MemberId::parse(&id?).ok()?,
+        display_name: name?,
+        role: Role::parse(&role?),
+        community: CommunityId::parse(&community?).ok()?,
+        sandbox: sandbox? != "false",
+    })
 }
 
 pub fn save_member(member: &Member) -> Result<(), String> {
-    LocalStorage::set(MEMBER_KEY, member).map_err(|e| e.to_string())
+    let s = storage().ok_or("localStorage is not available")?;
+    let values = [
+        member.id.as_str(),
+        member.display_name.as_str(),
+        member.role.as_str(),
+        member.community.as_str(),
+        if member.sandbox { "true" } else { "false" },
+    ];
+    for (key, value) in MEMBER_KEYS.iter().zip(values) {
+        s.set_item(key, value)
+            .map_err(crate::store::idb::describe)?;
+    }
+    Ok(())
 }
 
-/// A fresh id for a sandbox member or a record: 16 random bytes as hex.
+/// A fresh id for a sandbox member or a record: 8 random bytes as hex.
 pub fn random_id(prefix: &str) -> String {
     let mut bytes = [0u8; 8];
     getrandom::fill(&mut bytes).expect("the browser provides randomness");

@@ -24,8 +24,8 @@ export { expect };
 export type Role = 'resident' | 'grid_worker' | 'staff' | 'officer';
 
 /** Goes through first-run onboarding and lands in the shell. */
-export async function onboard(page: Page, name = '王阿姨', role: Role = 'resident') {
-  await page.goto('/');
+export async function onboard(page: Page, name = '王阿姨', role: Role = 'resident', base = '') {
+  await page.goto(`${base}/`);
   await page.locator('#field-member-name').fill(name);
   await page.locator('#field-role').selectOption(role);
   await page.getByRole('button', { name: /开始使用|Get started/ }).click();

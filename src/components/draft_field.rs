@@ -34,6 +34,7 @@ pub fn DraftField(
             let found = drafts::load(draft_key).await.filter(|d| !d.is_empty());
             let had = found.is_some();
             if let Some(text) = found {
+                drafts::set_open(draft_key, true);
                 value.try_set(text);
                 saved.try_set(true);
             }
@@ -45,16 +46,22 @@ pub fn DraftField(
     });
 
     // Runs from timers and blur events that may fire after the field is gone.
-    let save_now = move || {
+    let write = move || async move {
         let Some(text) = value.try_get_untracked() else {
             return;
         };
-        leptos::task::spawn_local(async move {
-            saved.try_set(drafts::save(draft_key, &text).await.is_ok() && !text.is_empty());
-        });
+        saved.try_set(drafts::save(draft_key, &text).await.is_ok() && !text.is_empty());
     };
+    let save_now = move || leptos::task::spawn_local(write());
+    drafts::register_flusher(draft_key, std::rc::Rc::new(move || Box::pin(write())));
+    on_cleanup(move || {
+        drafts::unregister_flusher(draft_key);
+        drafts::set_open(draft_key, false);
+    });
     let on_input = move |ev: leptos::ev::Event| {
-        value.set(event_target_value(&ev));
+        let text = event_target_value(&ev);
+        drafts::set_open(draft_key, !text.trim().is_empty());
+        value.set(text);
         saved.set(false);
         let mine = generation.get_value() + 1;
         generation.set_value(mine);

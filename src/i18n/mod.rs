@@ -59,6 +59,17 @@ pub struct Strings {
     pub storage_not_persisted: &'static str,
     pub set_aside: fn(usize) -> String,
     pub draft_kept: &'static str,
+    pub update_ready: &'static str,
+    pub update_after_draft: &'static str,
+    pub update_now: &'static str,
+    pub install_title: &'static str,
+    pub install_done: &'static str,
+    pub install_why: &'static str,
+    pub install_button: &'static str,
+    pub install_ios: &'static str,
+    pub install_menu: &'static str,
+    pub newer_schema: &'static str,
+    pub version: fn(&str) -> String,
 }
 
 pub fn strings(lang: Lang) -> &'static Strings {

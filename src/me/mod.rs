@@ -7,6 +7,7 @@ mod storage;
 
 use crate::components::member_form::MemberForm;
 use crate::i18n::use_i18n;
+use crate::pwa::InstallCard;
 use crate::session::{profile_doc, use_doc, use_session, DocState};
 use leptos::prelude::*;
 use linli_core::DocKind;
@@ -41,6 +42,8 @@ pub fn MePage() -> impl IntoView {
                 <h2>{move || i18n.t().settings}</h2>
                 <MemberForm submit_label=|t| t.save_settings/>
                 <storage::Storage/>
+                <InstallCard/>
+                <p class="version" data-testid="app-version">{move || (i18n.t().version)(crate::VERSION)}</p>
             </section>
         })
     }

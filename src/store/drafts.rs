@@ -21,6 +21,56 @@ pub async fn save(key: &str, text: &str) -> Result<(), String> {
     }
 }
 
-pub async fn clear(key: &str) -> Result<(), String> {
+/// Drops a draft once what it held is submitted and durable.
+pub async fn clear(key: &'static str) -> Result<(), String> {
+    set_open(key, false);
     save(key, "").await
+}
+
+use leptos::prelude::*;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+type Flush = Rc<dyn Fn() -> Pin<Box<dyn Future<Output = ()>>>>;
+
+thread_local! {
+    /// The draft fields on screen, each able to write its text at once.
+    static FLUSHERS: RefCell<BTreeMap<&'static str, Flush>> = RefCell::default();
+    // Reference-counted, not owned by whichever component first touched it.
+    static OPEN: ArcRwSignal<BTreeSet<&'static str>> = ArcRwSignal::new(BTreeSet::new());
+}
+
+/// The drafts that hold typed, unsubmitted text: the app does not switch versions under them.
+pub fn open_drafts() -> ArcRwSignal<BTreeSet<&'static str>> {
+    OPEN.with(|o| o.clone())
+}
+
+/// Marks a draft as holding typed text (or no longer).
+pub fn set_open(key: &'static str, open: bool) {
+    open_drafts().update(|o| {
+        if open {
+            o.insert(key);
+        } else {
+            o.remove(key);
+        }
+    });
+}
+
+pub fn register_flusher(key: &'static str, flush: Flush) {
+    FLUSHERS.with(|f| f.borrow_mut().insert(key, flush));
+}
+
+pub fn unregister_flusher(key: &'static str) {
+    FLUSHERS.with(|f| f.borrow_mut().remove(key));
+}
+
+/// Writes every on-screen draft now, before the page goes away.
+pub async fn flush_all() {
+    let all: Vec<Flush> = FLUSHERS.with(|f| f.borrow().values().cloned().collect());
+    for flush in all {
+        flush().await;
+    }
 }

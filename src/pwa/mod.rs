@@ -1,0 +1,138 @@
+//! The installed app: the service worker that serves one build's files as a set, the update
+//! flow that switches versions only when the person taps, and the install prompt.
+
+mod install;
+mod update;
+
+pub use install::InstallCard;
+pub use update::UpdateBanner;
+
+use crate::store::drafts;
+use leptos::prelude::*;
+use std::cell::{Cell, RefCell};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{ServiceWorkerRegistration, ServiceWorkerState};
+
+/// What the UI shows about the app itself.
+#[derive(Clone, Copy)]
+pub struct Pwa {
+    /// A new version is installed and waiting for the person's tap.
+    pub update_ready: RwSignal<bool>,
+    /// The browser offered to install the app (`beforeinstallprompt`).
+    pub can_install: RwSignal<bool>,
+}
+
+thread_local! {
+    static REGISTRATION: RefCell<Option<ServiceWorkerRegistration>> = const { RefCell::new(None) };
+    static INSTALL_EVENT: RefCell<Option<JsValue>> = const { RefCell::new(None) };
+    static RELOADING: Cell<bool> = const { Cell::new(false) };
+}
+
+pub fn use_pwa() -> Pwa {
+    expect_context::<Pwa>()
+}
+
+/// Registers the service worker and listens for updates and the install prompt.
+pub fn start() -> Pwa {
+    let pwa = Pwa {
+        update_ready: RwSignal::new(false),
+        can_install: RwSignal::new(false),
+    };
+    let Some(window) = web_sys::window() else {
+        return pwa;
+    };
+
+    let on_install_offer = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+        // Keep the browser's offer for the Me page's button instead of its mini-bar.
+        ev.prevent_default();
+        INSTALL_EVENT.with(|e| *e.borrow_mut() = Some(ev.into()));
+        pwa.can_install.set(true);
+    });
+    let _ = window.add_event_listener_with_callback(
+        "beforeinstallprompt",
+        on_install_offer.as_ref().unchecked_ref(),
+    );
+    on_install_offer.forget(); // lives as long as the page
+
+    let container = window.navigator().service_worker();
+    // The first visit has no controller: its worker taking control is no version switch.
+    let had_controller = container.controller().is_some();
+    let on_controller = Closure::<dyn FnMut()>::new(move || {
+        if had_controller && !RELOADING.replace(true) {
+            leptos::task::spawn_local(async {
+                // Another tab tapped "update": keep what is being typed here, then reload
+                // so no tab goes on writing with the old code.
+                drafts::flush_all().await;
+                if let Some(w) = web_sys::window() {
+                    let _ = w.location().reload();
+                }
+            });
+        }
+    });
+    container.set_oncontrollerchange(Some(on_controller.as_ref().unchecked_ref()));
+    on_controller.forget();
+
+    let registering = container.register("/sw.js");
+    leptos::task::spawn_local(async move {
+        let Ok(reg) = JsFuture::from(registering).await else {
+            return;
+        };
+        let reg: ServiceWorkerRegistration = reg.unchecked_into();
+        if reg.waiting().is_some() && had_controller {
+            pwa.update_ready.set(true);
+        }
+        let watched = reg.clone();
+        let on_found = Closure::<dyn FnMut()>::new(move || {
+            let Some(worker) = watched.installing() else {
+                return;
+            };
+            let w = worker.clone();
+            let on_state = Closure::<dyn FnMut()>::new(move || {
+                let controlled = web_sys::window()
+                    .is_some_and(|w| w.navigator().service_worker().controller().is_some());
+                if w.state() == ServiceWorkerState::Installed && controlled {
+                    pwa.update_ready.set(true);
+                }
+            });
+            worker.set_onstatechange(Some(on_state.as_ref().unchecked_ref()));
+            on_state.forget();
+        });
+        reg.set_onupdatefound(Some(on_found.as_ref().unchecked_ref()));
+        on_found.forget();
+        REGISTRATION.with(|r| *r.borrow_mut() = Some(reg));
+    });
+    pwa
+}
+
+/// Looks for a new version now (on start the browser does this by itself).
+pub fn check_for_update() {
+    REGISTRATION.with(|r| {
+        if let Some(reg) = r.borrow().as_ref() {
+            let _ = reg.update();
+        }
+    });
+}
+
+/// Lets the waiting version take over; every tab then reloads into it.
+pub fn apply_update() {
+    REGISTRATION.with(|r| {
+        if let Some(waiting) = r.borrow().as_ref().and_then(|reg| reg.waiting()) {
+            let _ = waiting.post_message(&"skip-waiting".into());
+        }
+    });
+}
+
+/// Shows the browser's install dialog, if it offered one.
+pub fn prompt_install(pwa: Pwa) {
+    let Some(event) = INSTALL_EVENT.with(|e| e.borrow_mut().take()) else {
+        return;
+    };
+    if let Ok(prompt) = js_sys::Reflect::get(&event, &"prompt".into()) {
+        if let Some(f) = prompt.dyn_ref::<js_sys::Function>() {
+            let _ = f.call0(&event);
+        }
+    }
+    pwa.can_install.set(false);
+}
