@@ -34,6 +34,23 @@ fn get(key: &str) -> Option<String> {
     storage()?.get_item(key).ok().flatten()
 }
 
+const UNSYNCED_KEY: &str = "linli.unsynced_since";
+
+/// When the oldest local change that has not reached a server was made. In the sandbox
+/// nothing ever syncs, so this stays until the device joins a community.
+pub fn unsynced_since() -> Option<linli_core::Millis> {
+    get(UNSYNCED_KEY)?.parse().ok().map(linli_core::Millis)
+}
+
+/// Notes that a local change now waits to sync, unless an older one already does.
+pub fn note_unsynced(now: linli_core::Millis) {
+    if unsynced_since().is_none() {
+        if let Some(s) = storage() {
+            let _ = s.set_item(UNSYNCED_KEY, &now.0.to_string());
+        }
+    }
+}
+
 pub fn load_lang() -> Lang {
     get(LANG_KEY)
         .map(|t| Lang::from_tag(&t))

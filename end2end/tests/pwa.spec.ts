@@ -88,3 +88,16 @@ test('the skeleton shows before the wasm has loaded', async ({ page }) => {
   await expect(page.getByRole('heading', { name: '欢迎来到邻里' })).toBeVisible();
   await expect(page.locator('#skeleton')).toHaveCount(0);
 });
+
+test('changes that waited more than a day to leave the device are warned about', async ({ page }) => {
+  await onboard(page);
+  await page.goto('/me');
+  await addSkill(page, '修自行车');
+  await expect(page.getByTestId('sync-overdue')).toHaveCount(0);
+  // The first change was made two days ago (as this device's clock tells).
+  await page.evaluate(() => localStorage.setItem('linli.unsynced_since', String(Date.now() - 2 * 86_400_000)));
+  await page.reload();
+  await expect(page.getByTestId('sync-overdue')).toContainText('只保存在这台设备上已超过一天');
+  await page.getByTestId('sync-overdue').getByRole('button', { name: '知道了' }).click();
+  await expect(page.getByTestId('sync-overdue')).toHaveCount(0);
+});

@@ -12,7 +12,33 @@ pub fn Notices() -> impl IntoView {
         session.store.track();
         store::get().map(|s| s.notices.get()).unwrap_or_default()
     };
+    let overdue = RwSignal::new(false);
+    // Read at start and after each write: a warning, not a clock to watch.
+    Effect::new(move |_| {
+        session.store.track();
+        if let Some(s) = store::get() {
+            s.saving.track();
+        }
+        let now = linli_core::Millis(js_sys::Date::now() as i64);
+        overdue.set(linli_core::Millis::sync_overdue(
+            crate::settings::unsynced_since(),
+            now,
+        ));
+    });
+    let sandbox = move || {
+        session
+            .member
+            .with(|m| m.as_ref().is_some_and(|m| m.sandbox))
+    };
     view! {
+        <Show when=move || overdue.get()>
+            <div class="notice warn" role="alert" data-testid="sync-overdue">
+                <p>
+                    {move || if sandbox() { i18n.t().overdue_sandbox } else { i18n.t().overdue_sync }}
+                </p>
+                <button type="button" on:click=move |_| overdue.set(false)>{move || i18n.t().dismiss}</button>
+            </div>
+        </Show>
         <div class="notices">
             <For each=notices key=|n| format!("{n:?}") let:notice>
                 <Banner notice=notice i18n=i18n/>

@@ -63,4 +63,6 @@ pub static EN: Strings = Strings {
     install_menu: "In the browser menu, choose “Install app” or “Add to Home screen”.",
     newer_schema: "Some data comes from a newer version of the app and is read-only here. Update the app to edit it.",
     version: |v| format!("Version {v}"),
+    overdue_sync: "Some changes have waited more than a day to sync. Get online soon: browsers may clear the data of sites not added to the home screen.",
+    overdue_sandbox: "Your data has lived only on this device for more than a day. Browsers may clear the data of sites not added to the home screen: add the app from the Me page.",
 };

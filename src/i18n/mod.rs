@@ -70,6 +70,8 @@ pub struct Strings {
     pub install_menu: &'static str,
     pub newer_schema: &'static str,
     pub version: fn(&str) -> String,
+    pub overdue_sync: &'static str,
+    pub overdue_sandbox: &'static str,
 }
 
 pub fn strings(lang: Lang) -> &'static Strings {

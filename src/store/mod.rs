@@ -207,6 +207,9 @@ impl Store {
                 let heads = slot.doc.get_heads();
                 let out = command(&mut slot.doc).map_err(WriteError::Refused)?;
                 let new = slot.doc.get_changes(&heads);
+                if !new.is_empty() {
+                    crate::settings::note_unsynced(linli_core::Millis(js_sys::Date::now() as i64));
+                }
                 slot.unsaved.extend(new);
                 slot.version.update(|v| *v += 1);
                 out

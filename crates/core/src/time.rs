@@ -19,6 +19,15 @@ pub struct Millis(pub i64);
 impl Millis {
     pub const DAY: i64 = 86_400_000;
 
+    /// Local changes that have waited longer than this to leave the device are at risk:
+    /// browsers may evict the data of sites not installed to the home screen.
+    pub const SYNC_WARN_AFTER: i64 = Self::DAY;
+
+    /// Whether changes waiting since `since` have waited too long by `now`.
+    pub fn sync_overdue(since: Option<Millis>, now: Millis) -> bool {
+        since.is_some_and(|s| now.0 - s.0 > Self::SYNC_WARN_AFTER)
+    }
+
     /// The calendar month (UTC+8, the city's time) this instant falls in, as `YYYY-MM`:
     /// the period of month-scoped documents such as help.
     pub fn month(self) -> String {
@@ -50,6 +59,14 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waiting_more_than_a_day_is_overdue() {
+        let t = Millis(1_000_000_000_000);
+        assert!(!Millis::sync_overdue(None, t));
+        assert!(!Millis::sync_overdue(Some(t), Millis(t.0 + Millis::DAY)));
+        assert!(Millis::sync_overdue(Some(t), Millis(t.0 + Millis::DAY + 1)));
+    }
 
     #[test]
     fn months_follow_china_time() {
