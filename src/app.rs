@@ -59,8 +59,10 @@ pub fn App() -> impl IntoView {
         mark("linli-mounted");
     });
 
+    // Only joining or leaving swaps the whole screen; editing settings must not rebuild it.
+    let onboarded = Memo::new(move |_| session.member.with(Option::is_some));
     move || {
-        if session.member.with(Option::is_some) {
+        if onboarded.get() {
             view! { <Shell/> }.into_any()
         } else {
             view! { <Onboarding/> }.into_any()

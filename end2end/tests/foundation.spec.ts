@@ -22,6 +22,12 @@ test('first run asks for language, name, role and community, then opens the shel
   await expect(page.getByTestId('community-name')).toHaveText('华中社区');
   await page.getByRole('navigation').getByText('我的').click();
   await expect(page.locator('#field-member-name')).toHaveValue('王阿姨');
+
+  // The Me page edits the same settings.
+  await page.locator('#field-community').selectOption('lupu-2');
+  await page.getByRole('button', { name: '保存设置' }).click();
+  await expect(page.getByText('设置已保存。')).toBeVisible();
+  await expect(page.getByTestId('community-name')).toHaveText('芦浦第二社区');
 });
 
 test('data written in a document survives a reload', async ({ page }) => {

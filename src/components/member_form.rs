@@ -81,7 +81,7 @@ pub fn MemberForm(submit_label: fn(&Strings) -> &'static str) -> impl IntoView {
                                     aria-pressed=move || (i18n.lang() == lang).to_string()
                                     on:click=move |_| i18n.0.set(lang)
                                 >
-                                    {lang.pick("简体中文", "English")}
+                                    {lang.native_name()}
                                 </button>
                             }
                         })

@@ -1,5 +1,9 @@
 //! Every string the UI shows, in one typed table per language. A missing translation is a
 //! compile error, not a blank on screen.
+//!
+//! Words that belong to the domain (role names, the errors core's commands return) live in
+//! `linli-core` beside the rules that produce them, so the server speaks them too; views
+//! get them through `Role::label(lang)` and `LinliError::message(lang)`.
 
 mod en;
 mod zh;

@@ -15,36 +15,42 @@ use linli_core::DocKind;
 #[component]
 pub fn MePage() -> impl IntoView {
     let i18n = use_i18n();
+    view! {
+        <section class="page me">
+            <h1>{move || i18n.t().tab_me}</h1>
+            <Profile/>
+            <h2>{move || i18n.t().settings}</h2>
+            <MemberForm submit_label=|t| t.save_settings/>
+            <storage::Storage/>
+            <InstallCard/>
+            <p class="version" data-testid="app-version">{move || (i18n.t().version)(crate::VERSION)}</p>
+        </section>
+    }
+}
+
+/// The member's profile document: rebuilt when it is another document (a new community),
+/// not when another setting such as the name changes.
+#[component]
+fn Profile() -> impl IntoView {
+    let i18n = use_i18n();
     let session = use_session();
-    // The member is set before the shell exists; a settings change re-renders the page.
+    let profile = Memo::new(move |_| session.member.with(|m| m.as_ref().map(profile_doc)));
     move || {
-        let member = session.member.get()?;
-        let (id, ctx) = profile_doc(&member);
+        let (id, ctx) = profile.get()?;
         let doc = use_doc(id, DocKind::Profile);
-        Some(view! {
-            <section class="page me">
-                <h1>{move || i18n.t().tab_me}</h1>
-                {move || match doc.state.get() {
-                    DocState::Loading => view! { <p class="loading">{move || i18n.t().loading}</p> }.into_any(),
-                    DocState::Failed(e) => {
-                        view! { <p class="error" role="alert">{move || (i18n.t().storage_failed)(&e)}</p> }
-                            .into_any()
-                    }
-                    DocState::Ready => {
-                        let ctx = ctx.clone();
-                        view! {
-                            <about::About doc=doc ctx=ctx.clone()/>
-                            <skills::Skills doc=doc ctx=ctx/>
-                        }
-                            .into_any()
-                    }
-                }}
-                <h2>{move || i18n.t().settings}</h2>
-                <MemberForm submit_label=|t| t.save_settings/>
-                <storage::Storage/>
-                <InstallCard/>
-                <p class="version" data-testid="app-version">{move || (i18n.t().version)(crate::VERSION)}</p>
-            </section>
+        Some(move || match doc.state.get() {
+            DocState::Loading => {
+                view! { <p class="loading">{move || i18n.t().loading}</p> }.into_any()
+            }
+            DocState::Failed(e) => {
+                view! { <p class="error" role="alert">{move || (i18n.t().storage_failed)(&e)}</p> }
+                    .into_any()
+            }
+            DocState::Ready => view! {
+                <about::About doc=doc ctx=ctx.clone()/>
+                <skills::Skills doc=doc ctx=ctx.clone()/>
+            }
+            .into_any(),
         })
     }
 }

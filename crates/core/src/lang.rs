@@ -31,6 +31,14 @@ impl Lang {
         }
     }
 
+    /// The language's name in itself, as a language switch shows it whatever the UI speaks.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::Zh => "简体中文",
+            Lang::En => "English",
+        }
+    }
+
     /// Picks the text for this language; keeps call sites to one expression.
     pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
         match self {

@@ -40,7 +40,7 @@ pub struct Rule {
 }
 
 /// What the checker knows of the document beyond its bytes: whose it is, if anyone's.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DocContext {
     pub subject: Option<MemberId>,
 }
