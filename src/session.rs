@@ -1,11 +1,11 @@
 //! Who is using the app and what is open: shared through context.
 
 use crate::settings::Member;
-use crate::store;
+use crate::store::{self, WriteError};
 use leptos::prelude::*;
 use linli_core::doc::Writer;
 use linli_core::rules::DocContext;
-use linli_core::{DocId, DocKind};
+use linli_core::{DocId, DocKind, Millis};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum StoreStatus {
@@ -28,6 +28,22 @@ impl Session {
                 role: m.role.clone(),
             })
         })
+    }
+}
+
+impl Session {
+    /// Runs a core command on an open document as this member, with the device's clock as
+    /// the (claimed) time, and stores its change durably.
+    pub async fn command<T>(
+        &self,
+        id: DocId,
+        f: impl FnOnce(&mut automerge::Automerge, &Writer, Millis) -> linli_core::Result<T>,
+    ) -> Result<T, WriteError> {
+        let (Some(store), Some(writer)) = (store::get(), self.writer()) else {
+            return Err(WriteError::Disk("storage is not open yet".into()));
+        };
+        let now = Millis(js_sys::Date::now() as i64);
+        store.write(id, |d| f(d, &writer, now)).await
     }
 }
 

@@ -218,3 +218,45 @@ async fn a_damaged_snapshot_is_refused_loudly() {
         .contains(&Notice::Waiting(1)));
     assert!(labels(&reopened).is_empty());
 }
+
+#[wasm_bindgen_test]
+async fn a_document_from_a_newer_app_is_read_only() {
+    use automerge::transaction::Transactable;
+    use linli::store::WriteError;
+    use linli_core::schema::SCHEMA_VERSION;
+    use linli_core::LinliError;
+
+    let name = db_name("newer");
+    let (id, w, ctx) = fixture();
+    let store = open(&name).await;
+    add(&store, "a", 1).await;
+    // A newer app, on another device, raised the schema; its change arrives here.
+    let mut newer = store.read(&id, |d| d.fork()).unwrap();
+    let before = newer.get_heads();
+    newer
+        .transact::<_, _, automerge::AutomergeError>(|tx| {
+            tx.put(automerge::ROOT, "schema", SCHEMA_VERSION + 1)?;
+            Ok(())
+        })
+        .unwrap();
+    let change = newer.get_changes(&before).remove(0);
+    let record = (change.hash().to_string(), change.raw_bytes().to_vec());
+    idb::put_changes(store.database(), &id.to_string(), &[record])
+        .await
+        .unwrap();
+
+    let reopened = open(&name).await;
+    assert_eq!(labels(&reopened), ["a"], "still readable");
+    assert!(reopened
+        .notices
+        .get_untracked()
+        .contains(&Notice::NewerSchema));
+    let refused = reopened
+        .write(id, |d| profile::add_skill(d, &w, &ctx, Millis(2), "b", "b"))
+        .await;
+    assert!(matches!(
+        refused,
+        Err(WriteError::Refused(LinliError::SchemaTooNew { .. }))
+    ));
+    assert_eq!(labels(&reopened), ["a"]);
+}

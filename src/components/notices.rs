@@ -58,6 +58,7 @@ fn Banner(notice: Notice, i18n: crate::i18n::I18n) -> impl IntoView {
                 Notice::DamagedSnapshot => t.damaged_snapshot.to_owned(),
                 Notice::Waiting(n) => (t.waiting_for_missing)(*n),
                 Notice::WriteFailed(e) => (t.write_failed)(e),
+                Notice::NewerSchema => t.newer_schema.to_owned(),
             }
         }
     };

@@ -1,11 +1,10 @@
 use crate::components::draft_field::DraftField;
 use crate::i18n::use_i18n;
 use crate::session::{use_session, OpenDoc};
-use crate::store::{self, drafts, WriteError};
+use crate::store::{drafts, WriteError};
 use leptos::prelude::*;
 use linli_core::profile::{self, Profile};
 use linli_core::rules::DocContext;
-use linli_core::Millis;
 
 const DRAFT: &str = "profile.about";
 
@@ -26,17 +25,13 @@ pub fn About(doc: OpenDoc, ctx: DocContext) -> impl IntoView {
     let busy = RwSignal::new(false);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (Some(store), Some(writer)) = (store::get(), session.writer()) else {
-            return;
-        };
         let value = text.get_untracked();
         let ctx = ctx.clone();
         busy.set(true);
         leptos::task::spawn_local(async move {
-            let now = Millis(js_sys::Date::now() as i64);
-            let out = store
-                .write(doc.id, |d| {
-                    profile::set_about(d, &writer, &ctx, now, &value)
+            let out = session
+                .command(doc.id, |d, w, now| {
+                    profile::set_about(d, w, &ctx, now, &value)
                 })
                 .await
                 .map(|_| ());

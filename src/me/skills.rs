@@ -3,11 +3,10 @@ use crate::components::draft_field::DraftField;
 use crate::i18n::use_i18n;
 use crate::session::{use_session, OpenDoc};
 use crate::settings::random_id;
-use crate::store::{self, drafts, WriteError};
+use crate::store::{drafts, WriteError};
 use leptos::prelude::*;
 use linli_core::profile::{self, Profile, Skill};
 use linli_core::rules::DocContext;
-use linli_core::Millis;
 
 const DRAFT: &str = "profile.skill";
 
@@ -22,17 +21,13 @@ pub fn Skills(doc: OpenDoc, ctx: DocContext) -> impl IntoView {
 
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (Some(store), Some(writer)) = (store::get(), session.writer()) else {
-            return;
-        };
         let value = label.get_untracked();
         let ctx = ctx.get_value();
         leptos::task::spawn_local(async move {
-            let now = Millis(js_sys::Date::now() as i64);
             let id = random_id("s");
-            match store
-                .write(doc.id, |d| {
-                    profile::add_skill(d, &writer, &ctx, now, &id, &value)
+            match session
+                .command(doc.id, |d, w, now| {
+                    profile::add_skill(d, w, &ctx, now, &id, &value)
                 })
                 .await
             {
@@ -85,19 +80,15 @@ fn SkillRow(
     let label = skill.label.clone();
     let id = skill.id.clone();
     let remove = move |_| {
-        let (Some(store), Some(writer)) = (store::get(), session.writer()) else {
-            return;
-        };
         let ctx = ctx.get_value();
         let id = id.clone();
         leptos::task::spawn_local(async move {
-            let now = Millis(js_sys::Date::now() as i64);
-            if let Err(e) = store
-                .write(doc.id, |d| {
-                    profile::remove_skill(d, &writer, &ctx, now, &id)
+            let removed = session
+                .command(doc.id, |d, w, now| {
+                    profile::remove_skill(d, w, &ctx, now, &id)
                 })
-                .await
-            {
+                .await;
+            if let Err(e) = removed {
                 error.try_set(Some(e));
             }
         });

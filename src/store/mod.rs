@@ -29,6 +29,8 @@ pub enum Notice {
     DamagedSnapshot,
     Waiting(usize),
     WriteFailed(String),
+    /// A document written by a newer app: shown read-only until this app updates.
+    NewerSchema,
 }
 
 /// Why a write did not happen (a rule refused it) or is not yet durable (the disk refused it).
@@ -162,6 +164,9 @@ impl Store {
             self.notify(Notice::Waiting(report.waiting));
         }
         let mut doc = loaded.doc;
+        if let Err(LinliError::SchemaTooNew { .. }) = linli_core::schema::check_writable(&doc) {
+            self.notify(Notice::NewerSchema);
+        }
         doc.set_actor(self.actor.borrow().clone());
         let version = ArcRwSignal::new(0);
         // Another caller may have opened it while we read: keep the first, it may hold writes.

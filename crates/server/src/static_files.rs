@@ -56,3 +56,69 @@ mod tests {
         assert!(!is_hashed_asset("/manifest.webmanifest"));
     }
 }
+
+#[cfg(test)]
+mod serving {
+    use super::router;
+    use axum::body::Body;
+    use axum::http::{header, Request, StatusCode};
+    use tower::ServiceExt;
+
+    fn dist() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("linli-dist-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("index.html"), "<html>shell</html>").unwrap();
+        std::fs::write(dir.join("linli-0123456789abcdef.js"), "plain").unwrap();
+        std::fs::write(dir.join("linli-0123456789abcdef.js.br"), "brotli").unwrap();
+        std::fs::write(dir.join("linli-0123456789abcdef.js.gz"), "gzip").unwrap();
+        dir
+    }
+
+    async fn get(
+        path: &str,
+        encoding: Option<&str>,
+    ) -> (StatusCode, axum::http::HeaderMap, String) {
+        let mut req = Request::get(path);
+        if let Some(e) = encoding {
+            req = req.header(header::ACCEPT_ENCODING, e);
+        }
+        let res = router(&dist())
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let (parts, body) = res.into_parts();
+        let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+        (
+            parts.status,
+            parts.headers,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+
+    #[tokio::test]
+    async fn precompressed_assets_follow_accept_encoding() {
+        let (_, h, body) = get("/linli-0123456789abcdef.js", Some("br, gzip")).await;
+        assert_eq!(h[header::CONTENT_ENCODING], "br");
+        assert_eq!(body, "brotli");
+        let (_, h, body) = get("/linli-0123456789abcdef.js", Some("gzip")).await;
+        assert_eq!(h[header::CONTENT_ENCODING], "gzip");
+        assert_eq!(body, "gzip");
+        let (_, h, body) = get("/linli-0123456789abcdef.js", None).await;
+        assert!(h.get(header::CONTENT_ENCODING).is_none());
+        assert_eq!(body, "plain");
+        assert_eq!(
+            h[header::CACHE_CONTROL],
+            "public, max-age=31536000, immutable"
+        );
+    }
+
+    #[tokio::test]
+    async fn every_route_gets_the_shell_revalidated() {
+        for path in ["/", "/me", "/help/anything"] {
+            let (status, h, body) = get(path, None).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            assert_eq!(body, "<html>shell</html>", "{path}");
+            assert_eq!(h[header::CACHE_CONTROL], "no-cache", "{path}");
+        }
+    }
+}
