@@ -1,8 +1,13 @@
 import { defineConfig, devices } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 // The tests drive Debian's Chromium; Playwright never downloads a browser here.
 const target = process.env.CARGO_TARGET_DIR ?? '../target';
 const port = Number(process.env.LINLI_E2E_PORT ?? 8091);
+// A store of the run's own: every run starts from a fresh, seeded server.
+const data = mkdtempSync(join(tmpdir(), 'linli-e2e-data-'));
 
 export default defineConfig({
   testDir: './tests',
@@ -32,7 +37,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   webServer: {
-    command: `${target}/release/linli-server serve --addr 127.0.0.1:${port} --dist ../dist`,
+    command: `${target}/release/linli-server serve --addr 127.0.0.1:${port} --dist ../dist --data ${data}`,
     url: `http://127.0.0.1:${port}/`,
     reuseExistingServer: !process.env.CI,
     timeout: 30_000,

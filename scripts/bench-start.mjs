@@ -5,7 +5,10 @@
 // Prints medians (and ranges) in milliseconds since navigation start. Not a test.
 //   node scripts/bench-start.mjs [runs=7]     (after scripts/build)
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium } from '../end2end/node_modules/playwright-core/index.mjs';
 
 const runs = Number(process.argv[2] ?? 7);
@@ -17,7 +20,8 @@ const port = await new Promise((ok) => {
   });
 });
 const url = `http://127.0.0.1:${port}/`;
-const server = spawn(`${target}/release/linli-server`, ['serve', '--addr', `127.0.0.1:${port}`, '--dist', 'dist'], { stdio: 'ignore' });
+const data = mkdtempSync(join(tmpdir(), 'linli-bench-data-'));
+const server = spawn(`${target}/release/linli-server`, ['serve', '--addr', `127.0.0.1:${port}`, '--dist', 'dist', '--data', data], { stdio: 'ignore' });
 for (let i = 0; ; i++) {
   try { if ((await fetch(url)).ok) break; } catch { /* starting */ }
   if (i > 100) throw new Error('server did not start');

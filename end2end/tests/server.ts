@@ -35,7 +35,8 @@ export class OwnServer {
 
   async start() {
     if (!this.port) this.port = await freePort();
-    this.proc = spawn(`${target}/release/linli-server`, ['serve', '--addr', `127.0.0.1:${this.port}`, '--dist', this.dir], {
+    const args = ['serve', '--addr', `127.0.0.1:${this.port}`, '--dist', this.dir, '--data', `${this.dir}-data`];
+    this.proc = spawn(`${target}/release/linli-server`, args, {
       stdio: 'ignore',
     });
     for (let i = 0; i < 100; i++) {
@@ -60,5 +61,6 @@ export class OwnServer {
   async dispose() {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
+    rmSync(`${this.dir}-data`, { recursive: true, force: true });
   }
 }

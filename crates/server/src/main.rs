@@ -1,75 +1,142 @@
-//! linli-server: serves the built PWA. The sync endpoint, storage and joining come with the
-//! sync issue; until then the app runs its local sandbox community.
+//! linli-server: serves the built PWA, lets members join by invite, and keeps the server's
+//! own records in SQLite. The sync endpoint comes next (docs/notes/samod.md).
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
-
+mod api;
+mod cli;
+mod db;
+mod seed;
 mod static_files;
 
-struct Args {
-    addr: SocketAddr,
-    dist: PathBuf,
+use clap::Parser;
+use cli::{Cli, Command, CommunityCommand, InviteCommand, MemberCommand};
+use db::{Db, DbError};
+use linli_core::{CommunityId, MemberId, Millis, Role};
+use std::sync::Arc;
+
+fn now() -> Millis {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Millis(since.as_millis() as i64)
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut addr: SocketAddr = "127.0.0.1:8080".parse().expect("valid default address");
-    let mut dist = PathBuf::from("dist");
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "serve" => {}
-            "--addr" => {
-                let v = it
-                    .next()
-                    .ok_or("--addr needs a value such as 127.0.0.1:8080")?;
-                addr = v.parse().map_err(|e| format!("--addr {v}: {e}"))?;
+fn fail(msg: impl std::fmt::Display) -> ! {
+    eprintln!("linli-server: {msg}");
+    std::process::exit(1);
+}
+
+fn explain(e: DbError) -> String {
+    match e {
+        DbError::Refused(r) => format!("refused: {r:?}"),
+        DbError::Store(e) => format!("the store failed: {e}"),
+    }
+}
+
+fn community(id: &str) -> CommunityId {
+    CommunityId::parse(id).unwrap_or_else(|_| {
+        fail(format!(
+            "{id:?} is not a community id (letters, digits, - and _)"
+        ))
+    })
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let db = Db::open(&cli.data).unwrap_or_else(|e| fail(explain(e)));
+    match cli.command {
+        Command::Serve { addr, dist } => serve(db, addr, dist),
+        Command::Community {
+            command: CommunityCommand::Create { id, name },
+        } => {
+            db.create_community(&community(&id), &name, now())
+                .unwrap_or_else(|e| fail(explain(e)));
+            println!("community {id} created");
+        }
+        Command::Invite {
+            command: InviteCommand::Create { community: c, role },
+        } => {
+            let role = Role::parse(&role);
+            let code = db
+                .create_invite(&community(&c), &role, now())
+                .unwrap_or_else(|e| fail(explain(e)));
+            println!(
+                "{code}  ({} of {c}, valid {} days)",
+                role.as_str(),
+                db::INVITE_DAYS
+            );
+        }
+        Command::Member {
+            command: MemberCommand::List { community: c },
+        } => {
+            for m in db
+                .members(&community(&c))
+                .unwrap_or_else(|e| fail(explain(e)))
+            {
+                let state = if m.revoked { "revoked" } else { "active" };
+                println!(
+                    "{}\t{}\t{}\t{state}",
+                    m.id.as_str(),
+                    m.role.as_str(),
+                    m.display_name
+                );
             }
-            "--dist" => dist = it.next().ok_or("--dist needs a folder")?.into(),
-            "-h" | "--help" => {
-                println!("usage: linli-server [serve] [--addr 127.0.0.1:8080] [--dist dist]");
-                std::process::exit(0);
-            }
-            other => return Err(format!("unknown argument {other}; try --help")),
+        }
+        Command::Member {
+            command: MemberCommand::Revoke { id, device },
+        } => {
+            let done = if device {
+                db.revoke_device(&id, now())
+            } else {
+                db.revoke_member(&MemberId(id.clone()), now())
+            };
+            done.unwrap_or_else(|e| fail(explain(e)));
+            println!("{id} revoked: its tokens are refused from the next connection");
         }
     }
-    if !dist.join("index.html").is_file() {
-        return Err(format!(
-            "{} has no index.html: build the app first (make run does)",
-            dist.display()
-        ));
-    }
-    Ok(Args { addr, dist })
 }
 
 #[tokio::main]
-async fn main() {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("linli-server: {e}");
-            std::process::exit(2);
+async fn serve(db: Db, addr: std::net::SocketAddr, dist: std::path::PathBuf) {
+    tracing_subscriber::fmt().with_target(false).init();
+    if !dist.join("index.html").is_file() {
+        fail(format!(
+            "{} has no index.html: build the app first (scripts/run does)",
+            dist.display()
+        ));
+    }
+    if let Some(codes) = seed::seed_if_empty(&db, now()).unwrap_or_else(|e| fail(explain(e))) {
+        println!(
+            "Seeded the demo community {} ({}). Invite codes:",
+            seed::DEMO_NAME,
+            seed::DEMO_ID
+        );
+        for (role, code) in codes {
+            println!("  {:<12} {code}", role.as_str());
         }
-    };
-    let listener = match tokio::net::TcpListener::bind(args.addr).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("linli-server: cannot listen on {}: {e}", args.addr);
-            std::process::exit(1);
-        }
-    };
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .unwrap_or_else(|e| fail(format!("cannot listen on {addr}: {e}")));
     let addr = listener
         .local_addr()
         .expect("a bound listener has an address");
     println!("Linli is running at http://{addr}/");
-    let app = static_files::router(&args.dist);
+    let app = api::router(Arc::new(db)).merge(static_files::router(&dist));
+    // Every store write is committed before its request answers, so stopping needs no flush
+    // of our own; we stop taking requests and let those under way finish.
     let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .unwrap_or_else(|e| fail(format!("cannot watch SIGTERM: {e}")));
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        tracing::info!("shutting down");
     };
     if let Err(e) = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
     {
-        eprintln!("linli-server: {e}");
-        std::process::exit(1);
+        fail(e);
     }
 }

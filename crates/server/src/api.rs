@@ -1,0 +1,312 @@
+//! The HTTP API: joining by invite, health and readiness. Refusals carry a reason in both
+//! languages, and a machine-readable code.
+
+use crate::db::{AuthError, Db, DbError, Refusal};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use linli_core::{DocId, Lang, Millis};
+use std::sync::Arc;
+
+pub fn router(db: Arc<Db>) -> Router {
+    Router::new()
+        .route("/api/join", post(join))
+        .route("/api/me", get(me))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .with_state(db)
+}
+
+#[derive(serde::Deserialize)]
+pub struct JoinRequest {
+    pub code: String,
+    pub display_name: String,
+}
+
+#[derive(serde::Serialize)]
+struct JoinResponse {
+    member: String,
+    peer_id: String,
+    token: String,
+    community: String,
+    community_name: String,
+    role: String,
+    display_name: String,
+    /// The community's directory document, which lists every other document.
+    directory: DocId,
+}
+
+fn now() -> Millis {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Millis(since.as_millis() as i64)
+}
+
+/// A refusal the app can show: `code` for programs, `zh` and `en` for people.
+pub fn refusal(status: StatusCode, code: &str, zh: &str, en: &str) -> Response {
+    let body = serde_json::json!({ "error": code, "zh": zh, "en": en });
+    (status, Json(body)).into_response()
+}
+
+fn refused(r: Refusal) -> Response {
+    match r {
+        Refusal::UnknownInvite => refusal(
+            StatusCode::NOT_FOUND,
+            "unknown_invite",
+            "邀请码不正确，请核对后重试。",
+            "That invite code is not valid; check it and try again.",
+        ),
+        Refusal::ExpiredInvite => refusal(
+            StatusCode::GONE,
+            "expired_invite",
+            "邀请码已过期，请向社区工作者要一个新的。",
+            "That invite code has expired; ask community staff for a new one.",
+        ),
+        Refusal::Invalid(e) => refusal(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            &e.message(Lang::Zh),
+            &e.message(Lang::En),
+        ),
+        other => refusal(
+            StatusCode::BAD_REQUEST,
+            "refused",
+            "请求无法完成。",
+            &format!("Refused: {other:?}"),
+        ),
+    }
+}
+
+async fn join(State(db): State<Arc<Db>>, Json(req): Json<JoinRequest>) -> Response {
+    let joined = match tokio::task::spawn_blocking({
+        let db = db.clone();
+        move || db.join(&req.code, &req.display_name, now())
+    })
+    .await
+    {
+        Ok(Ok(j)) => j,
+        Ok(Err(DbError::Refused(r))) => return refused(r),
+        Ok(Err(DbError::Store(e))) => {
+            tracing::error!(error = %e, "join failed in the store");
+            return refusal(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store",
+                "服务器暂时无法保存，请稍后再试。",
+                "The server cannot save right now; try again shortly.",
+            );
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "join task failed");
+            return refusal(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "服务器出错了，请稍后再试。",
+                "The server failed; try again shortly.",
+            );
+        }
+    };
+    let community_name = db
+        .community_name(&joined.community)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    // Never log the token: it is the device's key.
+    tracing::info!(member = %joined.member.as_str(), peer = %joined.peer_id, community = %joined.community.as_str(), "member joined");
+    Json(JoinResponse {
+        directory: DocId::derive(
+            &joined.community,
+            linli_core::DocKind::Directory.as_str(),
+            "",
+        ),
+        member: joined.member.0,
+        peer_id: joined.peer_id,
+        token: joined.token,
+        community: joined.community.0,
+        community_name,
+        role: joined.role.as_str().to_owned(),
+        display_name: joined.display_name,
+    })
+    .into_response()
+}
+
+/// Refuses a token in words: 401 when it opens nothing (unknown, expired), 403 when it was
+/// taken back. The WebSocket upgrade answers the same way.
+pub fn auth_refusal(e: AuthError) -> Response {
+    match e {
+        AuthError::Unknown => refusal(
+            StatusCode::UNAUTHORIZED,
+            "unknown_token",
+            "这台设备的登录信息无效，请重新加入社区。",
+            "This device's sign-in is not valid; join the community again.",
+        ),
+        AuthError::Expired => refusal(
+            StatusCode::UNAUTHORIZED,
+            "expired_token",
+            "这台设备的登录已过期，请重新加入社区。",
+            "This device's sign-in has expired; join the community again.",
+        ),
+        AuthError::DeviceRevoked => refusal(
+            StatusCode::FORBIDDEN,
+            "device_revoked",
+            "社区工作者已停用这台设备。",
+            "Community staff have revoked this device.",
+        ),
+        AuthError::MemberRevoked => refusal(
+            StatusCode::FORBIDDEN,
+            "member_revoked",
+            "社区工作者已停用你的成员身份。",
+            "Community staff have revoked your membership.",
+        ),
+    }
+}
+
+/// Who the bearer token says the caller is: lets the app check its sign-in is still good.
+async fn me(State(db): State<Arc<Db>>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    match db.authenticate(token, now()) {
+        Ok(Ok(a)) => Json(serde_json::json!({
+            "member": a.member.id.as_str(),
+            "peer_id": a.peer_id,
+            "community": a.member.community.as_str(),
+            "role": a.member.role.as_str(),
+            "display_name": a.member.display_name,
+        }))
+        .into_response(),
+        Ok(Err(e)) => auth_refusal(e),
+        Err(_) => refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store",
+            "存储不可用。",
+            "The store is unavailable.",
+        ),
+    }
+}
+
+async fn ready(State(db): State<Arc<Db>>) -> Response {
+    match db.is_empty() {
+        Ok(_) => "ready".into_response(),
+        Err(_) => refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store",
+            "存储不可用。",
+            "The store is unavailable.",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use linli_core::{CommunityId, Role};
+    use tower::ServiceExt;
+
+    fn db_with_invite(role: Role) -> (Arc<Db>, String) {
+        let db = Db::in_memory().unwrap();
+        let c = CommunityId::parse("huqian-2").unwrap();
+        db.create_community(&c, "湖前第二社区", now()).unwrap();
+        let code = db.create_invite(&c, &role, now()).unwrap();
+        (Arc::new(db), code)
+    }
+
+    async fn post_join(db: Arc<Db>, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
+        let req = Request::post("/api/join")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let res = router(db).oneshot(req).await.unwrap();
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn joining_returns_a_token_a_peer_id_and_the_directory() {
+        let (db, code) = db_with_invite(Role::GridWorker);
+        let (status, body) = post_join(
+            db.clone(),
+            serde_json::json!({ "code": code, "display_name": "张网格" }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["role"], "grid_worker");
+        assert_eq!(body["community_name"], "湖前第二社区");
+        let directory = DocId::derive(&CommunityId::parse("huqian-2").unwrap(), "directory", "");
+        assert_eq!(body["directory"], directory.to_string());
+        let token = body["token"].as_str().unwrap();
+        let authed = db.authenticate(token, now()).unwrap().unwrap();
+        assert_eq!(authed.peer_id, body["peer_id"]);
+    }
+
+    async fn get_me(db: Arc<Db>, token: &str) -> (StatusCode, serde_json::Value) {
+        let req = Request::get("/api/me")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        let res = router(db).oneshot(req).await.unwrap();
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn tokens_are_checked_with_401_or_403_and_a_reason() {
+        let (db, code) = db_with_invite(Role::Resident);
+        let (_, joined) = post_join(
+            db.clone(),
+            serde_json::json!({ "code": code, "display_name": "王阿姨" }),
+        )
+        .await;
+        let token = joined["token"].as_str().unwrap();
+        let (status, body) = get_me(db.clone(), token).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["display_name"], "王阿姨");
+
+        let (status, body) = get_me(db.clone(), "forged").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["error"], "unknown_token");
+
+        let member = linli_core::MemberId(joined["member"].as_str().unwrap().to_owned());
+        db.revoke_member(&member, now()).unwrap();
+        let (status, body) = get_me(db, token).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(body["error"], "member_revoked");
+        assert!(body["en"].as_str().unwrap().contains("revoked"));
+    }
+
+    #[tokio::test]
+    async fn a_bad_code_or_name_is_refused_in_both_languages() {
+        let (db, code) = db_with_invite(Role::Resident);
+        let (status, body) = post_join(
+            db.clone(),
+            serde_json::json!({ "code": "ZZZZ-ZZZZ", "display_name": "王" }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(body["error"], "unknown_invite");
+        assert!(body["zh"].as_str().unwrap().contains("邀请码"));
+        let (status, body) = post_join(
+            db.clone(),
+            serde_json::json!({ "code": code, "display_name": " " }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body["zh"], "请填写“昵称”。");
+        assert!(db
+            .members(&CommunityId::parse("huqian-2").unwrap())
+            .unwrap()
+            .is_empty());
+    }
+}

@@ -1,0 +1,78 @@
+//! The command line: `serve` and the staff's administration commands.
+
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "linli-server",
+    about = "Linli's server: the PWA, joining by invite, and (soon) sync"
+)]
+pub struct Cli {
+    /// Where the server keeps its store.
+    #[arg(long, global = true, default_value = "data")]
+    pub data: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serves the built app and the API. An empty store is seeded with a demo community.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Trunk's output folder.
+        #[arg(long, default_value = "dist")]
+        dist: PathBuf,
+    },
+    /// Communities.
+    Community {
+        #[command(subcommand)]
+        command: CommunityCommand,
+    },
+    /// Invite codes.
+    Invite {
+        #[command(subcommand)]
+        command: InviteCommand,
+    },
+    /// Members.
+    Member {
+        #[command(subcommand)]
+        command: MemberCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CommunityCommand {
+    /// Creates a community: `community create huqian-2 湖前第二社区`.
+    Create { id: String, name: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum InviteCommand {
+    /// Creates an invite code for a role: resident, grid_worker, staff or officer.
+    Create {
+        #[arg(long)]
+        community: String,
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MemberCommand {
+    /// Lists a community's members.
+    List {
+        #[arg(long)]
+        community: String,
+    },
+    /// Revokes a member (every device), or one device with --device.
+    Revoke {
+        /// The member id (m_…), or with --device the device's peer id (p_…).
+        id: String,
+        #[arg(long)]
+        device: bool,
+    },
+}

@@ -1,0 +1,466 @@
+//! The server's own records: communities, invites, members and their device tokens. They
+//! live in SQLite (bundled, no set-up), never in a document a client can write. Every write
+//! is a transaction that is on disk (WAL, synchronous=FULL) before the call returns, and
+//! every failure is returned, never swallowed.
+
+use linli_core::member::check_display_name;
+use linli_core::{CommunityId, LinliError, MemberId, Millis, Role};
+use rusqlite::{params, Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::sync::Mutex;
+
+/// How long an invite code stays usable.
+pub const INVITE_DAYS: i64 = 30;
+/// How long a device token stays valid without being renewed.
+pub const TOKEN_DAYS: i64 = 365;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS communities (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS invites (
+    code TEXT PRIMARY KEY,
+    community TEXT NOT NULL REFERENCES communities(id),
+    role TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS members (
+    id TEXT PRIMARY KEY,
+    community TEXT NOT NULL REFERENCES communities(id),
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS devices (
+    peer_id TEXT PRIMARY KEY,
+    member TEXT NOT NULL REFERENCES members(id),
+    token_sha256 TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+";
+
+#[derive(Debug)]
+pub enum DbError {
+    /// The person's input was refused (a bad name, an unknown or expired code).
+    Refused(Refusal),
+    /// The store itself failed; the server reports it and changes nothing.
+    Store(String),
+}
+
+/// Why a request from a person was refused, in words the app can show.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    UnknownInvite,
+    ExpiredInvite,
+    UnknownCommunity,
+    CommunityExists,
+    UnknownMember,
+    Invalid(LinliError),
+}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> Self {
+        DbError::Store(e.to_string())
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// What joining gives a device: keep the token secret, it is the device's key.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Joined {
+    pub member: MemberId,
+    pub peer_id: String,
+    pub token: String,
+    pub community: CommunityId,
+    pub role: Role,
+    pub display_name: String,
+}
+
+/// A member as the server knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRow {
+    pub id: MemberId,
+    pub community: CommunityId,
+    pub display_name: String,
+    pub role: Role,
+    pub revoked: bool,
+}
+
+/// Why a token does not open a connection: 401 for the first two, 403 for the rest.
+#[derive(Debug, PartialEq, Eq)]
+pub enum AuthError {
+    Unknown,
+    Expired,
+    DeviceRevoked,
+    MemberRevoked,
+}
+
+/// A connection's verified identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authed {
+    pub member: MemberRow,
+    pub peer_id: String,
+}
+
+pub struct Db {
+    conn: Mutex<Connection>,
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).expect("the OS provides randomness");
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Eight characters people can read aloud and type: no 0/O, 1/I/L.
+fn invite_code() -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let mut buf = [0u8; 8];
+    getrandom::fill(&mut buf).expect("the OS provides randomness");
+    let chars: String = buf
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect();
+    format!("{}-{}", &chars[..4], &chars[4..])
+}
+
+fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Invite codes are typed by people: case and the dash do not matter.
+pub fn normalize_code(code: &str) -> String {
+    let plain: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    if plain.len() == 8 {
+        format!("{}-{}", &plain[..4], &plain[4..])
+    } else {
+        plain
+    }
+}
+
+impl Db {
+    pub fn open(dir: &Path) -> DbResult<Db> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| DbError::Store(format!("{}: {e}", dir.display())))?;
+        Self::with_connection(Connection::open(dir.join("linli.sqlite3"))?)
+    }
+
+    #[cfg(test)]
+    pub fn in_memory() -> DbResult<Db> {
+        Self::with_connection(Connection::open_in_memory()?)
+    }
+
+    fn with_connection(conn: Connection) -> DbResult<Db> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Db {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (transactions roll back).
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn is_empty(&self) -> DbResult<bool> {
+        let n: i64 = self
+            .conn()
+            .query_row("SELECT count(*) FROM communities", [], |r| r.get(0))?;
+        Ok(n == 0)
+    }
+
+    pub fn create_community(&self, id: &CommunityId, name: &str, now: Millis) -> DbResult<()> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(DbError::Refused(Refusal::Invalid(LinliError::BadId)));
+        }
+        let n = self.conn().execute(
+            "INSERT OR IGNORE INTO communities (id, name, created_at) VALUES (?1, ?2, ?3)",
+            params![id.as_str(), name, now.0],
+        )?;
+        if n == 0 {
+            return Err(DbError::Refused(Refusal::CommunityExists));
+        }
+        Ok(())
+    }
+
+    pub fn community_name(&self, id: &CommunityId) -> DbResult<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT name FROM communities WHERE id = ?1",
+                [id.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn create_invite(
+        &self,
+        community: &CommunityId,
+        role: &Role,
+        now: Millis,
+    ) -> DbResult<String> {
+        if matches!(role, Role::Unknown(_)) {
+            return Err(DbError::Refused(Refusal::Invalid(LinliError::BadId)));
+        }
+        if self.community_name(community)?.is_none() {
+            return Err(DbError::Refused(Refusal::UnknownCommunity));
+        }
+        let code = invite_code();
+        self.conn().execute(
+            "INSERT INTO invites (code, community, role, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![code, community.as_str(), role.as_str(), now.0, now.0 + INVITE_DAYS * Millis::DAY],
+        )?;
+        Ok(code)
+    }
+
+    /// Turns an invite code and a display name into a member with one device token. The same
+    /// code may bring several people (a building's residents, say) until it expires.
+    pub fn join(&self, code: &str, display_name: &str, now: Millis) -> DbResult<Joined> {
+        let display_name =
+            check_display_name(display_name).map_err(|e| DbError::Refused(Refusal::Invalid(e)))?;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let invite: Option<(String, String, i64)> = tx
+            .query_row(
+                "SELECT community, role, expires_at FROM invites WHERE code = ?1",
+                [normalize_code(code)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((community, role, expires_at)) = invite else {
+            return Err(DbError::Refused(Refusal::UnknownInvite));
+        };
+        if now.0 > expires_at {
+            return Err(DbError::Refused(Refusal::ExpiredInvite));
+        }
+        let member = MemberId(format!("m_{}", random_hex(8)));
+        let peer_id = format!("p_{}", random_hex(8));
+        let token = random_hex(32);
+        tx.execute(
+            "INSERT INTO members (id, community, display_name, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![member.as_str(), community, display_name, role, now.0],
+        )?;
+        tx.execute(
+            "INSERT INTO devices (peer_id, member, token_sha256, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![peer_id, member.as_str(), token_hash(&token), now.0, now.0 + TOKEN_DAYS * Millis::DAY],
+        )?;
+        tx.commit()?;
+        Ok(Joined {
+            member,
+            peer_id,
+            token,
+            community: CommunityId(community),
+            role: Role::parse(&role),
+            display_name,
+        })
+    }
+
+    /// Who a token belongs to, or why it opens nothing.
+    pub fn authenticate(&self, token: &str, now: Millis) -> DbResult<Result<Authed, AuthError>> {
+        struct Device {
+            peer_id: String,
+            expires_at: i64,
+            revoked: bool,
+            member: MemberRow,
+        }
+        let device = self
+            .conn()
+            .query_row(
+                "SELECT d.peer_id, d.expires_at, d.revoked_at, m.id, m.community, m.display_name, m.role, m.revoked_at
+                 FROM devices d JOIN members m ON m.id = d.member WHERE d.token_sha256 = ?1",
+                [token_hash(token)],
+                |r| {
+                    Ok(Device {
+                        peer_id: r.get(0)?,
+                        expires_at: r.get(1)?,
+                        revoked: r.get::<_, Option<i64>>(2)?.is_some(),
+                        member: MemberRow {
+                            id: MemberId(r.get(3)?),
+                            community: CommunityId(r.get(4)?),
+                            display_name: r.get(5)?,
+                            role: Role::parse(&r.get::<_, String>(6)?),
+                            revoked: r.get::<_, Option<i64>>(7)?.is_some(),
+                        },
+                    })
+                },
+            )
+            .optional()?;
+        Ok(match device {
+            None => Err(AuthError::Unknown),
+            Some(d) if d.member.revoked => Err(AuthError::MemberRevoked),
+            Some(d) if d.revoked => Err(AuthError::DeviceRevoked),
+            Some(d) if now.0 > d.expires_at => Err(AuthError::Expired),
+            Some(d) => Ok(Authed {
+                member: d.member,
+                peer_id: d.peer_id,
+            }),
+        })
+    }
+
+    pub fn members(&self, community: &CommunityId) -> DbResult<Vec<MemberRow>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT id, community, display_name, role, revoked_at FROM members WHERE community = ?1 ORDER BY created_at, id",
+        )?;
+        let rows = stmt
+            .query_map([community.as_str()], |r| {
+                Ok(MemberRow {
+                    id: MemberId(r.get(0)?),
+                    community: CommunityId(r.get(1)?),
+                    display_name: r.get(2)?,
+                    role: Role::parse(&r.get::<_, String>(3)?),
+                    revoked: r.get::<_, Option<i64>>(4)?.is_some(),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Revokes a member and every device of theirs: their tokens are refused from the next
+    /// connection on.
+    pub fn revoke_member(&self, member: &MemberId, now: Millis) -> DbResult<()> {
+        let n = self.conn().execute(
+            "UPDATE members SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            params![member.as_str(), now.0],
+        )?;
+        if n == 0 {
+            return Err(DbError::Refused(Refusal::UnknownMember));
+        }
+        Ok(())
+    }
+
+    /// Revokes one device (a lost phone) and leaves the member's others working.
+    pub fn revoke_device(&self, peer_id: &str, now: Millis) -> DbResult<()> {
+        let n = self.conn().execute(
+            "UPDATE devices SET revoked_at = ?2 WHERE peer_id = ?1 AND revoked_at IS NULL",
+            params![peer_id, now.0],
+        )?;
+        if n == 0 {
+            return Err(DbError::Refused(Refusal::UnknownMember));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: Millis = Millis(1_796_000_000_000);
+
+    fn huqian(db: &Db) -> CommunityId {
+        let id = CommunityId::parse("huqian-2").unwrap();
+        db.create_community(&id, "湖前第二社区", T0).unwrap();
+        id
+    }
+
+    #[test]
+    fn an_invite_brings_a_member_with_a_working_token() {
+        let db = Db::in_memory().unwrap();
+        let c = huqian(&db);
+        let code = db.create_invite(&c, &Role::Resident, T0).unwrap();
+        let joined = db
+            .join(&code.to_lowercase().replace('-', ""), " 王阿姨 ", T0)
+            .unwrap();
+        assert_eq!(joined.display_name, "王阿姨");
+        assert_eq!(joined.role, Role::Resident);
+        let authed = db.authenticate(&joined.token, T0).unwrap().unwrap();
+        assert_eq!(authed.member.id, joined.member);
+        assert_eq!(authed.peer_id, joined.peer_id);
+        assert_eq!(db.members(&c).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn bad_codes_names_and_tokens_are_refused() {
+        let db = Db::in_memory().unwrap();
+        let c = huqian(&db);
+        let code = db.create_invite(&c, &Role::Resident, T0).unwrap();
+        assert!(matches!(
+            db.join("NOPE-NOPE", "王", T0),
+            Err(DbError::Refused(Refusal::UnknownInvite))
+        ));
+        assert!(matches!(
+            db.join(&code, "  ", T0),
+            Err(DbError::Refused(Refusal::Invalid(_)))
+        ));
+        let late = Millis(T0.0 + INVITE_DAYS * Millis::DAY + 1);
+        assert!(matches!(
+            db.join(&code, "王", late),
+            Err(DbError::Refused(Refusal::ExpiredInvite))
+        ));
+        assert_eq!(
+            db.members(&c).unwrap().len(),
+            0,
+            "a refused join creates nobody"
+        );
+        assert_eq!(
+            db.authenticate("not-a-token", T0).unwrap(),
+            Err(AuthError::Unknown)
+        );
+        let other = CommunityId::parse("nowhere").unwrap();
+        assert!(matches!(
+            db.create_invite(&other, &Role::Staff, T0),
+            Err(DbError::Refused(Refusal::UnknownCommunity))
+        ));
+    }
+
+    #[test]
+    fn expired_and_revoked_tokens_open_nothing() {
+        let db = Db::in_memory().unwrap();
+        let c = huqian(&db);
+        let code = db.create_invite(&c, &Role::GridWorker, T0).unwrap();
+        let a = db.join(&code, "张网格", T0).unwrap();
+        let b = db.join(&code, "李网格", T0).unwrap();
+        let much_later = Millis(T0.0 + TOKEN_DAYS * Millis::DAY + 1);
+        assert_eq!(
+            db.authenticate(&a.token, much_later).unwrap(),
+            Err(AuthError::Expired)
+        );
+        db.revoke_device(&a.peer_id, T0).unwrap();
+        assert_eq!(
+            db.authenticate(&a.token, T0).unwrap(),
+            Err(AuthError::DeviceRevoked)
+        );
+        db.revoke_member(&b.member, T0).unwrap();
+        assert_eq!(
+            db.authenticate(&b.token, T0).unwrap(),
+            Err(AuthError::MemberRevoked)
+        );
+        assert!(db.members(&c).unwrap().iter().any(|m| m.revoked));
+    }
+
+    #[test]
+    fn records_survive_a_reopen() {
+        let dir = std::env::temp_dir().join(format!("linli-db-{}", random_hex(6)));
+        let token = {
+            let db = Db::open(&dir).unwrap();
+            let c = huqian(&db);
+            let code = db.create_invite(&c, &Role::Staff, T0).unwrap();
+            db.join(&code, "社区小陈", T0).unwrap().token
+        };
+        let db = Db::open(&dir).unwrap();
+        assert!(db.authenticate(&token, T0).unwrap().is_ok());
+        assert!(!db.is_empty().unwrap());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
