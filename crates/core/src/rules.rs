@@ -106,8 +106,12 @@ fn admits(who: Who, writer: &Writer, ctx: &DocContext) -> bool {
     }
 }
 
-/// The keys from the root down to the object written as `id` ("_root" or "counter@actor").
-/// A list contributes its own key only; what sits inside it belongs to whoever may write it.
+/// What a list element contributes to a path: its index means nothing to a rule, and a
+/// pattern reaches inside a list only through `Seg::Any`.
+pub const LIST_ELEMENT: &str = "[]";
+
+/// The keys from the root down to the object written as `id` ("_root" or "counter@actor"),
+/// with `LIST_ELEMENT` for each list element on the way.
 fn object_path(doc: &Automerge, id: &str) -> Result<Vec<String>> {
     let obj: ObjId = doc
         .import_obj(id)
@@ -116,8 +120,7 @@ fn object_path(doc: &Automerge, id: &str) -> Result<Vec<String>> {
     for parent in doc.parents(&obj)? {
         match parent.prop {
             Prop::Map(key) => path.push(key),
-            // Inside a list: the index means nothing to a rule; restart above the list.
-            Prop::Seq(_) => path.clear(),
+            Prop::Seq(_) => path.push(LIST_ELEMENT.to_owned()),
         }
     }
     path.reverse();
@@ -165,6 +168,63 @@ mod tests {
         // The root maps and the header belong to genesis alone.
         assert!(TABLE.authorize(&staff, &ctx, &["reports"]).is_err());
         assert!(TABLE.authorize(&staff, &ctx, &["schema"]).is_err());
+    }
+
+    #[test]
+    fn a_key_inside_a_list_is_judged_by_its_whole_path() {
+        // Only staff may write under reports/*/verdict; a resident must not reach a
+        // `verdict` key by nesting it in a list inside their own report.
+        const NESTED: WriteRules = WriteRules {
+            rules: &[
+                Rule {
+                    path: &[Seg::Key("reports"), Seg::Any, Seg::Key("notes")],
+                    who: Who::Anyone,
+                },
+                Rule {
+                    path: &[Seg::Key("reports"), Seg::Any, Seg::Key("verdict")],
+                    who: Who::Roles(STAFF),
+                },
+            ],
+        };
+        let ctx = DocContext::default();
+        let res = writer("r1", Role::Resident);
+        let mut doc = genesis(&DocKind::Staff);
+        let reports = crate::read::map_at(&doc, &ROOT, "reports").unwrap();
+        let mut record = None;
+        doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+            record = Some(tx.put_object(&reports, "r-1", ObjType::Map)?);
+            Ok(())
+        })
+        .unwrap();
+        let r = record.unwrap();
+        let before = doc.get_heads();
+        doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+            let notes = tx.put_object(&r, "notes", ObjType::List)?;
+            let note = tx.insert_object(&notes, 0, ObjType::Map)?;
+            tx.put(&note, "verdict", "my note")?;
+            Ok(())
+        })
+        .unwrap();
+        let nested = doc.get_changes(&before).pop().unwrap();
+        // The note's key sits at reports/r-1/notes/[]/verdict: the notes rule covers it.
+        assert!(NESTED.check_change(&doc, &nested, &res, &ctx).is_ok());
+
+        let before = doc.get_heads();
+        doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+            tx.put(&r, "verdict", "resolved")?;
+            Ok(())
+        })
+        .unwrap();
+        let direct = doc.get_changes(&before).pop().unwrap();
+        assert_eq!(
+            NESTED.check_change(&doc, &direct, &res, &ctx),
+            Err(LinliError::Forbidden {
+                path: "reports/r-1/verdict".into()
+            })
+        );
+        assert!(NESTED
+            .check_change(&doc, &direct, &writer("s1", Role::Staff), &ctx)
+            .is_ok());
     }
 
     #[test]

@@ -11,6 +11,12 @@ pub const SCHEMA_VERSION: u64 = 1;
 /// The one actor every genesis change is made by, so genesis changes are byte-identical.
 const GENESIS_ACTOR: &[u8; 16] = b"linli/genesis/v1";
 
+/// The schema number genesis writes. Frozen: genesis bytes never change once shipped (a new
+/// genesis would be a second change with the genesis actor's seq 1, and automerge refuses
+/// the pair, so devices on two versions could never merge). A newer schema raises `schema`
+/// with an ordinary change, and adds root maps through a deterministic migration change.
+const GENESIS_SCHEMA: u64 = 1;
+
 /// The kinds of DESIGN.md's document table, plus the device-local profile of the sandbox.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum DocKind {
@@ -66,7 +72,8 @@ impl DocKind {
     }
 
     /// The root maps every document of this kind starts with. Records hang below these, so
-    /// no two writers ever race to create a root container.
+    /// no two writers ever race to create a root container. Part of genesis: frozen once a
+    /// kind has shipped (see `GENESIS_SCHEMA`).
     pub fn root_maps(&self) -> &'static [&'static str] {
         match self {
             DocKind::Directory => &["members", "grids", "departments", "documents"],
@@ -86,12 +93,13 @@ impl DocKind {
 
 /// The first change of every document of `kind`: fixed actor, time zero, the schema version,
 /// the kind and the root maps. Two devices that create the same document apart produce the
-/// same bytes, so their root maps are one and the same object after a merge.
+/// same bytes, so their root maps are one and the same object after a merge. The document
+/// comes back under a fresh random actor: nobody ever writes as the genesis actor.
 pub fn genesis(kind: &DocKind) -> Automerge {
     let mut doc = Automerge::new().with_actor(ActorId::from(&GENESIS_ACTOR[..]));
     let mut tx = doc.transaction();
     // Writing a fresh in-memory document cannot fail; a failure would be a bug in automerge.
-    tx.put(ROOT, "schema", SCHEMA_VERSION)
+    tx.put(ROOT, "schema", GENESIS_SCHEMA)
         .expect("genesis writes to a new document");
     tx.put(ROOT, "kind", kind.as_str())
         .expect("genesis writes to a new document");
@@ -100,6 +108,7 @@ pub fn genesis(kind: &DocKind) -> Automerge {
             .expect("genesis writes to a new document");
     }
     tx.commit_with(CommitOptions::default().with_time(0));
+    doc.set_actor(ActorId::random());
     doc
 }
 
@@ -157,6 +166,37 @@ mod tests {
             a.merge(&mut b).unwrap();
             assert_eq!(a.get_heads(), b.get_heads());
         }
+    }
+
+    /// Genesis must never change: these hashes are what every shipped device holds. If this
+    /// fails, a change to genesis (or `root_maps`) would strand every existing document.
+    #[test]
+    fn genesis_is_frozen() {
+        let pinned: Vec<(DocKind, String)> = DocKind::KNOWN
+            .into_iter()
+            .map(|k| {
+                let mut doc = genesis(&k);
+                let hash = doc.get_changes(&[])[0].hash().to_string();
+                (k, hash)
+            })
+            .collect();
+        let expected = include_str!("genesis_hashes.txt");
+        let actual: String = pinned
+            .iter()
+            .map(|(k, h)| format!("{} {h}\n", k.as_str()))
+            .collect();
+        assert_eq!(
+            actual, expected,
+            "genesis changed: it must stay byte-identical forever"
+        );
+    }
+
+    #[test]
+    fn nobody_writes_as_the_genesis_actor() {
+        let a = genesis(&DocKind::Help);
+        let b = genesis(&DocKind::Help);
+        assert_ne!(a.get_actor(), &ActorId::from(&GENESIS_ACTOR[..]));
+        assert_ne!(a.get_actor(), b.get_actor());
     }
 
     #[test]
