@@ -2,6 +2,7 @@
 //! languages, and a machine-readable code.
 
 use crate::db::{AuthError, Db, DbError, Refusal};
+use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -80,7 +81,18 @@ fn refused(r: Refusal) -> Response {
     }
 }
 
-async fn join(State(db): State<Arc<Db>>, Json(req): Json<JoinRequest>) -> Response {
+async fn join(
+    State(db): State<Arc<Db>>,
+    body: Result<Json<JoinRequest>, JsonRejection>,
+) -> Response {
+    let Ok(Json(req)) = body else {
+        return refusal(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "请求格式不正确。",
+            "The request is not in the expected form.",
+        );
+    };
     let joined = match tokio::task::spawn_blocking({
         let db = db.clone();
         move || db.join(&req.code, &req.display_name, now())
@@ -135,7 +147,7 @@ async fn join(State(db): State<Arc<Db>>, Json(req): Json<JoinRequest>) -> Respon
 /// Refuses a token in words: 401 when it opens nothing (unknown, expired), 403 when it was
 /// taken back. The WebSocket upgrade answers the same way.
 pub fn auth_refusal(e: AuthError) -> Response {
-    match e {
+    let res = match e {
         AuthError::Unknown => refusal(
             StatusCode::UNAUTHORIZED,
             "unknown_token",
@@ -160,7 +172,20 @@ pub fn auth_refusal(e: AuthError) -> Response {
             "社区工作者已停用你的成员身份。",
             "Community staff have revoked your membership.",
         ),
+    };
+    if res.status() == StatusCode::UNAUTHORIZED {
+        bearer(res)
+    } else {
+        res
     }
+}
+
+fn bearer(mut res: Response) -> Response {
+    res.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        axum::http::HeaderValue::from_static("Bearer"),
+    );
+    res
 }
 
 /// Who the bearer token says the caller is: lets the app check its sign-in is still good.
@@ -170,7 +195,9 @@ async fn me(State(db): State<Arc<Db>>, headers: HeaderMap) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    match db.authenticate(token, now()) {
+    let token = token.to_owned();
+    let checked = tokio::task::spawn_blocking(move || db.authenticate(&token, now())).await;
+    match checked.unwrap_or_else(|e| Err(DbError::Store(e.to_string()))) {
         Ok(Ok(a)) => Json(serde_json::json!({
             "member": a.member.id.as_str(),
             "peer_id": a.peer_id,
@@ -190,9 +217,9 @@ async fn me(State(db): State<Arc<Db>>, headers: HeaderMap) -> Response {
 }
 
 async fn ready(State(db): State<Arc<Db>>) -> Response {
-    match db.is_empty() {
-        Ok(_) => "ready".into_response(),
-        Err(_) => refusal(
+    match tokio::task::spawn_blocking(move || db.is_empty()).await {
+        Ok(Ok(_)) => "ready".into_response(),
+        _ => refusal(
             StatusCode::SERVICE_UNAVAILABLE,
             "store",
             "存储不可用。",
@@ -277,6 +304,7 @@ mod tests {
         let (status, body) = get_me(db.clone(), "forged").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(body["error"], "unknown_token");
+        assert!(body["zh"].as_str().unwrap().contains("重新加入"));
 
         let member = linli_core::MemberId(joined["member"].as_str().unwrap().to_owned());
         db.revoke_member(&member, now()).unwrap();

@@ -26,7 +26,9 @@ CREATE TABLE IF NOT EXISTS invites (
     community TEXT NOT NULL REFERENCES communities(id),
     role TEXT NOT NULL,
     created_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL
+    expires_at INTEGER NOT NULL,
+    -- NULL: any number of people (residents of a building); staff and officers get one use.
+    uses_left INTEGER
 );
 CREATE TABLE IF NOT EXISTS members (
     id TEXT PRIMARY KEY,
@@ -226,9 +228,11 @@ impl Db {
             return Err(DbError::Refused(Refusal::UnknownCommunity));
         }
         let code = invite_code();
+        // Staff and officer rights are personal: their invites admit one person.
+        let uses: Option<i64> = matches!(role, Role::Staff | Role::Officer).then_some(1);
         self.conn().execute(
-            "INSERT INTO invites (code, community, role, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![code, community.as_str(), role.as_str(), now.0, now.0 + INVITE_DAYS * Millis::DAY],
+            "INSERT INTO invites (code, community, role, created_at, expires_at, uses_left) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![code, community.as_str(), role.as_str(), now.0, now.0 + INVITE_DAYS * Millis::DAY, uses],
         )?;
         Ok(code)
     }
@@ -240,18 +244,25 @@ impl Db {
             check_display_name(display_name).map_err(|e| DbError::Refused(Refusal::Invalid(e)))?;
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let invite: Option<(String, String, i64)> = tx
+        let code = normalize_code(code);
+        let invite: Option<(String, String, i64, Option<i64>)> = tx
             .query_row(
-                "SELECT community, role, expires_at FROM invites WHERE code = ?1",
-                [normalize_code(code)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                "SELECT community, role, expires_at, uses_left FROM invites WHERE code = ?1",
+                [&code],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
-        let Some((community, role, expires_at)) = invite else {
+        let Some((community, role, expires_at, uses_left)) = invite else {
             return Err(DbError::Refused(Refusal::UnknownInvite));
         };
-        if now.0 > expires_at {
+        if now.0 > expires_at || uses_left == Some(0) {
             return Err(DbError::Refused(Refusal::ExpiredInvite));
+        }
+        if uses_left.is_some() {
+            tx.execute(
+                "UPDATE invites SET uses_left = uses_left - 1 WHERE code = ?1",
+                [&code],
+            )?;
         }
         let member = MemberId(format!("m_{}", random_hex(8)));
         let peer_id = format!("p_{}", random_hex(8));
@@ -447,6 +458,22 @@ mod tests {
             Err(AuthError::MemberRevoked)
         );
         assert!(db.members(&c).unwrap().iter().any(|m| m.revoked));
+    }
+
+    #[test]
+    fn a_staff_invite_admits_one_person() {
+        let db = Db::in_memory().unwrap();
+        let c = huqian(&db);
+        let code = db.create_invite(&c, &Role::Staff, T0).unwrap();
+        assert!(db.join(&code, "社区小陈", T0).is_ok());
+        assert!(matches!(
+            db.join(&code, "冒名者", T0),
+            Err(DbError::Refused(Refusal::ExpiredInvite))
+        ));
+        let residents = db.create_invite(&c, &Role::Resident, T0).unwrap();
+        for name in ["甲", "乙", "丙"] {
+            assert!(db.join(&residents, name, T0).is_ok());
+        }
     }
 
     #[test]

@@ -1,29 +1,45 @@
 //! The built PWA: the entry files are revalidated on every load so an update is seen at once;
 //! Trunk's hashed assets never change under their name, so browsers may keep them for a year.
 
-use axum::http::{header, HeaderValue, Request};
+use axum::http::{header, HeaderValue, Request, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use std::path::Path;
+use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
 pub fn router(dist: &Path) -> Router {
-    // Client-side routes (/me, /help, …) all load the shell.
     let index = ServeFile::new(dist.join("index.html"));
+    // Client-side routes (/me, /help, …) load the shell; a missing file is a 404, never the
+    // shell: a stale `app-<hash>.wasm` answered with HTML would be cached as the wasm.
+    let missing = tower::service_fn(move |req: Request<axum::body::Body>| {
+        let index = index.clone();
+        async move {
+            let last = req.uri().path().rsplit('/').next().unwrap_or("");
+            let under_api =
+                req.uri().path().starts_with("/api/") || req.uri().path().starts_with("/sync");
+            if last.contains('.') || under_api {
+                Ok(StatusCode::NOT_FOUND.into_response())
+            } else {
+                index.oneshot(req).await.map(IntoResponse::into_response)
+            }
+        }
+    });
     let files = ServeDir::new(dist)
         .precompressed_br()
         .precompressed_gzip()
-        .fallback(index);
+        .fallback(missing);
     Router::new()
         .fallback_service(files)
         .layer(middleware::from_fn(cache_headers))
 }
 
 async fn cache_headers(req: Request<axum::body::Body>, next: Next) -> Response {
-    let immutable = is_hashed_asset(req.uri().path());
+    let hashed = is_hashed_asset(req.uri().path());
     let mut res = next.run(req).await;
-    let value = if immutable {
+    // Only a file that was really there may be kept for a year.
+    let value = if hashed && res.status() == StatusCode::OK {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
@@ -110,6 +126,21 @@ mod serving {
             h[header::CACHE_CONTROL],
             "public, max-age=31536000, immutable"
         );
+    }
+
+    #[tokio::test]
+    async fn a_missing_file_is_a_404_never_the_shell() {
+        for path in [
+            "/linli-fedcba9876543210_bg.wasm",
+            "/gone.css",
+            "/api/nothing",
+            "/sync",
+        ] {
+            let (status, h, body) = get(path, None).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+            assert_ne!(body, "<html>shell</html>", "{path}");
+            assert_eq!(h[header::CACHE_CONTROL], "no-cache", "{path}");
+        }
     }
 
     #[tokio::test]
