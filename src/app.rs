@@ -39,9 +39,20 @@ pub fn App() -> impl IntoView {
     leptos::task::spawn_local(async move {
         match Store::open("linli").await {
             Ok(s) => {
-                store::install(s);
+                store::install(s.clone());
                 session.store.set(StoreStatus::Ready);
                 mark("linli-interactive");
+                // A change the disk refused is retried until it is on disk.
+                let retry = s.clone();
+                set_interval(
+                    move || {
+                        if retry.unsaved.get_untracked() > 0 {
+                            let retry = retry.clone();
+                            leptos::task::spawn_local(async move { retry.flush_all().await });
+                        }
+                    },
+                    std::time::Duration::from_secs(5),
+                );
                 store::request_persistence().await;
             }
             Err(e) => session.store.set(StoreStatus::Failed(e)),

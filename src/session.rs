@@ -40,7 +40,7 @@ impl Session {
         f: impl FnOnce(&mut automerge::Automerge, &Writer, Millis) -> linli_core::Result<T>,
     ) -> Result<T, WriteError> {
         let (Some(store), Some(writer)) = (store::get(), self.writer()) else {
-            return Err(WriteError::Disk("storage is not open yet".into()));
+            return Err(WriteError::NotReady);
         };
         let now = Millis(js_sys::Date::now() as i64);
         store.write(id, |d| f(d, &writer, now)).await

@@ -83,6 +83,7 @@ async fn writes_are_on_disk_and_load_back_under_a_fresh_actor() {
     let a1 = first.read(&id, |d| d.get_actor().clone()).unwrap();
     let a2 = second.read(&id, |d| d.get_actor().clone()).unwrap();
     assert_ne!(a1, a2, "each start writes under its own actor id");
+    assert_eq!(a2, second.actor(), "a clean load keeps the start's actor");
     assert!(second.notices.get_untracked().is_empty());
 }
 
@@ -159,7 +160,18 @@ async fn a_damaged_record_is_set_aside_and_the_rest_loads() {
         .await
         .unwrap();
 
-    let reopened = open(&name).await;
+    let reopened = Store::open(&name).await.unwrap();
+    let actor_at_start = reopened.actor();
+    reopened.open_doc(id, DocKind::Profile).await.unwrap();
+    assert_ne!(
+        reopened.actor(),
+        actor_at_start,
+        "a loss makes the tab take a new actor"
+    );
+    assert_eq!(
+        reopened.read(&id, |d| d.get_actor().clone()).unwrap(),
+        reopened.actor()
+    );
     assert_eq!(labels(&reopened), ["a", "b"]);
     assert_eq!(
         reopened.notices.get_untracked(),
@@ -185,6 +197,28 @@ async fn a_damaged_record_is_set_aside_and_the_rest_loads() {
         clean.notices.get_untracked().is_empty(),
         "the damage is reported once"
     );
+}
+
+#[wasm_bindgen_test]
+async fn compaction_never_overwrites_a_snapshot_it_cannot_read() {
+    let name = db_name("no-overwrite");
+    let (id, _, _) = fixture();
+    let store = open(&name).await;
+    add(&store, "a", 1).await;
+    // Damage appears on disk after the document was opened (another tab, a bad disk).
+    idb::compact(store.database(), &id.to_string(), b"not a snapshot", &[])
+        .await
+        .unwrap();
+    assert!(store.compact(id).await.is_err(), "compaction refuses");
+    let stored = idb::read_doc(store.database(), &id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(
+        stored.snapshot.as_deref(),
+        Some(&b"not a snapshot"[..]),
+        "left for loading to set aside"
+    );
+    assert_eq!(stored.changes.len(), 1, "and no record was deleted");
 }
 
 #[wasm_bindgen_test]

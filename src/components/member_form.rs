@@ -8,6 +8,13 @@ use leptos::prelude::*;
 use linli_core::member::check_display_name;
 use linli_core::{CommunityId, Lang, MemberId, Role};
 
+#[derive(Clone, Debug, PartialEq)]
+enum FormError {
+    Invalid(linli_core::LinliError),
+    /// localStorage refused the write (private mode, storage full).
+    NotSaved,
+}
+
 /// Language, name, role and community: asked on first run and edited on the Me page.
 #[component]
 pub fn MemberForm(submit_label: fn(&Strings) -> &'static str) -> impl IntoView {
@@ -32,7 +39,7 @@ pub fn MemberForm(submit_label: fn(&Strings) -> &'static str) -> impl IntoView {
             .map(|m| m.community.as_str().to_owned())
             .unwrap_or_else(|| DEMO[0].id.to_owned()),
     );
-    let error = RwSignal::new(None::<linli_core::LinliError>);
+    let error = RwSignal::new(None::<FormError>);
     let done = RwSignal::new(false);
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -42,7 +49,7 @@ pub fn MemberForm(submit_label: fn(&Strings) -> &'static str) -> impl IntoView {
             .and_then(|n| Ok((n, CommunityId::parse(&community.get_untracked())?)));
         let (display_name, community) = match checked {
             Ok(ok) => ok,
-            Err(e) => return error.set(Some(e)),
+            Err(e) => return error.set(Some(FormError::Invalid(e))),
         };
         let id = session
             .member
@@ -55,8 +62,8 @@ pub fn MemberForm(submit_label: fn(&Strings) -> &'static str) -> impl IntoView {
             community,
             sandbox: true,
         };
-        if let Err(e) = settings::save_member(&member) {
-            return error.set(Some(linli_core::LinliError::Damaged(e)));
+        if settings::save_member(&member).is_err() {
+            return error.set(Some(FormError::NotSaved));
         }
         error.set(None);
         done.set(true);
@@ -118,7 +125,17 @@ pub fn MemberForm(submit_label: fn(&Strings) -> &'static str) -> impl IntoView {
                         .collect_view()}
                 </select>
             </div>
-            {move || error.get().map(|e| view! { <p class="error" role="alert">{e.message(i18n.lang())}</p> })}
+            {move || {
+                error
+                    .get()
+                    .map(|e| {
+                        let text = match e {
+                            FormError::Invalid(e) => e.message(i18n.lang()),
+                            FormError::NotSaved => i18n.t().settings_not_saved.to_owned(),
+                        };
+                        view! { <p class="error" role="alert">{text}</p> }
+                    })
+            }}
             <Show when=move || done.get()>
                 <p class="ok" role="status">{move || i18n.t().settings_saved}</p>
             </Show>

@@ -65,4 +65,7 @@ pub static EN: Strings = Strings {
     version: |v| format!("Version {v}"),
     overdue_sync: "Some changes have waited more than a day to sync. Get online soon: browsers may clear the data of sites not added to the home screen.",
     overdue_sandbox: "Your data has lived only on this device for more than a day. Browsers may clear the data of sites not added to the home screen: add the app from the Me page.",
+    storage_not_ready: "Storage on this device is not ready yet; try again in a moment. What you typed is still here.",
+    reload_blocked: "A new version is active, but some changes are not saved on this device yet. Reload once they are saved.",
+    settings_not_saved: "Settings could not be saved on this device; check that the browser lets this site keep data.",
 };

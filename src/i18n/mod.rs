@@ -76,6 +76,9 @@ pub struct Strings {
     pub version: fn(&str) -> String,
     pub overdue_sync: &'static str,
     pub overdue_sandbox: &'static str,
+    pub storage_not_ready: &'static str,
+    pub reload_blocked: &'static str,
+    pub settings_not_saved: &'static str,
 }
 
 pub fn strings(lang: Lang) -> &'static Strings {

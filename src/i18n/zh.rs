@@ -67,4 +67,7 @@ pub static ZH: Strings = Strings {
     version: |v| format!("版本 {v}"),
     overdue_sync: "有修改在本机等待同步已超过一天。请尽快连上网络；浏览器可能清除未添加到主屏幕的网站数据。",
     overdue_sandbox: "你的数据只保存在这台设备上已超过一天。浏览器可能清除未添加到主屏幕的网站数据：请在“我的”页面把应用添加到主屏幕。",
+    storage_not_ready: "本机存储还没有准备好，请稍等再试。你输入的内容还在。",
+    reload_blocked: "新版本已启用，但还有修改没有保存到本机。保存成功后请刷新页面。",
+    settings_not_saved: "设置没能保存到这台设备，请检查浏览器是否允许本网站保存数据。",
 };

@@ -63,5 +63,6 @@ pub fn write_error(e: &WriteError, i18n: crate::i18n::I18n) -> String {
     match e {
         WriteError::Refused(e) => e.message(i18n.lang()),
         WriteError::Disk(e) => (i18n.t().write_failed)(e),
+        WriteError::NotReady => i18n.t().storage_not_ready.to_owned(),
     }
 }

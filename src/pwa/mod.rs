@@ -57,18 +57,18 @@ pub fn start() -> Pwa {
     on_install_offer.forget(); // lives as long as the page
 
     let container = window.navigator().service_worker();
-    // The first visit has no controller: its worker taking control is no version switch.
+    // A tab that started uncontrolled sees one controllerchange when the first worker claims
+    // it (no version switch); every later one, and any in a tab that started controlled, is
+    // a new version taking over.
+    let expected_claims = Cell::new(u8::from(container.controller().is_none()));
     let had_controller = container.controller().is_some();
     let on_controller = Closure::<dyn FnMut()>::new(move || {
-        if had_controller && !RELOADING.replace(true) {
-            leptos::task::spawn_local(async {
-                // Another tab tapped "update": keep what is being typed here, then reload
-                // so no tab goes on writing with the old code.
-                drafts::flush_all().await;
-                if let Some(w) = web_sys::window() {
-                    let _ = w.location().reload();
-                }
-            });
+        if expected_claims.get() > 0 {
+            expected_claims.set(expected_claims.get() - 1);
+            return;
+        }
+        if !RELOADING.replace(true) {
+            leptos::task::spawn_local(reload_into_new_version());
         }
     });
     container.set_oncontrollerchange(Some(on_controller.as_ref().unchecked_ref()));
@@ -104,6 +104,41 @@ pub fn start() -> Pwa {
         REGISTRATION.with(|r| *r.borrow_mut() = Some(reg));
     });
     pwa
+}
+
+/// Another tab tapped "update": keep what is typed here, let writes under way reach the
+/// disk, then reload so no tab goes on writing with the old code. If a change still is not
+/// on disk, reloading would lose it: say so and leave the reload to the person.
+async fn reload_into_new_version() {
+    drafts::flush_all().await;
+    if let Some(store) = crate::store::get() {
+        for _ in 0..60 {
+            if store.saving.get_untracked() == 0 {
+                break;
+            }
+            sleep_ms(50).await;
+        }
+        store.flush_all().await;
+        if store.unsaved.get_untracked() > 0 {
+            store
+                .notices
+                .update(|n| n.push(crate::store::Notice::ReloadBlocked));
+            return;
+        }
+    }
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().reload();
+    }
+}
+
+/// Waits `ms` milliseconds on the browser's timer.
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
 }
 
 /// Looks for a new version now (on start the browser does this by itself).

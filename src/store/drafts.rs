@@ -13,7 +13,8 @@ pub async fn load(key: &str) -> Option<String> {
 }
 
 pub async fn save(key: &str, text: &str) -> Result<(), String> {
-    let store = get().ok_or("storage is not open")?;
+    // Before the store opens there is nowhere to keep a draft; the field still holds it.
+    let Some(store) = get() else { return Ok(()) };
     if text.is_empty() {
         idb::delete(store.database(), idb::DRAFTS, key).await
     } else {

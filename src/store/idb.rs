@@ -117,7 +117,14 @@ pub async fn open(name: &str) -> IdbResult<IdbDatabase> {
     let db = request(req.clone().unchecked_into()).await;
     req.set_onupgradeneeded(None);
     drop(on_upgrade);
-    db?.dyn_into::<IdbDatabase>().map_err(describe)
+    let db = db?.dyn_into::<IdbDatabase>().map_err(describe)?;
+    // A newer version of the app wants to upgrade the database: step aside rather than block
+    // it. Writes here then fail loudly, and the update flow reloads this tab.
+    let closing = db.clone();
+    let on_version = Closure::<dyn FnMut()>::new(move || closing.close());
+    db.set_onversionchange(Some(on_version.as_ref().unchecked_ref()));
+    on_version.forget();
+    Ok(db)
 }
 
 fn tx(db: &IdbDatabase, stores: &[&str], write: bool) -> IdbResult<IdbTransaction> {

@@ -60,19 +60,22 @@ pub fn assemble(kind: &DocKind, snapshot: Option<&[u8]>, records: Vec<Record>) -
             _ => report.unreadable.push(rec.key_hash),
         }
     }
+    let decoded = changes.len();
+    let mut rejected = 0;
     let mut applied = Vec::with_capacity(changes.len());
     for change in changes {
         let hash = change.hash();
         // One at a time, so one change automerge rejects costs only itself.
         if doc.apply_changes([change]).is_err() {
             report.unreadable.push(hash.to_string());
+            rejected += 1;
         } else {
             applied.push(hash);
         }
     }
     // Changes whose dependencies are missing sit in automerge's queue, not in the document.
     applied.retain(|h| doc.get_change_by_hash(h).is_some());
-    report.waiting = doc.get_missing_deps(&[]).len();
+    report.waiting = decoded - rejected - applied.len();
     Loaded {
         doc,
         report,

@@ -22,6 +22,9 @@ use web_sys::IdbDatabase;
 /// Records a document may gather before it is folded into a snapshot.
 pub const COMPACT_AFTER: usize = 64;
 
+/// `refresh`'s refusal when the snapshot on disk does not load.
+const UNREADABLE_SNAPSHOT: &str = "the snapshot on disk could not be read";
+
 /// Something the person should know about their data, shown as a banner until dismissed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Notice {
@@ -31,6 +34,8 @@ pub enum Notice {
     WriteFailed(String),
     /// A document written by a newer app: shown read-only until this app updates.
     NewerSchema,
+    /// A new version took over in another tab, but this tab holds changes not yet on disk.
+    ReloadBlocked,
 }
 
 /// Why a write did not happen (a rule refused it) or is not yet durable (the disk refused it).
@@ -38,6 +43,8 @@ pub enum Notice {
 pub enum WriteError {
     Refused(LinliError),
     Disk(String),
+    /// The store has not opened (yet, or at all): nothing was written.
+    NotReady,
 }
 
 struct Slot {
@@ -96,7 +103,11 @@ impl Store {
             };
             leptos::task::spawn_local(async move {
                 if let Err(e) = store.refresh(id).await {
-                    store.notify(Notice::WriteFailed(e));
+                    store.notify(if e == UNREADABLE_SNAPSHOT {
+                        Notice::DamagedSnapshot
+                    } else {
+                        Notice::WriteFailed(e)
+                    });
                 }
             });
         });
@@ -152,7 +163,7 @@ impl Store {
                 .snapshot_damaged
                 .then_some(stored.snapshot.as_deref())
                 .flatten();
-            idb::set_aside(&self.db, &key, &aside, snap).await?;
+            tabs::with_write_lock(|| idb::set_aside(&self.db, &key, &aside, snap)).await?;
         }
         if !report.unreadable.is_empty() {
             self.notify(Notice::DamagedRecords(report.unreadable.len()));
@@ -188,6 +199,28 @@ impl Store {
             self.renew_actor();
         }
         Ok(version)
+    }
+
+    /// The actor this tab writes under now.
+    pub fn actor(&self) -> ActorId {
+        self.actor.borrow().clone()
+    }
+
+    /// Retries every change the disk has not confirmed yet (a timer and page hiding call it).
+    pub async fn flush_all(&self) {
+        let pending: Vec<DocId> = self
+            .docs
+            .borrow()
+            .iter()
+            .filter(|(_, s)| !s.unsaved.is_empty())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in pending {
+            if let Err(e) = tabs::with_write_lock(|| self.flush(id)).await {
+                self.notify(Notice::WriteFailed(e));
+            }
+        }
+        self.count_unsaved();
     }
 
     /// Derives a view from an open document.
@@ -279,8 +312,11 @@ impl Store {
         };
         let before = slot.doc.get_heads();
         if let Some(snap) = stored.snapshot.as_deref() {
-            if let Ok(mut other) = Automerge::load(snap) {
-                let _ = slot.doc.merge(&mut other);
+            // A snapshot we cannot take in must never be overwritten by our own (it may hold
+            // what another tab folded and deleted): refuse, and compaction stops here.
+            let merged = Automerge::load(snap).and_then(|mut other| slot.doc.merge(&mut other));
+            if merged.is_err() {
+                return Err(UNREADABLE_SNAPSHOT.to_owned());
             }
         }
         let mut disk = HashSet::new();
@@ -302,11 +338,14 @@ impl Store {
     }
 
     async fn compact_if_due(&self, id: DocId) -> Result<(), String> {
-        let due = self
-            .docs
-            .borrow()
-            .get(&id)
-            .is_some_and(|s| s.on_disk.len() >= COMPACT_AFTER);
+        // Without Web Locks two tabs could compact at once and one snapshot would overwrite
+        // the other's; records then simply accumulate, which loses nothing.
+        let due = tabs::locks_available()
+            && self
+                .docs
+                .borrow()
+                .get(&id)
+                .is_some_and(|s| s.on_disk.len() >= COMPACT_AFTER);
         if due {
             self.compact_locked(id).await?;
         }
@@ -314,7 +353,11 @@ impl Store {
     }
 
     /// Folds the document's records into one snapshot. Public for tests and maintenance.
+    /// Does nothing where the browser has no Web Locks (see `compact_if_due`).
     pub async fn compact(&self, id: DocId) -> Result<(), String> {
+        if !tabs::locks_available() {
+            return Ok(());
+        }
         tabs::with_write_lock(|| self.compact_locked(id)).await
     }
 

@@ -19,9 +19,14 @@ fn lock_manager() -> Option<JsValue> {
     (!locks.is_undefined()).then_some(locks)
 }
 
-/// Runs `f` while holding the app-wide write lock. Browsers without Web Locks (very old
-/// ones) run it unlocked: each tab still writes under its own actor id, so nothing is lost,
-/// only compaction may do redundant work.
+/// Whether this browser has Web Locks (every current one does, in a secure context).
+pub fn locks_available() -> bool {
+    lock_manager().is_some()
+}
+
+/// Runs `f` while holding the app-wide write lock. Browsers without Web Locks run it
+/// unlocked: each tab still writes records under its own actor id, and the store does not
+/// compact there (two unlocked compactions could overwrite each other's snapshot).
 pub async fn with_write_lock<T, Fut: Future<Output = T>>(f: impl FnOnce() -> Fut) -> T {
     let Some(locks) = lock_manager() else {
         return f().await;

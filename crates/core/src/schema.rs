@@ -175,7 +175,7 @@ mod tests {
         let pinned: Vec<(DocKind, String)> = DocKind::KNOWN
             .into_iter()
             .map(|k| {
-                let mut doc = genesis(&k);
+                let doc = genesis(&k);
                 let hash = doc.get_changes(&[])[0].hash().to_string();
                 (k, hash)
             })

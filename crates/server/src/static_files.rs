@@ -80,14 +80,19 @@ mod serving {
     use axum::http::{header, Request, StatusCode};
     use tower::ServiceExt;
 
+    /// One fixture for all tests: written once, so parallel tests never read a half-written file.
     fn dist() -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("linli-dist-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("index.html"), "<html>shell</html>").unwrap();
-        std::fs::write(dir.join("linli-0123456789abcdef.js"), "plain").unwrap();
-        std::fs::write(dir.join("linli-0123456789abcdef.js.br"), "brotli").unwrap();
-        std::fs::write(dir.join("linli-0123456789abcdef.js.gz"), "gzip").unwrap();
-        dir
+        static DIST: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+        DIST.get_or_init(|| {
+            let dir = std::env::temp_dir().join(format!("linli-dist-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("index.html"), "<html>shell</html>").unwrap();
+            std::fs::write(dir.join("linli-0123456789abcdef.js"), "plain").unwrap();
+            std::fs::write(dir.join("linli-0123456789abcdef.js.br"), "brotli").unwrap();
+            std::fs::write(dir.join("linli-0123456789abcdef.js.gz"), "gzip").unwrap();
+            dir
+        })
+        .clone()
     }
 
     async fn get(
