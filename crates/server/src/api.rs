@@ -244,17 +244,22 @@ mod tests {
         (Arc::new(db), code)
     }
 
-    async fn post_join(db: Arc<Db>, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
-        let req = Request::post("/api/join")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body.to_string()))
-            .unwrap();
+    /// Sends one request through the router; every answer of the API is JSON.
+    async fn call(db: Arc<Db>, req: Request<Body>) -> (StatusCode, serde_json::Value) {
         let res = router(db).oneshot(req).await.unwrap();
         let status = res.status();
         let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
             .await
             .unwrap();
         (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    async fn post_join(db: Arc<Db>, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
+        let req = Request::post("/api/join")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        call(db, req).await
     }
 
     #[tokio::test]
@@ -280,12 +285,7 @@ mod tests {
             .header(header::AUTHORIZATION, format!("Bearer {token}"))
             .body(Body::empty())
             .unwrap();
-        let res = router(db).oneshot(req).await.unwrap();
-        let status = res.status();
-        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
-            .await
-            .unwrap();
-        (status, serde_json::from_slice(&bytes).unwrap())
+        call(db, req).await
     }
 
     #[tokio::test]
