@@ -39,7 +39,8 @@ struct JoinResponse {
     directory: DocId,
 }
 
-fn now() -> Millis {
+/// The server's clock: the time the server records is the one deadlines trust.
+pub fn now() -> Millis {
     let since = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();

@@ -7,18 +7,12 @@ mod db;
 mod seed;
 mod static_files;
 
+use api::now;
 use clap::Parser;
 use cli::{Cli, Command, CommunityCommand, InviteCommand, MemberCommand};
 use db::{Db, DbError};
-use linli_core::{CommunityId, MemberId, Millis, Role};
+use linli_core::{CommunityId, MemberId, Role};
 use std::sync::Arc;
-
-fn now() -> Millis {
-    let since = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    Millis(since.as_millis() as i64)
-}
 
 fn fail(msg: impl std::fmt::Display) -> ! {
     eprintln!("linli-server: {msg}");
