@@ -4,6 +4,7 @@
 //! server (native) run the very same checks. The UI calls commands from the module
 //! folders and renders the views they derive; it never edits a document directly.
 
+pub mod access;
 pub mod doc;
 pub mod error;
 pub mod id;
@@ -14,6 +15,7 @@ pub mod read;
 pub mod role;
 pub mod rules;
 pub mod schema;
+pub mod sync;
 pub mod time;
 
 pub use error::{LinliError, Result};

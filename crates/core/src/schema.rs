@@ -112,6 +112,19 @@ pub fn genesis(kind: &DocKind) -> Automerge {
     doc
 }
 
+/// The actor of every genesis change; a change by it is genuine only if it is a genesis.
+pub fn genesis_actor() -> ActorId {
+    ActorId::from(&GENESIS_ACTOR[..])
+}
+
+/// Whether `change` is exactly the genesis change of `kind`.
+pub fn is_genesis(kind: &DocKind, change: &automerge::Change) -> bool {
+    let reference = genesis(kind);
+    reference
+        .get_change_by_hash(&change.hash())
+        .is_some_and(|c| c.actor_id() == &genesis_actor())
+}
+
 /// The kind and schema version a document declares.
 pub fn header(doc: &Automerge) -> Result<(DocKind, u64)> {
     let kind = crate::read::str_at(doc, &ROOT, "kind")

@@ -1,0 +1,9 @@
+//! Sync with the server: the automerge-repo wire protocol and a sans-IO client for it.
+
+pub mod cbor;
+pub mod client;
+pub mod door;
+pub mod wire;
+
+pub use client::{Client, Event};
+pub use wire::Wire;
