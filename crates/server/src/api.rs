@@ -1,7 +1,8 @@
 //! The HTTP API: joining by invite, health and readiness. Refusals carry a reason in both
 //! languages, and a machine-readable code.
 
-use crate::db::{AuthError, Db, DbError, Refusal};
+use crate::db::{AuthError, DbError, MemberRow, Refusal};
+use crate::Server;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -11,13 +12,12 @@ use axum::{Json, Router};
 use linli_core::{DocId, Lang, Millis};
 use std::sync::Arc;
 
-pub fn router(db: Arc<Db>) -> Router {
+pub fn router() -> Router<Arc<Server>> {
     Router::new()
         .route("/api/join", post(join))
         .route("/api/me", get(me))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
-        .with_state(db)
 }
 
 #[derive(serde::Deserialize)]
@@ -83,7 +83,7 @@ fn refused(r: Refusal) -> Response {
 }
 
 async fn join(
-    State(db): State<Arc<Db>>,
+    State(srv): State<Arc<Server>>,
     body: Result<Json<JoinRequest>, JsonRejection>,
 ) -> Response {
     let Ok(Json(req)) = body else {
@@ -94,9 +94,11 @@ async fn join(
             "The request is not in the expected form.",
         );
     };
+    let db = srv.db.clone();
+    let now = srv.now();
     let joined = match tokio::task::spawn_blocking({
         let db = db.clone();
-        move || db.join(&req.code, &req.display_name, now())
+        move || db.join(&req.code, &req.display_name, now)
     })
     .await
     {
@@ -126,6 +128,20 @@ async fn join(
         .ok()
         .flatten()
         .unwrap_or_default();
+    srv.gate.add_member(&MemberRow {
+        id: joined.member.clone(),
+        community: joined.community.clone(),
+        display_name: joined.display_name.clone(),
+        role: joined.role.clone(),
+        revoked: false,
+    });
+    srv.list_member(
+        &joined.community,
+        joined.member.clone(),
+        joined.display_name.clone(),
+        joined.role.clone(),
+    )
+    .await;
     // Never log the token: it is the device's key.
     tracing::info!(member = %joined.member.as_str(), peer = %joined.peer_id, community = %joined.community.as_str(), "member joined");
     Json(JoinResponse {
@@ -190,14 +206,15 @@ fn bearer(mut res: Response) -> Response {
 }
 
 /// Who the bearer token says the caller is: lets the app check its sign-in is still good.
-async fn me(State(db): State<Arc<Db>>, headers: HeaderMap) -> Response {
+async fn me(State(srv): State<Arc<Server>>, headers: HeaderMap) -> Response {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
     let token = token.to_owned();
-    let checked = tokio::task::spawn_blocking(move || db.authenticate(&token, now())).await;
+    let (db, now) = (srv.db.clone(), srv.now());
+    let checked = tokio::task::spawn_blocking(move || db.authenticate(&token, now)).await;
     match checked.unwrap_or_else(|e| Err(DbError::Store(e.to_string()))) {
         Ok(Ok(a)) => Json(serde_json::json!({
             "member": a.member.id.as_str(),
@@ -217,7 +234,8 @@ async fn me(State(db): State<Arc<Db>>, headers: HeaderMap) -> Response {
     }
 }
 
-async fn ready(State(db): State<Arc<Db>>) -> Response {
+async fn ready(State(srv): State<Arc<Server>>) -> Response {
+    let db = srv.db.clone();
     match tokio::task::spawn_blocking(move || db.is_empty()).await {
         Ok(Ok(_)) => "ready".into_response(),
         _ => refusal(
@@ -237,17 +255,27 @@ mod tests {
     use linli_core::{CommunityId, Role};
     use tower::ServiceExt;
 
-    fn db_with_invite(role: Role) -> (Arc<Db>, String) {
-        let db = Db::in_memory().unwrap();
+    struct Fixture {
+        srv: Arc<Server>,
+        db: Arc<crate::db::Db>,
+        _dir: crate::testdir::TestDir,
+    }
+
+    async fn db_with_invite(role: Role) -> (Fixture, String) {
+        let dir = crate::testdir::TestDir::new("api");
+        let srv = Server::start(dir.path(), crate::system_clock())
+            .await
+            .unwrap();
         let c = CommunityId::parse("huqian-2").unwrap();
-        db.create_community(&c, "湖前第二社区", now()).unwrap();
-        let code = db.create_invite(&c, &role, now()).unwrap();
-        (Arc::new(db), code)
+        srv.db.create_community(&c, "湖前第二社区", now()).unwrap();
+        let code = srv.db.create_invite(&c, &role, now()).unwrap();
+        let db = srv.db.clone();
+        (Fixture { srv, db, _dir: dir }, code)
     }
 
     /// Sends one request through the router; every answer of the API is JSON.
-    async fn call(db: Arc<Db>, req: Request<Body>) -> (StatusCode, serde_json::Value) {
-        let res = router(db).oneshot(req).await.unwrap();
+    async fn call(f: &Fixture, req: Request<Body>) -> (StatusCode, serde_json::Value) {
+        let res = f.srv.router(None).oneshot(req).await.unwrap();
         let status = res.status();
         let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
             .await
@@ -255,7 +283,7 @@ mod tests {
         (status, serde_json::from_slice(&bytes).unwrap())
     }
 
-    async fn post_join(db: Arc<Db>, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
+    async fn post_join(db: &Fixture, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
         let req = Request::post("/api/join")
             .header(header::CONTENT_TYPE, "application/json")
             .body(Body::from(body.to_string()))
@@ -265,9 +293,10 @@ mod tests {
 
     #[tokio::test]
     async fn joining_returns_a_token_a_peer_id_and_the_directory() {
-        let (db, code) = db_with_invite(Role::GridWorker);
+        let (f, code) = db_with_invite(Role::GridWorker).await;
+        let db = &f.db;
         let (status, body) = post_join(
-            db.clone(),
+            &f,
             serde_json::json!({ "code": code, "display_name": "张网格" }),
         )
         .await;
@@ -281,7 +310,7 @@ mod tests {
         assert_eq!(authed.peer_id, body["peer_id"]);
     }
 
-    async fn get_me(db: Arc<Db>, token: &str) -> (StatusCode, serde_json::Value) {
+    async fn get_me(db: &Fixture, token: &str) -> (StatusCode, serde_json::Value) {
         let req = Request::get("/api/me")
             .header(header::AUTHORIZATION, format!("Bearer {token}"))
             .body(Body::empty())
@@ -291,25 +320,26 @@ mod tests {
 
     #[tokio::test]
     async fn tokens_are_checked_with_401_or_403_and_a_reason() {
-        let (db, code) = db_with_invite(Role::Resident);
+        let (f, code) = db_with_invite(Role::Resident).await;
+        let db = &f.db;
         let (_, joined) = post_join(
-            db.clone(),
+            &f,
             serde_json::json!({ "code": code, "display_name": "王阿姨" }),
         )
         .await;
         let token = joined["token"].as_str().unwrap();
-        let (status, body) = get_me(db.clone(), token).await;
+        let (status, body) = get_me(&f, token).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["display_name"], "王阿姨");
 
-        let (status, body) = get_me(db.clone(), "forged").await;
+        let (status, body) = get_me(&f, "forged").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(body["error"], "unknown_token");
         assert!(body["zh"].as_str().unwrap().contains("重新加入"));
 
         let member = linli_core::MemberId(joined["member"].as_str().unwrap().to_owned());
         db.revoke_member(&member, now()).unwrap();
-        let (status, body) = get_me(db, token).await;
+        let (status, body) = get_me(&f, token).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         assert_eq!(body["error"], "member_revoked");
         assert!(body["en"].as_str().unwrap().contains("revoked"));
@@ -317,20 +347,18 @@ mod tests {
 
     #[tokio::test]
     async fn a_bad_code_or_name_is_refused_in_both_languages() {
-        let (db, code) = db_with_invite(Role::Resident);
+        let (f, code) = db_with_invite(Role::Resident).await;
+        let db = &f.db;
         let (status, body) = post_join(
-            db.clone(),
+            &f,
             serde_json::json!({ "code": "ZZZZ-ZZZZ", "display_name": "王" }),
         )
         .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(body["error"], "unknown_invite");
         assert!(body["zh"].as_str().unwrap().contains("邀请码"));
-        let (status, body) = post_join(
-            db.clone(),
-            serde_json::json!({ "code": code, "display_name": " " }),
-        )
-        .await;
+        let (status, body) =
+            post_join(&f, serde_json::json!({ "code": code, "display_name": " " })).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(body["zh"], "请填写“昵称”。");
         assert!(db

@@ -46,6 +46,18 @@ CREATE TABLE IF NOT EXISTS devices (
     expires_at INTEGER NOT NULL,
     revoked_at INTEGER
 );
+-- Who wrote with an actor id first: nobody else may write with it (DESIGN.md, write rules).
+CREATE TABLE IF NOT EXISTS actors (
+    actor TEXT PRIMARY KEY,
+    member TEXT NOT NULL,
+    bound_at INTEGER NOT NULL
+);
+-- Documents a member made under a random id (any automerge-repo peer may): theirs alone.
+CREATE TABLE IF NOT EXISTS personal_docs (
+    doc TEXT PRIMARY KEY,
+    owner TEXT NOT NULL REFERENCES members(id),
+    created_at INTEGER NOT NULL
+);
 ";
 
 #[derive(Debug)]
@@ -162,7 +174,6 @@ impl Db {
         Self::with_connection(Connection::open(dir.join("linli.sqlite3"))?)
     }
 
-    #[cfg(test)]
     pub fn in_memory() -> DbResult<Db> {
         Self::with_connection(Connection::open_in_memory()?)
     }
@@ -343,6 +354,97 @@ impl Db {
                     revoked: r.get::<_, Option<i64>>(4)?.is_some(),
                 })
             })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Every community's id.
+    pub fn communities(&self) -> DbResult<Vec<CommunityId>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT id FROM communities ORDER BY id")?;
+        let rows = stmt
+            .query_map([], |r| Ok(CommunityId(r.get(0)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Every member of every community (revoked ones too: their documents stay readable).
+    pub fn all_members(&self) -> DbResult<Vec<MemberRow>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT id, community, display_name, role, revoked_at FROM members ORDER BY created_at, id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(MemberRow {
+                    id: MemberId(r.get(0)?),
+                    community: CommunityId(r.get(1)?),
+                    display_name: r.get(2)?,
+                    role: Role::parse(&r.get::<_, String>(3)?),
+                    revoked: r.get::<_, Option<i64>>(4)?.is_some(),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Binds each actor id (hex) to `member` unless it is bound already; returns every
+    /// binding of these actors as it stands after the call, so a race between two
+    /// connections is settled by the store.
+    pub fn bind_actors(
+        &self,
+        member: &str,
+        actors: &[String],
+        now: Millis,
+    ) -> DbResult<Vec<(String, String)>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut out = Vec::with_capacity(actors.len());
+        for actor in actors {
+            tx.execute(
+                "INSERT OR IGNORE INTO actors (actor, member, bound_at) VALUES (?1, ?2, ?3)",
+                params![actor, member, now.0],
+            )?;
+            let owner: String =
+                tx.query_row("SELECT member FROM actors WHERE actor = ?1", [actor], |r| {
+                    r.get(0)
+                })?;
+            out.push((actor.clone(), owner));
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    pub fn actor_bindings(&self) -> DbResult<Vec<(String, String)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT actor, member FROM actors")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Records `owner` as the owner of a new personal document; returns the owner on record
+    /// (an earlier claim wins).
+    pub fn claim_personal(&self, doc: &str, owner: &MemberId, now: Millis) -> DbResult<MemberId> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT OR IGNORE INTO personal_docs (doc, owner, created_at) VALUES (?1, ?2, ?3)",
+            params![doc, owner.as_str(), now.0],
+        )?;
+        let owner: String = conn.query_row(
+            "SELECT owner FROM personal_docs WHERE doc = ?1",
+            [doc],
+            |r| r.get(0),
+        )?;
+        Ok(MemberId(owner))
+    }
+
+    pub fn personal_docs(&self) -> DbResult<Vec<(String, MemberId)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT doc, owner FROM personal_docs")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, MemberId(r.get(1)?))))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }

@@ -1,18 +1,14 @@
-//! linli-server: serves the built PWA, lets members join by invite, and keeps the server's
-//! own records in SQLite. The sync endpoint comes next (docs/notes/samod.md).
+//! linli-server's command line: `serve`, and the staff's record keeping (communities,
+//! invites, members). The server itself lives in the library.
 
-mod api;
 mod cli;
-mod db;
-mod seed;
-mod static_files;
 
-use api::now;
 use clap::Parser;
 use cli::{Cli, Command, CommunityCommand, InviteCommand, MemberCommand};
-use db::{Db, DbError};
 use linli_core::{CommunityId, MemberId, Role};
-use std::sync::Arc;
+use linli_server::api::now;
+use linli_server::db::{self, Db, DbError};
+use linli_server::{seed, Server};
 
 fn fail(msg: impl std::fmt::Display) -> ! {
     eprintln!("linli-server: {msg}");
@@ -38,7 +34,7 @@ fn main() {
     let cli = Cli::parse();
     let db = Db::open(&cli.data).unwrap_or_else(|e| fail(explain(e)));
     match cli.command {
-        Command::Serve { addr, dist } => serve(db, addr, dist),
+        Command::Serve { addr, dist } => serve(db, cli.data.clone(), addr, dist),
         Command::Community {
             command: CommunityCommand::Create { id, name },
         } => {
@@ -90,7 +86,12 @@ fn main() {
 }
 
 #[tokio::main]
-async fn serve(db: Db, addr: std::net::SocketAddr, dist: std::path::PathBuf) {
+async fn serve(
+    db: Db,
+    data: std::path::PathBuf,
+    addr: std::net::SocketAddr,
+    dist: std::path::PathBuf,
+) {
     tracing_subscriber::fmt().with_target(false).init();
     if !dist.join("index.html").is_file() {
         fail(format!(
@@ -98,7 +99,18 @@ async fn serve(db: Db, addr: std::net::SocketAddr, dist: std::path::PathBuf) {
             dist.display()
         ));
     }
-    if let Some(codes) = seed::seed_if_empty(&db, now()).unwrap_or_else(|e| fail(explain(e))) {
+    let codes = seed::seed_if_empty(&db, now()).unwrap_or_else(|e| fail(explain(e)));
+    // The server opens its own handle on the store; this one was for the seed.
+    drop(db);
+    let server = Server::start(&data, linli_server::system_clock())
+        .await
+        .unwrap_or_else(|e| fail(e));
+    server
+        .prepare_directories()
+        .await
+        .unwrap_or_else(|e| fail(e));
+    if let Some(codes) = codes {
+        seed::seed_documents(&server).await;
         println!(
             "Seeded the demo community {} ({}). Invite codes:",
             seed::DEMO_NAME,
@@ -115,9 +127,6 @@ async fn serve(db: Db, addr: std::net::SocketAddr, dist: std::path::PathBuf) {
         .local_addr()
         .expect("a bound listener has an address");
     println!("Linli is running at http://{addr}/");
-    let app = api::router(Arc::new(db)).merge(static_files::router(&dist));
-    // Every store write is committed before its request answers, so stopping needs no flush
-    // of our own; we stop taking requests and let those under way finish.
     let shutdown = async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .unwrap_or_else(|e| fail(format!("cannot watch SIGTERM: {e}")));
@@ -127,10 +136,8 @@ async fn serve(db: Db, addr: std::net::SocketAddr, dist: std::path::PathBuf) {
         }
         tracing::info!("shutting down");
     };
-    if let Err(e) = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-    {
+    if let Err(e) = linli_server::serve(listener, server, Some(&dist), shutdown).await {
         fail(e);
     }
+    tracing::info!("stopped; every document is on disk");
 }

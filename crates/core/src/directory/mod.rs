@@ -1,0 +1,8 @@
+//! The community's directory: who its members are, its grids and departments. Only the
+//! server writes it (DESIGN.md); members read it to find their neighbours.
+
+mod commands;
+mod model;
+
+pub use commands::{add_member, set_department, set_grid};
+pub use model::{members, places, DirMember, Place};

@@ -1,0 +1,72 @@
+//! The server's writes to the documents only it writes (the directory). It writes through
+//! samod's handle, so members receive the change like any other.
+
+use crate::storage::SqliteStorage;
+use crate::Server;
+use automerge::ActorId;
+use linli_core::schema::genesis;
+use linli_core::{directory, DocId, DocKind, MemberId, Millis, Role};
+use samod::storage::{Storage, StorageKey};
+use samod::{DocHandle, DocumentId, Repo};
+
+/// Makes sure the server holds document `id` (starting it from its genesis), and returns
+/// its handle. samod cannot create a document under a chosen id, so the genesis goes into
+/// storage first and samod loads it from there. Call before any peer asks for the id.
+pub async fn ensure(
+    repo: &Repo,
+    storage: &SqliteStorage,
+    id: DocId,
+    kind: &DocKind,
+) -> Option<DocHandle> {
+    let key = |parts: &[&str]| StorageKey::from_parts(parts.iter().map(|s| s.to_string())).ok();
+    let name = id.to_string();
+    let prefix = key(&[&name])?;
+    if storage.load_range(prefix).await.is_empty() {
+        storage
+            .put(key(&[&name, "snapshot", "genesis"])?, genesis(kind).save())
+            .await;
+    }
+    let did = DocumentId::try_from(id.0.to_vec()).ok()?;
+    repo.find(did).await.ok().flatten()
+}
+
+impl Server {
+    /// Writes with the server's own actor (bound to no member, so no client can use it).
+    pub(crate) async fn write_directory(
+        &self,
+        handle: &DocHandle,
+        f: impl FnOnce(&mut automerge::Automerge, Millis) -> linli_core::Result<()> + Send + 'static,
+    ) -> linli_core::Result<()> {
+        let actor: ActorId = self.actor.clone();
+        let now = self.now();
+        handle
+            .with_document_async(move |d| {
+                d.set_actor(actor);
+                f(d, now)
+            })
+            .await
+            .map_err(|_| linli_core::LinliError::Damaged("the repo has stopped".into()))?
+    }
+
+    pub(crate) async fn list_member(
+        &self,
+        community: &linli_core::CommunityId,
+        id: MemberId,
+        name: String,
+        role: Role,
+    ) {
+        let dir = linli_core::access::directory_id(community);
+        let Some(handle) = ensure(&self.repo, &self.storage, dir, &DocKind::Directory).await else {
+            tracing::error!(community = %community.as_str(), "cannot open the directory");
+            return;
+        };
+        let done = self
+            .write_directory(&handle, move |d, now| {
+                directory::add_member(d, now, &id, &name, &role)
+            })
+            .await;
+        if let Err(e) = done {
+            tracing::error!(error = ?e, "cannot list a member in the directory");
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! linli-server: serves the built PWA, lets members join by invite, and syncs documents
+//! through samod, checking at its door who may read and write what (DESIGN.md, Sync). Its
+//! own records (members, tokens, actor bindings) live in SQLite, never in a document.
+
+pub mod api;
+pub mod db;
+mod directory;
+pub mod gate;
+pub mod seed;
+mod static_files;
+pub mod storage;
+mod sync;
+#[doc(hidden)]
+pub mod testdir;
+
+use automerge::ActorId;
+use axum::routing::get;
+use axum::Router;
+use db::Db;
+use gate::{Clock, Gate};
+use linli_core::Millis;
+use samod::{AcceptorHandle, PeerId, Repo, ShareConfig};
+use std::path::Path;
+use std::sync::Arc;
+use storage::SqliteStorage;
+
+/// The member id the server's own actor is bound to; member ids are `m_…`, so no member
+/// can ever hold it.
+pub const SERVER_MEMBER: &str = "linli-server";
+
+pub struct Server {
+    pub db: Arc<Db>,
+    pub gate: Arc<Gate>,
+    repo: Repo,
+    storage: SqliteStorage,
+    acceptor: AcceptorHandle,
+    /// The actor the server writes its documents with, fresh each start.
+    actor: ActorId,
+}
+
+/// The server's clock: the time the server records is the one deadlines trust.
+pub fn system_clock() -> Clock {
+    Arc::new(api::now)
+}
+
+impl Server {
+    /// Opens the stores in `data` and starts the sync engine.
+    pub async fn start(data: &Path, clock: Clock) -> Result<Arc<Server>, String> {
+        let db = Arc::new(Db::open(data).map_err(|e| format!("{e:?}"))?);
+        let storage = SqliteStorage::open(data).map_err(|e| e.to_string())?;
+        let gate = Arc::new(Gate::load(db.clone(), clock).map_err(|e| format!("{e:?}"))?);
+        let policy_gate = gate.clone();
+        let repo = Repo::build_tokio()
+            .with_storage(storage.clone())
+            .with_peer_id(PeerId::from(SERVER_MEMBER))
+            .with_share_policy(move |doc: samod::DocumentId, peer: PeerId| {
+                let gate = policy_gate.clone();
+                futures::stream::once(async move {
+                    let Ok(bytes) = <[u8; 16]>::try_from(doc.as_bytes()) else {
+                        return ShareConfig::none();
+                    };
+                    // Members ask for what they want; the server never pushes documents.
+                    match gate.access(peer.as_str(), linli_core::DocId(bytes)).await {
+                        linli_core::access::Access::None => ShareConfig::none(),
+                        linli_core::access::Access::Read => {
+                            ShareConfig::read_only().with_announce(false)
+                        }
+                        linli_core::access::Access::Write => {
+                            ShareConfig::read_write().with_announce(false)
+                        }
+                    }
+                })
+            })
+            .load()
+            .await;
+        let acceptor = repo
+            .make_acceptor(samod::Url::parse("ws://linli/sync").expect("a constant url parses"))
+            .map_err(|_| "the repo stopped while starting".to_owned())?;
+        let actor = ActorId::random();
+        db.bind_actors(SERVER_MEMBER, &[actor.to_hex_string()], gate.now())
+            .map_err(|e| format!("{e:?}"))?;
+        Ok(Arc::new(Server {
+            db,
+            gate,
+            repo,
+            storage,
+            acceptor,
+            actor,
+        }))
+    }
+
+    pub fn now(&self) -> Millis {
+        self.gate.now()
+    }
+
+    /// The API, the sync endpoint, and (given `dist`) the built app.
+    pub fn router(self: &Arc<Self>, dist: Option<&Path>) -> Router {
+        let app = api::router()
+            .route("/sync", get(sync::upgrade))
+            .with_state(self.clone());
+        match dist {
+            Some(d) => app.merge(static_files::router(d)),
+            None => app,
+        }
+    }
+
+    /// Waits until samod has written everything it holds, then stops it.
+    pub async fn stop(&self) {
+        self.acceptor.close();
+        self.repo.stop().await;
+    }
+
+    /// Lists every member in their community's directory that is not listed yet, and makes
+    /// sure every community's directory exists before any peer can ask for it.
+    pub async fn prepare_directories(&self) -> Result<(), String> {
+        let members = self.db.all_members().map_err(|e| format!("{e:?}"))?;
+        for c in self.db.communities().map_err(|e| format!("{e:?}"))? {
+            let id = linli_core::access::directory_id(&c);
+            let handle = directory::ensure(
+                &self.repo,
+                &self.storage,
+                id,
+                &linli_core::DocKind::Directory,
+            )
+            .await
+            .ok_or("cannot open a directory")?;
+            let listed: Vec<linli_core::MemberId> = handle
+                .with_document_async(|d| {
+                    linli_core::directory::members(d)
+                        .into_iter()
+                        .map(|m| m.id)
+                        .collect()
+                })
+                .await
+                .map_err(|_| "the repo stopped")?;
+            for m in members
+                .iter()
+                .filter(|m| m.community == c && !listed.contains(&m.id))
+            {
+                self.list_member(&c, m.id.clone(), m.display_name.clone(), m.role.clone())
+                    .await;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Serves until `shutdown` resolves, then lets requests under way finish and flushes samod.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    server: Arc<Server>,
+    dist: Option<&Path>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = server.router(dist);
+    let out = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    server.stop().await;
+    out
+}

@@ -1,0 +1,223 @@
+//! The sync endpoint: `GET /sync?token=…` upgrades to a WebSocket speaking the automerge-repo
+//! protocol to samod. The token is checked before the upgrade (browsers cannot set headers
+//! on a WebSocket, so it rides in the query; it is never logged), the connection is pinned
+//! to the device's peer id, and every frame passes the door before samod sees it.
+
+use crate::api::{auth_refusal, refusal};
+use crate::db::DbError;
+use crate::gate::reader;
+use crate::Server;
+use automerge::{Automerge, Change, ReadDoc};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use futures::channel::mpsc;
+use futures::{SinkExt, StreamExt};
+use linli_core::access::{access, Access, Reader};
+use linli_core::doc::Writer;
+use linli_core::sync::door::{self, Refusal};
+use linli_core::sync::Wire;
+use linli_core::DocId;
+use samod::{PeerId, Transport};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[derive(serde::Deserialize)]
+pub struct SyncQuery {
+    token: Option<String>,
+}
+
+/// WebSocket close code for a policy violation (RFC 6455).
+const POLICY_VIOLATION: u16 = 1008;
+
+pub async fn upgrade(
+    State(srv): State<Arc<Server>>,
+    Query(q): Query<SyncQuery>,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let token = q.token.unwrap_or_default();
+    let db = srv.db.clone();
+    let now = srv.now();
+    let checked = tokio::task::spawn_blocking(move || db.authenticate(&token, now)).await;
+    let authed = match checked.unwrap_or_else(|e| Err(DbError::Store(e.to_string()))) {
+        Ok(Ok(a)) => a,
+        Ok(Err(e)) => return auth_refusal(e),
+        Err(e) => {
+            tracing::error!(error = ?e, "cannot check a token");
+            return refusal(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store",
+                "存储不可用。",
+                "The store is unavailable.",
+            );
+        }
+    };
+    let Ok(ws) = ws else {
+        return refusal(
+            StatusCode::BAD_REQUEST,
+            "not_websocket",
+            "同步需要 WebSocket 连接。",
+            "Sync needs a WebSocket connection.",
+        );
+    };
+    let who = reader(&authed.member);
+    srv.gate.connect(&authed.peer_id, who.clone());
+    let peer = authed.peer_id;
+    ws.on_upgrade(move |socket| async move { accept(srv, socket, peer, who) })
+}
+
+fn accept(srv: Arc<Server>, socket: WebSocket, peer: String, who: Reader) {
+    tracing::info!(peer = %peer, member = %who.member.as_str(), "sync connection");
+    let (ws_out, ws_in) = socket.split();
+    // One queue feeds the socket: samod's frames and, on a refusal, ours.
+    let (out, out_rx) = mpsc::channel::<Message>(64);
+    tokio::spawn(out_rx.map(Ok).forward(ws_out));
+    let to_samod = out.clone().with(|bytes: Vec<u8>| {
+        futures::future::ok::<_, mpsc::SendError>(Message::Binary(bytes.into()))
+    });
+    let door = Door {
+        writer: Writer {
+            member: who.member.clone(),
+            role: who.role.clone(),
+        },
+        who,
+        srv: srv.clone(),
+        accepted: HashMap::new(),
+        peer: peer.clone(),
+    };
+    let incoming = futures::stream::unfold(
+        (ws_in, door, out, false),
+        |(mut ws_in, mut door, mut out, ended)| async move {
+            if ended {
+                return None;
+            }
+            loop {
+                let bytes = match ws_in.next().await? {
+                    Ok(Message::Binary(b)) => b,
+                    Ok(Message::Close(_)) => return None,
+                    Ok(Message::Text(_)) => {
+                        refuse(&mut out, "只接受二进制消息 / binary frames only".into()).await;
+                        return None;
+                    }
+                    Ok(_) => continue,
+                    Err(e) => return Some((Err(e), (ws_in, door, out, true))),
+                };
+                match door.check(&bytes).await {
+                    Ok(()) => return Some((Ok(bytes.to_vec()), (ws_in, door, out, false))),
+                    Err(reason) => {
+                        tracing::warn!(peer = %door.peer, reason = %reason, "refused a sync message");
+                        refuse(&mut out, reason).await;
+                        return None;
+                    }
+                }
+            }
+        },
+    );
+    let transport = Transport::new(Box::pin(incoming), to_samod)
+        .with_expected_peer_id(PeerId::from(peer.as_str()));
+    if srv.acceptor.accept(transport).is_err() {
+        tracing::warn!(peer = %peer, "the repo is stopping; connection dropped");
+    }
+}
+
+/// Tells the client why, then closes: the protocol's `error` message carries the reason to
+/// automerge-repo peers, the close frame to anything else.
+async fn refuse(out: &mut mpsc::Sender<Message>, reason: String) {
+    let _ = out
+        .send(Message::Binary(
+            Wire::Error { message: reason }.encode().into(),
+        ))
+        .await;
+    let _ = out
+        .send(Message::Close(Some(CloseFrame {
+            code: POLICY_VIOLATION,
+            reason: "refused".into(),
+        })))
+        .await;
+}
+
+/// One connection's checkpoint.
+struct Door {
+    srv: Arc<Server>,
+    who: Reader,
+    writer: Writer,
+    peer: String,
+    /// Changes this connection sent that passed, until the server's copy holds them (samod
+    /// applies them a moment after the door lets them through).
+    accepted: HashMap<DocId, Vec<Change>>,
+}
+
+impl Door {
+    async fn check(&mut self, frame: &[u8]) -> Result<(), String> {
+        let unreadable =
+            |e: &dyn std::fmt::Display| format!("消息无法读取 / unreadable message: {e}");
+        let msg = Wire::decode(frame).map_err(|e| unreadable(&e))?;
+        let (doc, data) = match msg {
+            Wire::Sync { doc, data, .. } | Wire::Request { doc, data, .. } => (doc, data),
+            _ => return Ok(()),
+        };
+        let sync = automerge::sync::Message::decode(&data).map_err(|e| unreadable(&e))?;
+        if sync.changes.is_empty() {
+            return Ok(());
+        }
+        let gate = &self.srv.gate;
+        let scope = match gate.scope(doc).await {
+            Some(s) => s,
+            None => gate
+                .claim_personal(doc, &self.who.member)
+                .await
+                .map_err(|e| store_failed(&e))?,
+        };
+        let granted = access(&self.who, &scope);
+        if granted == Access::None {
+            // samod answers doc-unavailable and takes nothing.
+            return Ok(());
+        }
+        let mut view = self.srv.fork(doc).await;
+        let pending = self.accepted.entry(doc).or_default();
+        pending.retain(|c| view.get_change_by_hash(&c.hash()).is_none());
+        if !pending.is_empty() {
+            let _ = view.apply_changes(pending.iter().cloned());
+        }
+        let before = view.get_heads();
+        let chunks: Vec<&[u8]> = sync.changes.iter().collect();
+        let admitted = door::admit(&mut view, &chunks, &self.writer, &scope, granted, |a| {
+            gate.bound(a)
+        })
+        .map_err(|r| r.reason())?;
+        if !admitted.new_actors.is_empty() {
+            let foreign = gate
+                .bind(&self.who.member, &admitted.new_actors)
+                .await
+                .map_err(|e| store_failed(&e))?;
+            if let Some(actor) = foreign {
+                return Err(Refusal::ForeignActor(actor).reason());
+            }
+        }
+        pending.extend(view.get_changes(&before));
+        Ok(())
+    }
+}
+
+fn store_failed(e: &DbError) -> String {
+    tracing::error!(error = ?e, "the store failed at the door");
+    "服务器暂时无法保存 / the server cannot save right now".into()
+}
+
+impl Server {
+    /// A copy of the server's document to judge changes on (empty if it has none yet).
+    pub async fn fork(&self, doc: DocId) -> Automerge {
+        let Ok(id) = samod::DocumentId::try_from(doc.0.to_vec()) else {
+            return Automerge::new();
+        };
+        match self.repo.find(id).await {
+            Ok(Some(handle)) => handle
+                .with_document_async(|d| d.fork())
+                .await
+                .unwrap_or_default(),
+            _ => Automerge::new(),
+        }
+    }
+}
