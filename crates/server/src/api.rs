@@ -1,7 +1,7 @@
 //! The HTTP API: joining by invite, health and readiness. Refusals carry a reason in both
 //! languages, and a machine-readable code.
 
-use crate::db::{AuthError, DbError, MemberRow, Refusal};
+use crate::db::{AuthError, DbError, Refusal};
 use crate::Server;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
@@ -94,17 +94,10 @@ async fn join(
             "The request is not in the expected form.",
         );
     };
-    let db = srv.db.clone();
-    let now = srv.now();
-    let joined = match tokio::task::spawn_blocking({
-        let db = db.clone();
-        move || db.join(&req.code, &req.display_name, now)
-    })
-    .await
-    {
-        Ok(Ok(j)) => j,
-        Ok(Err(DbError::Refused(r))) => return refused(r),
-        Ok(Err(DbError::Store(e))) => {
+    let joined = match srv.join(&req.code, &req.display_name).await {
+        Ok(j) => j,
+        Err(DbError::Refused(r)) => return refused(r),
+        Err(DbError::Store(e)) => {
             tracing::error!(error = %e, "join failed in the store");
             return refusal(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -113,35 +106,13 @@ async fn join(
                 "The server cannot save right now; try again shortly.",
             );
         }
-        Err(e) => {
-            tracing::error!(error = %e, "join task failed");
-            return refusal(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "服务器出错了，请稍后再试。",
-                "The server failed; try again shortly.",
-            );
-        }
     };
-    let community_name = db
+    let community_name = srv
+        .db
         .community_name(&joined.community)
         .ok()
         .flatten()
         .unwrap_or_default();
-    srv.gate.add_member(&MemberRow {
-        id: joined.member.clone(),
-        community: joined.community.clone(),
-        display_name: joined.display_name.clone(),
-        role: joined.role.clone(),
-        revoked: false,
-    });
-    srv.list_member(
-        &joined.community,
-        joined.member.clone(),
-        joined.display_name.clone(),
-        joined.role.clone(),
-    )
-    .await;
     // Never log the token: it is the device's key.
     tracing::info!(member = %joined.member.as_str(), peer = %joined.peer_id, community = %joined.community.as_str(), "member joined");
     Json(JoinResponse {

@@ -68,6 +68,11 @@ pub enum MemberCommand {
         #[arg(long)]
         community: String,
     },
+    /// Gives a member one more device: prints its peer id and token (keep it secret).
+    AddDevice {
+        /// The member id (m_…).
+        id: String,
+    },
     /// Revokes a member (every device), or one device with --device.
     Revoke {
         /// The member id (m_…), or with --device the device's peer id (p_…).

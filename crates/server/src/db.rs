@@ -297,6 +297,29 @@ impl Db {
         })
     }
 
+    /// A further device for a member (a work phone beside a tablet): its own peer id and
+    /// token, revocable on its own.
+    pub fn add_device(&self, member: &MemberId, now: Millis) -> DbResult<(String, String)> {
+        let conn = self.conn();
+        let active: Option<i64> = conn
+            .query_row(
+                "SELECT 1 FROM members WHERE id = ?1 AND revoked_at IS NULL",
+                [member.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if active.is_none() {
+            return Err(DbError::Refused(Refusal::UnknownMember));
+        }
+        let peer_id = format!("p_{}", random_hex(8));
+        let token = random_hex(32);
+        conn.execute(
+            "INSERT INTO devices (peer_id, member, token_sha256, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![peer_id, member.as_str(), token_hash(&token), now.0, now.0 + TOKEN_DAYS * Millis::DAY],
+        )?;
+        Ok((peer_id, token))
+    }
+
     /// Who a token belongs to, or why it opens nothing.
     pub fn authenticate(&self, token: &str, now: Millis) -> DbResult<Result<Authed, AuthError>> {
         struct Device {

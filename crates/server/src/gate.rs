@@ -76,7 +76,8 @@ impl Gate {
         (self.clock)()
     }
 
-    fn rebuild(&self) -> DbResult<()> {
+    /// Re-reads communities, members and claimed documents from the records.
+    pub fn rebuild(&self) -> DbResult<()> {
         let mut scopes = HashMap::new();
         let months = months_around(self.now(), MONTHS_BACK, MONTHS_AHEAD);
         for c in self.db.communities()? {

@@ -96,7 +96,7 @@ impl Server {
     /// The API, the sync endpoint, and (given `dist`) the built app.
     pub fn router(self: &Arc<Self>, dist: Option<&Path>) -> Router {
         let app = api::router()
-            .route("/sync", get(sync::upgrade))
+            .route("/sync/{community}", get(sync::upgrade))
             .with_state(self.clone());
         match dist {
             Some(d) => app.merge(static_files::router(d)),
@@ -110,9 +110,35 @@ impl Server {
         self.repo.stop().await;
     }
 
+    /// Joins a person by invite: a member with one device, known to the gate and listed in
+    /// the community's directory.
+    pub async fn join(&self, code: &str, display_name: &str) -> Result<db::Joined, db::DbError> {
+        let (db, now) = (self.db.clone(), self.now());
+        let (code, name) = (code.to_owned(), display_name.to_owned());
+        let joined = tokio::task::spawn_blocking(move || db.join(&code, &name, now))
+            .await
+            .map_err(|e| db::DbError::Store(e.to_string()))??;
+        self.gate.add_member(&db::MemberRow {
+            id: joined.member.clone(),
+            community: joined.community.clone(),
+            display_name: joined.display_name.clone(),
+            role: joined.role.clone(),
+            revoked: false,
+        });
+        self.list_member(
+            &joined.community,
+            joined.member.clone(),
+            joined.display_name.clone(),
+            joined.role.clone(),
+        )
+        .await;
+        Ok(joined)
+    }
+
     /// Lists every member in their community's directory that is not listed yet, and makes
     /// sure every community's directory exists before any peer can ask for it.
     pub async fn prepare_directories(&self) -> Result<(), String> {
+        self.gate.rebuild().map_err(|e| format!("{e:?}"))?;
         let members = self.db.all_members().map_err(|e| format!("{e:?}"))?;
         for c in self.db.communities().map_err(|e| format!("{e:?}"))? {
             let id = linli_core::access::directory_id(&c);

@@ -72,6 +72,14 @@ fn main() {
             }
         }
         Command::Member {
+            command: MemberCommand::AddDevice { id },
+        } => {
+            let (peer, token) = db
+                .add_device(&MemberId(id), now())
+                .unwrap_or_else(|e| fail(explain(e)));
+            println!("peer {peer}\ntoken {token}");
+        }
+        Command::Member {
             command: MemberCommand::Revoke { id, device },
         } => {
             let done = if device {

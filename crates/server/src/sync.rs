@@ -1,4 +1,4 @@
-//! The sync endpoint: `GET /sync?token=…` upgrades to a WebSocket speaking the automerge-repo
+//! The sync endpoint: `GET /sync/{community}?token=…` upgrades to a WebSocket speaking the automerge-repo
 //! protocol to samod. The token is checked before the upgrade (browsers cannot set headers
 //! on a WebSocket, so it rides in the query; it is never logged), the connection is pinned
 //! to the device's peer id, and every frame passes the door before samod sees it.
@@ -10,7 +10,7 @@ use crate::Server;
 use automerge::{Automerge, Change, ReadDoc};
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use futures::channel::mpsc;
@@ -20,7 +20,7 @@ use linli_core::doc::Writer;
 use linli_core::sync::door::{self, Refusal};
 use linli_core::sync::Wire;
 use linli_core::DocId;
-use samod::{PeerId, Transport};
+use samod::{PeerId, SearchState, Transport};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -34,6 +34,7 @@ const POLICY_VIOLATION: u16 = 1008;
 
 pub async fn upgrade(
     State(srv): State<Arc<Server>>,
+    Path(community): Path<String>,
     Query(q): Query<SyncQuery>,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
@@ -54,6 +55,14 @@ pub async fn upgrade(
             );
         }
     };
+    if authed.member.community.as_str() != community {
+        return refusal(
+            StatusCode::FORBIDDEN,
+            "other_community",
+            "这台设备登记在另一个社区。",
+            "This device belongs to another community.",
+        );
+    }
     let Ok(ws) = ws else {
         return refusal(
             StatusCode::BAD_REQUEST,
@@ -208,16 +217,34 @@ fn store_failed(e: &DbError) -> String {
 
 impl Server {
     /// A copy of the server's document to judge changes on (empty if it has none yet).
+    /// Never `find`: for a document the server lacks, samod asks this very connection for
+    /// it, and the answer waits behind the door that is asking: a deadlock.
     pub async fn fork(&self, doc: DocId) -> Automerge {
         let Ok(id) = samod::DocumentId::try_from(doc.0.to_vec()) else {
             return Automerge::new();
         };
-        match self.repo.find(id).await {
-            Ok(Some(handle)) => handle
-                .with_document_async(|d| d.fork())
-                .await
-                .unwrap_or_default(),
-            _ => Automerge::new(),
+        let Ok((mut state, mut updates)) = self.repo.search(id) else {
+            return Automerge::new();
+        };
+        loop {
+            match state {
+                SearchState::Found(handle) => {
+                    return handle
+                        .with_document_async(|d| d.fork())
+                        .await
+                        .unwrap_or_default()
+                }
+                // Not in storage: the server holds nothing of it.
+                SearchState::Requesting(_) => return Automerge::new(),
+                SearchState::Loading => {}
+            }
+            match tokio::time::timeout(LOAD_WAIT, updates.next()).await {
+                Ok(Some(next)) => state = next,
+                _ => return Automerge::new(),
+            }
         }
     }
 }
+
+/// How long the door waits for a document to load from storage.
+const LOAD_WAIT: std::time::Duration = std::time::Duration::from_secs(10);

@@ -1,0 +1,310 @@
+//! A linli-server on loopback (in this process, or as a real process to kill) and peers that
+//! speak the sync protocol to it through core's client over a real WebSocket.
+
+use automerge::sync;
+use automerge::Automerge;
+use futures::{SinkExt, StreamExt};
+use linli_core::schema::genesis;
+use linli_core::sync::{Client, Event, Wire};
+use linli_core::{CommunityId, DocId, DocKind, Millis, Role};
+use linli_server::db::Joined;
+use linli_server::testdir::TestDir;
+use linli_server::Server;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::Message;
+
+pub const HUQIAN: &str = "huqian-2";
+pub const HUAZHONG: &str = "huazhong";
+
+pub fn community(id: &str) -> CommunityId {
+    CommunityId::parse(id).unwrap()
+}
+
+/// An in-process server with a clock the test can move forward.
+pub struct TestServer {
+    pub srv: Arc<Server>,
+    pub addr: SocketAddr,
+    offset: Arc<AtomicI64>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    _dir: TestDir,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_max_level(if std::env::var_os("LINLI_TEST_DEBUG").is_some() {
+                tracing::Level::DEBUG
+            } else {
+                tracing::Level::WARN
+            })
+            .try_init();
+        let dir = TestDir::new("sync");
+        let offset = Arc::new(AtomicI64::new(0));
+        let clock = {
+            let offset = offset.clone();
+            Arc::new(move || Millis(linli_server::api::now().0 + offset.load(Ordering::SeqCst)))
+        };
+        let srv = Server::start(dir.path(), clock).await.unwrap();
+        for (id, name) in [(HUQIAN, "湖前第二社区"), (HUAZHONG, "华中社区")] {
+            srv.db
+                .create_community(&community(id), name, srv.now())
+                .unwrap();
+        }
+        srv.prepare_directories().await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn({
+            let srv = srv.clone();
+            async move {
+                linli_server::serve(listener, srv, None, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+            }
+        });
+        TestServer {
+            srv,
+            addr,
+            offset,
+            stop: Some(stop),
+            task: Some(task),
+            _dir: dir,
+        }
+    }
+
+    pub async fn join(&self, c: &str, role: Role, name: &str) -> Joined {
+        let code = self
+            .srv
+            .db
+            .create_invite(&community(c), &role, self.srv.now())
+            .unwrap();
+        self.srv.join(&code, name).await.unwrap()
+    }
+
+    /// Another device for the same member.
+    pub fn add_device(&self, j: &Joined) -> Joined {
+        let (peer_id, token) = self.srv.db.add_device(&j.member, self.srv.now()).unwrap();
+        Joined {
+            peer_id,
+            token,
+            ..j.clone()
+        }
+    }
+
+    pub fn advance_days(&self, days: i64) {
+        self.offset.fetch_add(days * Millis::DAY, Ordering::SeqCst);
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.unwrap();
+        }
+    }
+}
+
+/// One HTTP/1.1 request on a fresh connection: the status and the body.
+pub async fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text[9..12].parse().unwrap();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or("")
+        .to_owned();
+    (status, body)
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// How a sync round ended.
+#[derive(Debug, PartialEq)]
+pub enum Outcome {
+    InStep,
+    Unavailable(DocId),
+    Refused(String),
+    Closed,
+}
+
+/// A device: its documents, and a connection to the server.
+pub struct Peer {
+    ws: Ws,
+    client: Client,
+    peer_id: String,
+    pub docs: HashMap<DocId, Automerge>,
+}
+
+impl Peer {
+    /// Opens a connection, or returns the HTTP status and body it was refused with.
+    pub async fn connect(addr: SocketAddr, c: &str, who: &Joined) -> Result<Peer, (u16, String)> {
+        Self::connect_with(addr, c, &who.token, &who.peer_id, HashMap::new()).await
+    }
+
+    pub async fn connect_with(
+        addr: SocketAddr,
+        c: &str,
+        token: &str,
+        peer_id: &str,
+        docs: HashMap<DocId, Automerge>,
+    ) -> Result<Peer, (u16, String)> {
+        let url = format!("ws://{addr}/sync/{c}?token={token}");
+        let (mut ws, _) = match tokio_tungstenite::connect_async(url).await {
+            Ok(ok) => ok,
+            Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+                let body = res
+                    .body()
+                    .as_ref()
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default();
+                return Err((res.status().as_u16(), body));
+            }
+            Err(e) => panic!("cannot connect: {e}"),
+        };
+        let mut client = Client::new(peer_id);
+        ws.send(Message::Binary(client.join().into()))
+            .await
+            .unwrap();
+        let frame = next_binary(&mut ws).await.expect("a peer message");
+        assert!(matches!(client.handle(&frame).unwrap(), Event::Connected));
+        Ok(Peer {
+            ws,
+            client,
+            peer_id: peer_id.to_owned(),
+            docs,
+        })
+    }
+
+    /// The device's copy of a document, started from genesis if it has none.
+    pub fn doc(&mut self, id: DocId, kind: &DocKind) -> &mut Automerge {
+        self.docs.entry(id).or_insert_with(|| genesis(kind))
+    }
+
+    /// Syncs `ids` until both sides hold the same changes, or the server says no.
+    pub async fn sync(&mut self, ids: &[DocId]) -> Outcome {
+        for id in ids {
+            let doc = self.docs.get(id).expect("open the document first");
+            if let Some(frame) = self.client.outgoing(*id, doc) {
+                if self.ws.send(Message::Binary(frame.into())).await.is_err() {
+                    return Outcome::Closed;
+                }
+            }
+        }
+        self.settle(ids).await
+    }
+
+    /// Reads what the server sends until `ids` are in step.
+    pub async fn settle(&mut self, ids: &[DocId]) -> Outcome {
+        loop {
+            let done = ids.iter().all(|id| self.client.in_step(id, &self.docs[id]));
+            if done {
+                return Outcome::InStep;
+            }
+            let Some(frame) = next_binary(&mut self.ws).await else {
+                return Outcome::Closed;
+            };
+            match self.client.handle(&frame).unwrap() {
+                Event::Sync(id, msg) => {
+                    let doc = self.docs.entry(id).or_default();
+                    self.client.receive(id, doc, msg).unwrap();
+                    if let Some(out) = self.client.outgoing(id, doc) {
+                        if self.ws.send(Message::Binary(out.into())).await.is_err() {
+                            return Outcome::Closed;
+                        }
+                    }
+                }
+                Event::Unavailable(id) => return Outcome::Unavailable(id),
+                Event::Refused(r) => return Outcome::Refused(r),
+                Event::Connected | Event::Nothing => {}
+            }
+        }
+    }
+
+    /// Reads what the server sends until the device holds `heads` of `id`.
+    pub async fn wait_for(&mut self, id: DocId, heads: &[automerge::ChangeHash]) -> Outcome {
+        while self.docs[&id].get_heads() != heads {
+            let Some(frame) = next_binary(&mut self.ws).await else {
+                return Outcome::Closed;
+            };
+            if let Event::Sync(d, msg) = self.client.handle(&frame).unwrap() {
+                let doc = self.docs.entry(d).or_default();
+                self.client.receive(d, doc, msg).unwrap();
+                if let Some(out) = self.client.outgoing(d, doc) {
+                    let _ = self.ws.send(Message::Binary(out.into())).await;
+                }
+            }
+        }
+        Outcome::InStep
+    }
+
+    /// Sends every change of `id` in one hand-made sync message, as a doctored app would
+    /// even where the server said the document is read-only (an honest automerge peer then
+    /// sends nothing), and reports how the server answered.
+    pub async fn push_everything(&mut self, id: DocId) -> Outcome {
+        let doc = &self.docs[&id];
+        let msg = sync::Message {
+            heads: doc.get_heads(),
+            need: vec![],
+            have: vec![],
+            changes: doc
+                .get_changes(&[])
+                .iter()
+                .map(|c| c.raw_bytes().to_vec())
+                .collect::<Vec<_>>()
+                .into(),
+            flags: None,
+            version: sync::MessageVersion::V1,
+        };
+        let frame = Wire::Sync {
+            doc: id,
+            sender: self.peer_id.clone(),
+            target: linli_server::SERVER_MEMBER.to_owned(),
+            data: msg.encode(),
+        }
+        .encode();
+        if self.ws.send(Message::Binary(frame.into())).await.is_err() {
+            return Outcome::Closed;
+        }
+        loop {
+            let Some(frame) = next_binary(&mut self.ws).await else {
+                return Outcome::Closed;
+            };
+            match self.client.handle(&frame).unwrap() {
+                Event::Refused(r) => return Outcome::Refused(r),
+                Event::Unavailable(d) => return Outcome::Unavailable(d),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The next binary frame, or `None` when the connection closed (or stayed silent 10 s).
+async fn next_binary(ws: &mut Ws) -> Option<Vec<u8>> {
+    loop {
+        let next = tokio::time::timeout(Duration::from_secs(10), ws.next()).await;
+        match next {
+            Ok(Some(Ok(Message::Binary(b)))) => return Some(b.to_vec()),
+            Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) | Err(_) => return None,
+            Ok(Some(Ok(_))) => continue,
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! linli-server's sync endpoint with real WebSocket clients on loopback.
+
+mod harness;
+
+use automerge::transaction::Transactable;
+use automerge::{AutomergeError, ROOT};
+use harness::*;
+use linli_core::access::{community_docs, directory_id, profile_id};
+use linli_core::doc::Writer;
+use linli_core::rules::DocContext;
+use linli_core::{directory, profile, DocKind, MemberId, Millis, Role};
+use linli_server::db::Joined;
+
+fn writer(j: &Joined) -> Writer {
+    Writer {
+        member: j.member.clone(),
+        role: j.role.clone(),
+    }
+}
+
+fn own(j: &Joined) -> DocContext {
+    DocContext {
+        subject: Some(j.member.clone()),
+    }
+}
+
+fn about(doc: &automerge::Automerge) -> Option<String> {
+    Some(profile::Profile::read(doc).about).filter(|a| !a.is_empty())
+}
+
+#[tokio::test]
+async fn two_devices_that_changed_a_document_offline_converge() {
+    let ts = TestServer::start().await;
+    let a = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let a2 = ts.add_device(&a);
+    let id = profile_id(&harness::community(HUQIAN), &a.member);
+
+    let mut phone = Peer::connect(ts.addr, HUQIAN, &a).await.unwrap();
+    let mut tablet = Peer::connect(ts.addr, HUQIAN, &a2).await.unwrap();
+    // Both edit while apart: nothing is sent yet.
+    let doc = phone.doc(id, &DocKind::Profile);
+    profile::set_about(doc, &writer(&a), &own(&a), Millis(1), "住 3 栋").unwrap();
+    let doc = tablet.doc(id, &DocKind::Profile);
+    profile::add_skill(doc, &writer(&a), &own(&a), Millis(2), "s1", "修自行车").unwrap();
+
+    assert_eq!(phone.sync(&[id]).await, Outcome::InStep);
+    assert_eq!(tablet.sync(&[id]).await, Outcome::InStep);
+    // The phone hears the tablet's change without asking again.
+    let both = tablet.docs[&id].get_heads();
+    assert_eq!(phone.wait_for(id, &both).await, Outcome::InStep);
+    let (p, t) = (&phone.docs[&id], &tablet.docs[&id]);
+    assert_eq!(p.get_heads(), t.get_heads());
+    assert_eq!(about(t).as_deref(), Some("住 3 栋"));
+    assert_eq!(profile::Profile::read(p).skills.len(), 1);
+    ts.stop().await;
+}
+
+#[tokio::test]
+async fn bad_tokens_are_refused_with_401_or_403_and_a_reason() {
+    let ts = TestServer::start().await;
+    let a = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let b = ts.join(HUQIAN, Role::Resident, "李叔").await;
+    let c = ts.join(HUAZHONG, Role::Staff, "陈主任").await;
+
+    let forged = Joined {
+        token: "0".repeat(64),
+        ..a.clone()
+    };
+    let (status, body) = Peer::connect(ts.addr, HUQIAN, &forged).await.err().unwrap();
+    assert_eq!(status, 401);
+    assert!(body.contains("unknown_token"), "{body}");
+
+    let (status, body) = Peer::connect(ts.addr, HUQIAN, &c).await.err().unwrap();
+    assert_eq!(status, 403);
+    assert!(body.contains("other_community"), "{body}");
+
+    ts.srv.db.revoke_member(&b.member, ts.srv.now()).unwrap();
+    let (status, body) = Peer::connect(ts.addr, HUQIAN, &b).await.err().unwrap();
+    assert_eq!(status, 403);
+    assert!(
+        body.contains("member_revoked") && body.contains("revoked"),
+        "{body}"
+    );
+
+    let a2 = ts.add_device(&a);
+    ts.srv.db.revoke_device(&a2.peer_id, ts.srv.now()).unwrap();
+    let (status, _) = Peer::connect(ts.addr, HUQIAN, &a2).await.err().unwrap();
+    assert_eq!(status, 403);
+    assert!(
+        Peer::connect(ts.addr, HUQIAN, &a).await.is_ok(),
+        "the member's other device still works"
+    );
+
+    ts.advance_days(400);
+    let (status, body) = Peer::connect(ts.addr, HUQIAN, &a).await.err().unwrap();
+    assert_eq!(status, 401);
+    assert!(body.contains("expired_token"), "{body}");
+
+    let (status, body) = http(ts.addr, "GET", "/sync/huqian-2?token=x", "").await;
+    assert_eq!(status, 401, "{body}");
+    ts.stop().await;
+}
+
+#[tokio::test]
+async fn residents_cannot_fetch_staff_documents_or_another_community() {
+    let ts = TestServer::start().await;
+    let r = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let s = ts.join(HUQIAN, Role::Staff, "陈主任").await;
+    let staff_doc = community_docs(&harness::community(HUQIAN))
+        .into_iter()
+        .find(|(_, scope)| scope.kind() == Some(&DocKind::Staff))
+        .unwrap()
+        .0;
+    let elsewhere = directory_id(&harness::community(HUAZHONG));
+
+    // Staff hold the staff document, so the server has it.
+    let mut desk = Peer::connect(ts.addr, HUQIAN, &s).await.unwrap();
+    desk.doc(staff_doc, &DocKind::Staff);
+    assert_eq!(desk.sync(&[staff_doc]).await, Outcome::InStep);
+
+    let mut phone = Peer::connect(ts.addr, HUQIAN, &r).await.unwrap();
+    phone.doc(staff_doc, &DocKind::Staff);
+    assert_eq!(
+        phone.sync(&[staff_doc]).await,
+        Outcome::Unavailable(staff_doc)
+    );
+    phone.doc(elsewhere, &DocKind::Directory);
+    assert_eq!(
+        phone.sync(&[elsewhere]).await,
+        Outcome::Unavailable(elsewhere)
+    );
+    // Their own community's directory they do read, with themselves in it.
+    let dir = directory_id(&harness::community(HUQIAN));
+    phone.doc(dir, &DocKind::Directory);
+    assert_eq!(phone.sync(&[dir]).await, Outcome::InStep);
+    let listed = directory::members(&phone.docs[&dir]);
+    assert!(listed
+        .iter()
+        .any(|m| m.id == r.member && m.name == "王阿姨"));
+    ts.stop().await;
+}
+
+/// What the server holds of a document, as a fresh device of `who` receives it.
+async fn server_copy(
+    ts: &TestServer,
+    who: &Joined,
+    id: linli_core::DocId,
+    kind: &DocKind,
+) -> automerge::Automerge {
+    let fresh = ts.add_device(who);
+    let mut p = Peer::connect(ts.addr, HUQIAN, &fresh).await.unwrap();
+    p.doc(id, kind);
+    assert_eq!(p.sync(&[id]).await, Outcome::InStep);
+    p.docs.remove(&id).unwrap()
+}
+
+#[tokio::test]
+async fn writing_into_the_directory_is_refused_and_nothing_is_stored() {
+    let ts = TestServer::start().await;
+    let r = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let dir = directory_id(&harness::community(HUQIAN));
+    let mut phone = Peer::connect(ts.addr, HUQIAN, &r).await.unwrap();
+    phone.doc(dir, &DocKind::Directory);
+    assert_eq!(phone.sync(&[dir]).await, Outcome::InStep);
+    // A doctored app lists a made-up staff member.
+    let fake = MemberId::parse("m_fake").unwrap();
+    let doc = phone.docs.get_mut(&dir).unwrap();
+    directory::add_member(doc, Millis(5), &fake, "假主任", &Role::Staff).unwrap();
+    match phone.push_everything(dir).await {
+        Outcome::Refused(reason) => assert!(reason.contains("read-only"), "{reason}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let held = server_copy(&ts, &r, dir, &DocKind::Directory).await;
+    assert!(directory::members(&held).iter().all(|m| m.id != fake));
+    ts.stop().await;
+}
+
+#[tokio::test]
+async fn a_message_that_breaks_a_write_rule_is_refused_whole() {
+    let ts = TestServer::start().await;
+    let a = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let id = profile_id(&harness::community(HUQIAN), &a.member);
+    let mut phone = Peer::connect(ts.addr, HUQIAN, &a).await.unwrap();
+    let doc = phone.doc(id, &DocKind::Profile);
+    // An honest change and, in the same message, one the rules forbid (the header).
+    profile::set_about(doc, &writer(&a), &own(&a), Millis(1), "住 3 栋").unwrap();
+    doc.transact::<_, _, AutomergeError>(|tx| {
+        tx.put(ROOT, "schema", 99)?;
+        Ok(())
+    })
+    .unwrap();
+    match phone.sync(&[id]).await {
+        Outcome::Refused(reason) => assert!(reason.contains("not allowed"), "{reason}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let held = server_copy(&ts, &a, id, &DocKind::Profile).await;
+    assert_eq!(
+        about(&held),
+        None,
+        "nothing of the refused message is stored"
+    );
+    assert_eq!(held.get_changes(&[]).len(), 1, "only genesis");
+    ts.stop().await;
+}
+
+#[tokio::test]
+async fn another_members_profile_is_read_only() {
+    let ts = TestServer::start().await;
+    let a = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let b = ts.join(HUQIAN, Role::Resident, "李叔").await;
+    let id = profile_id(&harness::community(HUQIAN), &a.member);
+    let mut phone = Peer::connect(ts.addr, HUQIAN, &a).await.unwrap();
+    let doc = phone.doc(id, &DocKind::Profile);
+    profile::set_about(doc, &writer(&a), &own(&a), Millis(1), "住 3 栋").unwrap();
+    assert_eq!(phone.sync(&[id]).await, Outcome::InStep);
+
+    let mut other = Peer::connect(ts.addr, HUQIAN, &b).await.unwrap();
+    other.doc(id, &DocKind::Profile);
+    assert_eq!(other.sync(&[id]).await, Outcome::InStep);
+    assert_eq!(about(&other.docs[&id]).as_deref(), Some("住 3 栋"));
+    let fields = linli_core::read::map_at(&other.docs[&id], &ROOT, "fields").unwrap();
+    other
+        .docs
+        .get_mut(&id)
+        .unwrap()
+        .transact::<_, _, AutomergeError>(|tx| {
+            tx.put(&fields, "about", "改了")?;
+            Ok(())
+        })
+        .unwrap();
+    // An honest app sends nothing to a read-only document; a doctored one is refused.
+    assert!(matches!(
+        other.push_everything(id).await,
+        Outcome::Refused(_)
+    ));
+    let held = server_copy(&ts, &a, id, &DocKind::Profile).await;
+    assert_eq!(about(&held).as_deref(), Some("住 3 栋"));
+    ts.stop().await;
+}
+
+#[tokio::test]
+async fn an_actor_bound_to_one_member_is_refused_from_another() {
+    let ts = TestServer::start().await;
+    let a = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let b = ts.join(HUQIAN, Role::Resident, "李叔").await;
+    let c = harness::community(HUQIAN);
+    let (pa, pb) = (profile_id(&c, &a.member), profile_id(&c, &b.member));
+
+    let mut phone = Peer::connect(ts.addr, HUQIAN, &a).await.unwrap();
+    let doc = phone.doc(pa, &DocKind::Profile);
+    profile::set_about(doc, &writer(&a), &own(&a), Millis(1), "王").unwrap();
+    let actor = doc.get_actor().clone();
+    assert_eq!(phone.sync(&[pa]).await, Outcome::InStep);
+
+    // B writes their own profile, but with A's actor id.
+    let mut other = Peer::connect(ts.addr, HUQIAN, &b).await.unwrap();
+    let doc = other.doc(pb, &DocKind::Profile);
+    doc.set_actor(actor);
+    profile::set_about(doc, &writer(&b), &own(&b), Millis(2), "李").unwrap();
+    match other.sync(&[pb]).await {
+        Outcome::Refused(reason) => assert!(reason.contains("another member"), "{reason}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let held = server_copy(&ts, &b, pb, &DocKind::Profile).await;
+    assert_eq!(about(&held), None);
+    ts.stop().await;
+}
+
+#[tokio::test]
+async fn the_server_answers_a_plain_request_without_an_upgrade() {
+    let ts = TestServer::start().await;
+    let a = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let path = format!("/sync/{HUQIAN}?token={}", a.token);
+    let (status, body) = http(ts.addr, "GET", &path, "").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("not_websocket"), "{body}");
+    ts.stop().await;
+}
