@@ -20,6 +20,7 @@ use linli_core::doc::Writer;
 use linli_core::sync::door::{self, Refusal};
 use linli_core::sync::Wire;
 use linli_core::DocId;
+use samod::storage::{Storage, StorageKey};
 use samod::{PeerId, SearchState, Transport};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -205,7 +206,9 @@ impl Door {
                 return Err(Refusal::ForeignActor(actor).reason());
             }
         }
-        pending.extend(view.get_changes(&before));
+        let new = view.get_changes(&before);
+        self.srv.write_ahead(doc, &new).await;
+        pending.extend(new);
         Ok(())
     }
 }
@@ -242,6 +245,22 @@ impl Server {
                 Ok(Some(next)) => state = next,
                 _ => return Automerge::new(),
             }
+        }
+    }
+}
+
+impl Server {
+    /// Stores changes that passed the door before samod sees them. samod answers with its
+    /// new heads before its own write has reached the disk, so without this a device could
+    /// hear "in step" about a change a crash then loses. The key is the one samod itself
+    /// writes the change under, so its own write later is the same row.
+    async fn write_ahead(&self, doc: DocId, changes: &[Change]) {
+        let Ok(id) = samod::DocumentId::try_from(doc.0.to_vec()) else {
+            return;
+        };
+        for c in changes {
+            let key = StorageKey::incremental_path(&id, c.hash());
+            self.storage.put(key, c.raw_bytes().to_vec()).await;
         }
     }
 }
