@@ -6,8 +6,9 @@ import { join } from 'node:path';
 // The tests drive Debian's Chromium; Playwright never downloads a browser here.
 const target = process.env.CARGO_TARGET_DIR ?? '../target';
 const port = Number(process.env.LINLI_E2E_PORT ?? 8091);
-// A store of the run's own: every run starts from a fresh, seeded server.
-const data = mkdtempSync(join(tmpdir(), 'linli-e2e-data-'));
+// A store of the run's own: every run starts from a fresh, seeded server. Workers load this
+// file again; the environment carries the runner's choice to them (tests make invites in it).
+const data = (process.env.LINLI_E2E_DATA ??= mkdtempSync(join(tmpdir(), 'linli-e2e-data-')));
 
 export default defineConfig({
   testDir: './tests',

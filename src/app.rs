@@ -1,15 +1,20 @@
 //! The root: language and session context, the store, first run or the shell with its routes.
 
 use crate::components::{
-    not_built::NotBuilt, notices::Notices, sync_badge::SyncBadge, tab_bar::TabBar,
+    not_built::NotBuilt,
+    notices::Notices,
+    sync_badge::{SignedOutNotice, SyncBadge},
+    sync_page::SyncPage,
+    tab_bar::TabBar,
 };
 use crate::i18n::{use_i18n, I18n};
 use crate::me::MePage;
+use crate::neighbours::NeighboursPage;
 use crate::onboarding::Onboarding;
 use crate::pwa::{self, UpdateBanner};
 use crate::session::{use_session, Session, StoreStatus};
+use crate::settings;
 use crate::store::{self, Store};
-use crate::{communities, settings};
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, Route, Router, Routes, A};
 use leptos_router::path;
@@ -59,6 +64,15 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    // A joined member's documents sync from the moment both the store and the membership
+    // are there (joining happens while the app runs).
+    Effect::new(move |_| {
+        let ready = session.store.get() == StoreStatus::Ready;
+        if let (true, Some(member), Some(s)) = (ready, session.member.get(), store::get()) {
+            store::sync::start(s, member);
+        }
+    });
+
     // The static skeleton in index.html has done its job once the app is on screen.
     Effect::new(move |_| {
         if let Some(skeleton) = web_sys::window()
@@ -88,7 +102,7 @@ fn Shell() -> impl IntoView {
     let community = move || {
         session.member.with(|m| {
             m.as_ref()
-                .map(|m| communities::name(&m.community, i18n.lang()))
+                .map(|m| crate::onboarding::join::community_label(m, i18n.lang()))
         })
     };
     let sandbox = move || {
@@ -110,6 +124,7 @@ fn Shell() -> impl IntoView {
             </Show>
             <UpdateBanner/>
             <StoreFailure/>
+            <SignedOutNotice/>
             <Notices/>
             <main class="app-main" id="main">
                 <Routes fallback=NotFound>
@@ -122,6 +137,8 @@ fn Shell() -> impl IntoView {
                     <Route path=path!("/points") view=|| view! { <NotBuilt title=|t| t.tab_points/> }/>
                     <Route path=path!("/patrol") view=PatrolTab/>
                     <Route path=path!("/me") view=MePage/>
+                    <Route path=path!("/neighbours") view=NeighboursPage/>
+                    <Route path=path!("/sync") view=SyncPage/>
                 </Routes>
             </main>
             <TabBar/>

@@ -6,6 +6,7 @@ pub mod communities;
 pub mod components;
 pub mod i18n;
 pub mod me;
+pub mod neighbours;
 pub mod onboarding;
 pub mod pwa;
 pub mod session;

@@ -15,6 +15,13 @@ const MEMBER_KEYS: [&str; 5] = [
     "linli.member.sandbox",
 ];
 
+/// What joining through a server gave this device: its key and its name on the server.
+const SERVER_KEYS: [&str; 3] = [
+    "linli.member.token",
+    "linli.member.peer",
+    "linli.member.community_name",
+];
+
 /// The member this device acts for.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Member {
@@ -24,6 +31,16 @@ pub struct Member {
     pub community: CommunityId,
     /// True until the device joins a community through a server: its documents never leave it.
     pub sandbox: bool,
+    /// Set once the device joined through a server.
+    pub server: Option<ServerLink>,
+}
+
+/// A device's membership on the server: the token is its key, the peer id its name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServerLink {
+    pub token: String,
+    pub peer_id: String,
+    pub community_name: String,
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -67,12 +84,22 @@ pub fn save_lang(lang: Lang) {
 /// The member, if every field is there and well formed; otherwise first run asks again.
 pub fn load_member() -> Option<Member> {
     let [id, name, role, community, sandbox] = MEMBER_KEYS.map(get);
+    let [token, peer_id, community_name] = SERVER_KEYS.map(get);
+    let server = match (token, peer_id) {
+        (Some(token), Some(peer_id)) => Some(ServerLink {
+            token,
+            peer_id,
+            community_name: community_name.unwrap_or_default(),
+        }),
+        _ => None,
+    };
     Some(Member {
         id: MemberId::parse(&id?).ok()?,
         display_name: name?,
         role: Role::parse(&role?),
         community: CommunityId::parse(&community?).ok()?,
-        sandbox: sandbox? != "false",
+        sandbox: sandbox? != "false" || server.is_none(),
+        server,
     })
 }
 
@@ -89,7 +116,63 @@ pub fn save_member(member: &Member) -> Result<(), String> {
         s.set_item(key, value)
             .map_err(crate::store::idb::describe)?;
     }
+    match &member.server {
+        Some(link) => {
+            let values = [&link.token, &link.peer_id, &link.community_name];
+            for (key, value) in SERVER_KEYS.iter().zip(values) {
+                s.set_item(key, value)
+                    .map_err(crate::store::idb::describe)?;
+            }
+        }
+        None => {
+            for key in SERVER_KEYS {
+                let _ = s.remove_item(key);
+            }
+        }
+    }
     Ok(())
+}
+
+/// Everything has reached the server: the "waited too long" warning no longer applies.
+pub fn clear_unsynced() {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(UNSYNCED_KEY);
+    }
+}
+
+fn sync_key(doc: &linli_core::DocId) -> String {
+    format!("linli.sync.{doc}")
+}
+
+/// A document's saved sync state (the heads the server and this device had in common).
+pub fn load_sync_state(doc: &linli_core::DocId) -> Option<Vec<u8>> {
+    let hex = get(&sync_key(doc))?;
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// Saves it; a failed write costs only a longer sync next time.
+pub fn save_sync_state(doc: &linli_core::DocId, state: &[u8]) {
+    if let Some(s) = storage() {
+        let hex: String = state.iter().map(|b| format!("{b:02x}")).collect();
+        let _ = s.set_item(&sync_key(doc), &hex);
+    }
+}
+
+/// When a document was last known to be in step with the server.
+pub fn synced_at(doc: &linli_core::DocId) -> Option<linli_core::Millis> {
+    get(&format!("linli.synced.{doc}"))?
+        .parse()
+        .ok()
+        .map(linli_core::Millis)
+}
+
+pub fn save_synced_at(doc: &linli_core::DocId, at: linli_core::Millis) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(&format!("linli.synced.{doc}"), &at.0.to_string());
+    }
 }
 
 /// A fresh id for a sandbox member or a record: 8 random bytes as hex.

@@ -3,6 +3,9 @@ import { addSkill, chineseLeftIn, expect, onboard, skillList, test } from './hel
 test('first run asks for language, name, role and community, then opens the shell', async ({ page }) => {
   await page.goto('/');
   await expect(page.getByRole('heading', { name: '欢迎来到邻里' })).toBeVisible();
+  // Joining with an invite code comes first; the sandbox is one tap away.
+  await expect(page.getByTestId('join-form')).toBeVisible();
+  await page.getByText('还没有邀请码？先在本机体验').click();
   // A blank name is refused with a clear error and the form stays.
   await page.getByRole('button', { name: '开始使用' }).click();
   await expect(page.getByRole('alert')).toHaveText('请填写“昵称”。');
@@ -144,6 +147,8 @@ test('switching language changes every visible string', async ({ page }) => {
   expect(await chineseLeftIn(page)).toEqual([]);
   await expect(page.locator('html')).toHaveAttribute('lang', 'en');
 
+  await page.getByText('No invite code yet? Try it on this device').click();
+  expect(await chineseLeftIn(page)).toEqual([]);
   await page.locator('#field-member-name').fill('Wang');
   await page.getByRole('button', { name: 'Get started' }).click();
   for (const path of ['/help', '/deliberation', '/points', '/patrol', '/me', '/nowhere']) {

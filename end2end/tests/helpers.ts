@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { test as base, expect, type Page } from '@playwright/test';
 
 /** Every test fails on a page error or a console error: a panic in the wasm kills the app. */
@@ -26,6 +27,7 @@ export type Role = 'resident' | 'grid_worker' | 'staff' | 'officer';
 /** Goes through first-run onboarding and lands in the shell. */
 export async function onboard(page: Page, name = '王阿姨', role: Role = 'resident', base = '') {
   await page.goto(`${base}/`);
+  await page.getByText(/还没有邀请码|No invite code yet/).click();
   await page.locator('#field-member-name').fill(name);
   await page.locator('#field-role').selectOption(role);
   await page.getByRole('button', { name: /开始使用|Get started/ }).click();
@@ -33,12 +35,12 @@ export async function onboard(page: Page, name = '王阿姨', role: Role = 'resi
 }
 
 /** Adds a skill on the Me page and waits until it is listed. */
-export async function addSkill(page: Page, label: string) {
+export async function addSkill(page: Page, label: string, settled: RegExp = /仅本机|This device only/) {
   await page.locator('#field-profile-skill').fill(label);
   await page.getByRole('button', { name: /^(添加|Add)$/ }).click();
   await expect(page.getByTestId('skills').getByText(label, { exact: true })).toBeVisible();
   // Saved means on disk: the badge leaves "saving" once the strict write committed.
-  await expect(page.getByTestId('sync-badge')).toHaveText(/仅本机|This device only/);
+  await expect(page.getByTestId('sync-badge')).toHaveText(settled);
 }
 
 export function skillList(page: Page) {
@@ -52,4 +54,25 @@ export async function chineseLeftIn(page: Page, typed: string[] = []) {
   let rest = text.replaceAll('简体中文', '');
   for (const t of typed) rest = rest.replaceAll(t, '');
   return rest.match(/[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]+/g) ?? [];
+}
+
+/** A fresh invite code of the e2e server's demo community, made with the server's CLI. */
+export function invite(role: Role = 'resident'): string {
+  const target = process.env.CARGO_TARGET_DIR ?? '../target';
+  const data = process.env.LINLI_E2E_DATA;
+  if (!data) throw new Error('LINLI_E2E_DATA is set by playwright.config.ts');
+  const out = execFileSync(`${target}/release/linli-server`, [
+    '--data', data, 'invite', 'create', '--community', 'huqian-2', '--role', role,
+  ]).toString();
+  return out.trim().split(/\s+/)[0];
+}
+
+/** Joins the demo community with an invite code and waits until the app is in step. */
+export async function join(page: Page, code: string, name: string) {
+  await page.goto('/');
+  await page.locator('#field-join-code').fill(code);
+  await page.locator('#field-join-name').fill(name);
+  await page.getByRole('button', { name: /^(加入社区|Join)$/ }).click();
+  await expect(page.getByTestId('community-name')).toHaveText('湖前第二社区');
+  await expect(page.getByTestId('sync-badge')).toHaveText(/已同步|In step/);
 }

@@ -61,6 +61,7 @@ pub fn MemberForm(submit_label: fn(&Strings) -> &'static str) -> impl IntoView {
             role: role.get_untracked(),
             community,
             sandbox: true,
+            server: None,
         };
         if settings::save_member(&member).is_err() {
             return error.set(Some(FormError::NotSaved));

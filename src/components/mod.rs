@@ -5,4 +5,5 @@ pub mod member_form;
 pub mod not_built;
 pub mod notices;
 pub mod sync_badge;
+pub mod sync_page;
 pub mod tab_bar;

@@ -60,6 +60,7 @@ fn Banner(notice: Notice, i18n: crate::i18n::I18n) -> impl IntoView {
                 Notice::WriteFailed(e) => (t.write_failed)(e),
                 Notice::NewerSchema => t.newer_schema.to_owned(),
                 Notice::ReloadBlocked => t.reload_blocked.to_owned(),
+                Notice::SyncRefused(r) => (t.sync_refused)(r),
             }
         }
     };

@@ -7,20 +7,36 @@ mod storage;
 
 use crate::components::member_form::MemberForm;
 use crate::i18n::use_i18n;
+use crate::onboarding::join::JoinForm;
 use crate::pwa::InstallCard;
 use crate::session::{profile_doc, use_doc, use_session, DocState};
 use leptos::prelude::*;
+use leptos_router::components::A;
 use linli_core::DocKind;
+use linli_core::Lang;
 
 #[component]
 pub fn MePage() -> impl IntoView {
     let i18n = use_i18n();
+    let session = use_session();
+    let sandbox = Memo::new(move |_| {
+        session
+            .member
+            .with(|m| m.as_ref().is_none_or(|m| m.sandbox))
+    });
     view! {
         <section class="page me">
             <h1>{move || i18n.t().tab_me}</h1>
             <Profile/>
+            <nav class="me-links">
+                <A href="/neighbours">{move || i18n.t().neighbours}</A>
+                <A href="/sync">{move || i18n.t().sync_title}</A>
+            </nav>
             <h2>{move || i18n.t().settings}</h2>
-            <MemberForm submit_label=|t| t.save_settings/>
+            <Show when=move || sandbox.get() fallback=Joined>
+                <JoinForm/>
+                <MemberForm submit_label=|t| t.save_settings/>
+            </Show>
             <storage::Storage/>
             <InstallCard/>
             <p class="version" data-testid="app-version">{move || (i18n.t().version)(crate::VERSION)}</p>
@@ -52,5 +68,38 @@ fn Profile() -> impl IntoView {
             }
             .into_any(),
         })
+    }
+}
+
+/// A joined member: names and roles are the community's to manage; the language is theirs.
+#[component]
+fn Joined() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let who = move || {
+        session.member.with(|m| {
+            m.as_ref()
+                .map(|m| (i18n.t().joined_as)(&m.display_name, m.role.label(i18n.lang())))
+        })
+    };
+    view! {
+        <p data-testid="joined-as">{who}</p>
+        <div class="segmented" role="group" aria-label=move || i18n.t().language>
+            {Lang::ALL
+                .into_iter()
+                .map(|lang| {
+                    view! {
+                        <button
+                            type="button"
+                            lang=lang.tag()
+                            aria-pressed=move || (i18n.lang() == lang).to_string()
+                            on:click=move |_| i18n.0.set(lang)
+                        >
+                            {lang.native_name()}
+                        </button>
+                    }
+                })
+                .collect_view()}
+        </div>
     }
 }

@@ -6,9 +6,11 @@
 //! records, in one transaction. Each start writes under a fresh actor id, and a fresh one
 //! again after any loss.
 
+pub mod api;
 pub mod drafts;
 pub mod idb;
 pub mod load;
+pub mod sync;
 mod tabs;
 
 use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc, SaveOptions};
@@ -36,6 +38,8 @@ pub enum Notice {
     NewerSchema,
     /// A new version took over in another tab, but this tab holds changes not yet on disk.
     ReloadBlocked,
+    /// The server refused a change (its reason, as it gave it). The change stays here.
+    SyncRefused(String),
 }
 
 /// Why a write did not happen (a rule refused it) or is not yet durable (the disk refused it).
@@ -57,6 +61,8 @@ struct Slot {
     version: ArcRwSignal<u64>,
 }
 
+type ChangeHook = Rc<dyn Fn(DocId)>;
+
 pub struct Store {
     db: IdbDatabase,
     actor: RefCell<ActorId>,
@@ -67,6 +73,9 @@ pub struct Store {
     /// Local changes not yet on disk (the badge shows "not saved").
     pub unsaved: ArcRwSignal<usize>,
     pub notices: ArcRwSignal<Vec<Notice>>,
+    /// Told of every document that gained changes here (written, or another tab's), so the
+    /// sync manager can send them on.
+    on_change: RefCell<Option<ChangeHook>>,
 }
 
 thread_local! {
@@ -95,6 +104,7 @@ impl Store {
             saving: ArcRwSignal::new(0),
             unsaved: ArcRwSignal::new(0),
             notices: ArcRwSignal::new(Vec::new()),
+            on_change: RefCell::default(),
         });
         let weak: Weak<Store> = Rc::downgrade(&store);
         let channel = tabs::Channel::open(move |doc| {
@@ -119,7 +129,7 @@ impl Store {
         &self.db
     }
 
-    fn notify(&self, notice: Notice) {
+    pub fn notify(&self, notice: Notice) {
         self.notices.update(|n| {
             if !n.contains(&notice) {
                 n.push(notice)
@@ -201,6 +211,48 @@ impl Store {
         Ok(version)
     }
 
+    pub fn set_on_change(&self, f: impl Fn(DocId) + 'static) {
+        *self.on_change.borrow_mut() = Some(Rc::new(f));
+    }
+
+    fn changed(&self, id: DocId) {
+        let hook = self.on_change.borrow().clone();
+        if let Some(hook) = hook {
+            hook(id);
+        }
+    }
+
+    /// Takes in what the server sent: `apply` receives the sync message into the document,
+    /// and every change it brought is stored as a record like a local one.
+    pub async fn receive(
+        &self,
+        id: DocId,
+        apply: impl FnOnce(&mut Automerge) -> Result<(), String>,
+    ) -> Result<(), String> {
+        tabs::with_write_lock(|| async {
+            let grew = {
+                let mut docs = self.docs.borrow_mut();
+                let slot = docs.get_mut(&id).ok_or("the document is not open")?;
+                let heads = slot.doc.get_heads();
+                apply(&mut slot.doc)?;
+                let new = slot.doc.get_changes(&heads);
+                let grew = !new.is_empty();
+                slot.unsaved.extend(new);
+                if grew {
+                    slot.version.update(|v| *v += 1);
+                }
+                grew
+            };
+            if grew {
+                self.flush(id).await?;
+                self.compact_if_due(id).await?;
+            }
+            Ok(())
+        })
+        .await
+        .inspect_err(|e: &String| self.notify(Notice::WriteFailed(e.clone())))
+    }
+
     /// The actor this tab writes under now.
     pub fn actor(&self) -> ActorId {
         self.actor.borrow().clone()
@@ -252,6 +304,8 @@ impl Store {
                 slot.version.update(|v| *v += 1);
                 out
             };
+            // Sync may send it even if the disk refused: the server then holds it too.
+            self.changed(id);
             self.flush(id).await.map_err(WriteError::Disk)?;
             self.compact_if_due(id).await.map_err(WriteError::Disk)?;
             Ok(out)
@@ -331,8 +385,13 @@ impl Store {
             }
         }
         slot.on_disk = disk;
-        if slot.doc.get_heads() != before {
+        let grew = slot.doc.get_heads() != before;
+        if grew {
             slot.version.update(|v| *v += 1);
+        }
+        drop(docs);
+        if grew {
+            self.changed(id);
         }
         Ok(())
     }

@@ -55,6 +55,25 @@ pub async fn with_write_lock<T, Fut: Future<Output = T>>(f: impl FnOnce() -> Fut
     out
 }
 
+/// Asks for the Web Lock `name` and keeps it until the page goes away; `granted` runs once
+/// it is ours. Without Web Locks it runs at once (every tab then does the work).
+pub fn hold_for_life(name: &str, granted: impl FnOnce() + 'static) {
+    let Some(locks) = lock_manager() else {
+        return granted();
+    };
+    let callback = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
+        granted();
+        // Never settles: the lock is released when the page closes.
+        Promise::new(&mut |_, _| {}).into()
+    });
+    let request = Reflect::get(&locks, &"request".into())
+        .ok()
+        .and_then(|r| r.dyn_into::<Function>().ok());
+    if let Some(r) = request {
+        let _ = r.call2(&locks, &name.into(), &callback);
+    }
+}
+
 /// The channel to the app's other tabs.
 pub struct Channel {
     channel: Option<BroadcastChannel>,

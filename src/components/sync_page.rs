@@ -1,0 +1,107 @@
+//! Sync status in detail: every document this device syncs, whether it is in step, what
+//! waits to go up, and when it was last in step.
+
+use crate::i18n::use_i18n;
+use crate::session::use_session;
+use crate::store::sync::{self, DocSync};
+use leptos::prelude::*;
+use linli_core::{DocKind, Lang, Millis};
+
+fn when(at: Millis, lang: Lang) -> String {
+    let (y, m, d) = at.civil_date_china();
+    let mins = (at.0 + 8 * 3_600_000).div_euclid(60_000);
+    let (h, min) = (mins.div_euclid(60).rem_euclid(24), mins.rem_euclid(60));
+    match lang {
+        Lang::Zh => format!("{y}年{m}月{d}日 {h:02}:{min:02}"),
+        Lang::En => format!("{y}-{m:02}-{d:02} {h:02}:{min:02}"),
+    }
+}
+
+#[component]
+pub fn SyncPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let sandbox = move || {
+        session
+            .member
+            .with(|m| m.as_ref().is_none_or(|m| m.sandbox))
+    };
+    let rows = move || sync::get().map(|m| m.detail.get()).unwrap_or_default();
+    // Profiles are named by their member, as the directory lists them.
+    let names = Memo::new(move |_| {
+        let rows_changed = rows().len();
+        let _ = rows_changed;
+        let (Some(store), Some(m)) = (crate::store::get(), session.member.get()) else {
+            return Vec::new();
+        };
+        let dir = linli_core::access::directory_id(&m.community);
+        store
+            .read(&dir, linli_core::directory::members)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| (linli_core::access::profile_id(&m.community, &d.id), d.name))
+            .collect::<Vec<_>>()
+    });
+    view! {
+        <section class="page sync-page">
+            <h1>{move || i18n.t().sync_title}</h1>
+            <Show
+                when=move || !sandbox()
+                fallback=move || view! { <p class="empty">{move || i18n.t().sync_sandbox}</p> }
+            >
+                <p>{move || i18n.t().sync_intro}</p>
+                <ul class="sync-docs" data-testid="sync-docs">
+                    <For each=rows key=|r| (r.id, r.in_step, r.waiting, r.last_in_step, r.unavailable) let:row>
+                        <Row
+                            owner=names.with(|n| n.iter().find(|(id, _)| *id == row.id).map(|(_, name)| name.clone()))
+                            row=row
+                        />
+                    </For>
+                </ul>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn Row(row: DocSync, owner: Option<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let is_mine = session.member.with_untracked(|m| {
+        m.as_ref()
+            .is_some_and(|m| linli_core::access::profile_id(&m.community, &m.id) == row.id)
+    });
+    let name = move || {
+        let t = i18n.t();
+        match row.kind {
+            DocKind::Directory => t.doc_directory.to_owned(),
+            DocKind::Profile if is_mine => t.doc_my_profile.to_owned(),
+            _ => (t.doc_profile_of)(owner.as_deref().unwrap_or("…")),
+        }
+    };
+    let state = move || {
+        let t = i18n.t();
+        if row.unavailable {
+            t.sync_unavailable.to_owned()
+        } else if row.waiting > 0 {
+            (t.sync_doc_waiting)(row.waiting)
+        } else if row.in_step {
+            t.badge_in_step.to_owned()
+        } else {
+            t.badge_syncing.to_owned()
+        }
+    };
+    let last = move || {
+        let t = i18n.t();
+        match row.last_in_step {
+            Some(at) => (t.sync_last)(&when(at, i18n.lang())),
+            None => t.sync_never.to_owned(),
+        }
+    };
+    view! {
+        <li class="sync-doc">
+            <p><strong>{name}</strong> " · " {state}</p>
+            <p class="muted">{last}</p>
+        </li>
+    }
+}
