@@ -9,23 +9,31 @@ use linli_core::{directory, DocId, DocKind, MemberId, Millis, Role};
 use samod::storage::{Storage, StorageKey};
 use samod::{DocHandle, DocumentId, Repo};
 
-/// Makes sure the server holds document `id` (starting it from its genesis), and returns
-/// its handle. samod cannot create a document under a chosen id, so the genesis goes into
-/// storage first and samod loads it from there. Call before any peer asks for the id.
+/// Puts the genesis of document `id` into storage unless it holds something of it already.
+/// samod cannot create a document under a chosen id, so it loads this when first asked.
+/// Every document a member may read exists this way from the start: samod leaves a
+/// read-only peer that asks for a document it lacks without any answer.
+pub async fn seed_genesis(storage: &SqliteStorage, id: DocId, kind: &DocKind) {
+    let key = |parts: &[&str]| StorageKey::from_parts(parts.iter().map(|s| s.to_string())).ok();
+    let name = id.to_string();
+    let (Some(prefix), Some(snapshot)) = (key(&[&name]), key(&[&name, "snapshot", "genesis"]))
+    else {
+        return;
+    };
+    if storage.load_range(prefix).await.is_empty() {
+        storage.put(snapshot, genesis(kind).save()).await;
+    }
+}
+
+/// The server's handle on document `id`, started from its genesis if it has none. Call
+/// before any peer asks for the id (see `seed_genesis`).
 pub async fn ensure(
     repo: &Repo,
     storage: &SqliteStorage,
     id: DocId,
     kind: &DocKind,
 ) -> Option<DocHandle> {
-    let key = |parts: &[&str]| StorageKey::from_parts(parts.iter().map(|s| s.to_string())).ok();
-    let name = id.to_string();
-    let prefix = key(&[&name])?;
-    if storage.load_range(prefix).await.is_empty() {
-        storage
-            .put(key(&[&name, "snapshot", "genesis"])?, genesis(kind).save())
-            .await;
-    }
+    seed_genesis(storage, id, kind).await;
     let did = DocumentId::try_from(id.0.to_vec()).ok()?;
     repo.find(did).await.ok().flatten()
 }

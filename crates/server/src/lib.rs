@@ -125,6 +125,11 @@ impl Server {
             role: joined.role.clone(),
             revoked: false,
         });
+        for (id, scope) in linli_core::access::member_docs(&joined.community, &joined.member) {
+            if let Some(kind) = scope.kind() {
+                directory::seed_genesis(&self.storage, id, kind).await;
+            }
+        }
         self.list_member(
             &joined.community,
             joined.member.clone(),
@@ -135,12 +140,26 @@ impl Server {
         Ok(joined)
     }
 
-    /// Lists every member in their community's directory that is not listed yet, and makes
-    /// sure every community's directory exists before any peer can ask for it.
+    /// Makes sure every document a member may read exists before any peer can ask for it
+    /// (each community's own documents, this month's and next month's, every member's),
+    /// and lists every member in their community's directory.
     pub async fn prepare_directories(&self) -> Result<(), String> {
         self.gate.rebuild().map_err(|e| format!("{e:?}"))?;
         let members = self.db.all_members().map_err(|e| format!("{e:?}"))?;
+        let now = self.now();
+        let next = linli_core::Millis(now.0 + 31 * linli_core::Millis::DAY);
         for c in self.db.communities().map_err(|e| format!("{e:?}"))? {
+            let mut docs = linli_core::access::community_docs(&c);
+            docs.extend(linli_core::access::monthly_docs(&c, &now.month()));
+            docs.extend(linli_core::access::monthly_docs(&c, &next.month()));
+            for m in members.iter().filter(|m| m.community == c) {
+                docs.extend(linli_core::access::member_docs(&c, &m.id));
+            }
+            for (id, scope) in docs {
+                if let Some(kind) = scope.kind() {
+                    directory::seed_genesis(&self.storage, id, kind).await;
+                }
+            }
             let id = linli_core::access::directory_id(&c);
             let handle = directory::ensure(
                 &self.repo,

@@ -164,22 +164,29 @@ impl Door {
         let unreadable =
             |e: &dyn std::fmt::Display| format!("消息无法读取 / unreadable message: {e}");
         let msg = Wire::decode(frame).map_err(|e| unreadable(&e))?;
-        let (doc, data) = match msg {
-            Wire::Sync { doc, data, .. } | Wire::Request { doc, data, .. } => (doc, data),
+        let (doc, data, holds) = match msg {
+            Wire::Sync { doc, data, .. } => (doc, data, true),
+            Wire::Request { doc, data, .. } => (doc, data, false),
             _ => return Ok(()),
         };
         let sync = automerge::sync::Message::decode(&data).map_err(|e| unreadable(&e))?;
-        if sync.changes.is_empty() {
-            return Ok(());
-        }
+        tracing::debug!(peer = %self.peer, doc = %doc, changes = sync.changes.len(), "door");
         let gate = &self.srv.gate;
         let scope = match gate.scope(doc).await {
             Some(s) => s,
-            None => gate
+            // An id the server has never seen, from a peer that holds the document (it
+            // sends heads): a document the member made, as any automerge-repo peer may.
+            // Random ids cannot be guessed, and every id a device derives is known in
+            // advance, so nobody claims another's document this way.
+            None if holds && !sync.heads.is_empty() => gate
                 .claim_personal(doc, &self.who.member)
                 .await
                 .map_err(|e| store_failed(&e))?,
+            None => return Ok(()),
         };
+        if sync.changes.is_empty() {
+            return Ok(());
+        }
         let granted = access(&self.who, &scope);
         if granted == Access::None {
             // samod answers doc-unavailable and takes nothing.

@@ -276,3 +276,30 @@ async fn the_server_answers_a_plain_request_without_an_upgrade() {
     assert!(body.contains("not_websocket"), "{body}");
     ts.stop().await;
 }
+
+/// samod leaves a read-only peer that asks for a document the server lacks without any
+/// answer; the server holds every member's documents from the start, so nobody waits.
+#[tokio::test]
+async fn a_profile_asked_for_before_its_member_synced_arrives_once_they_do() {
+    let ts = TestServer::start().await;
+    let a = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let b = ts.join(HUQIAN, Role::Resident, "李叔").await;
+    let id = profile_id(&harness::community(HUQIAN), &a.member);
+
+    // B asks for A's profile before A's phone ever synced it: an empty profile, in step.
+    let mut other = Peer::connect(ts.addr, HUQIAN, &b).await.unwrap();
+    other.doc(id, &DocKind::Profile);
+    assert_eq!(other.sync(&[id]).await, Outcome::InStep);
+    assert_eq!(about(&other.docs[&id]), None);
+
+    let mut phone = Peer::connect(ts.addr, HUQIAN, &a).await.unwrap();
+    let doc = phone.doc(id, &DocKind::Profile);
+    profile::set_about(doc, &writer(&a), &own(&a), Millis(1), "住 3 栋").unwrap();
+    assert_eq!(phone.sync(&[id]).await, Outcome::InStep);
+
+    // B, still connected, receives it.
+    let heads = phone.docs[&id].get_heads();
+    assert_eq!(other.wait_for(id, &heads).await, Outcome::InStep);
+    assert_eq!(about(&other.docs[&id]).as_deref(), Some("住 3 栋"));
+    ts.stop().await;
+}
