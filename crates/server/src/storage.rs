@@ -4,7 +4,7 @@
 //! a server that goes on after losing a write would tell a device its change is safe when
 //! it is not. Devices keep every change until the server holds it, so stopping loses nothing.
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use samod::storage::{Storage, StorageKey};
 use std::collections::HashMap;
 use std::path::Path;
@@ -117,8 +117,17 @@ impl Storage for SqliteStorage {
         let k = key_text(&key);
         let data = Arc::new(data);
         self.run("put", move |c| {
-            c.prepare_cached("INSERT OR REPLACE INTO chunks (key, data) VALUES (?1, ?2)")?
-                .execute(params![k, data.as_slice()])?;
+            // The door writes each change ahead under samod's own key; samod's write of the
+            // same bytes then costs no second sync to disk.
+            let same: bool = c
+                .prepare_cached("SELECT data = ?2 FROM chunks WHERE key = ?1")?
+                .query_row(params![k, data.as_slice()], |r| r.get(0))
+                .optional()?
+                .unwrap_or(false);
+            if !same {
+                c.prepare_cached("INSERT OR REPLACE INTO chunks (key, data) VALUES (?1, ?2)")?
+                    .execute(params![k, data.as_slice()])?;
+            }
             Ok(())
         })
         .await

@@ -21,7 +21,7 @@ use linli_core::sync::door::{self, Refusal};
 use linli_core::sync::Wire;
 use linli_core::DocId;
 use samod::storage::{Storage, StorageKey};
-use samod::{PeerId, SearchState, Transport};
+use samod::{DocHandle, PeerId, SearchState, Transport};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -95,6 +95,7 @@ fn accept(srv: Arc<Server>, socket: WebSocket, peer: String, who: Reader) {
         who,
         srv: srv.clone(),
         accepted: HashMap::new(),
+        handles: HashMap::new(),
         peer: peer.clone(),
     };
     let incoming = futures::stream::unfold(
@@ -157,6 +158,7 @@ struct Door {
     /// Changes this connection sent that passed, until the server's copy holds them (samod
     /// applies them a moment after the door lets them through).
     accepted: HashMap<DocId, Vec<Change>>,
+    handles: HashMap<DocId, DocHandle>,
 }
 
 impl Door {
@@ -192,7 +194,20 @@ impl Door {
             // samod answers doc-unavailable and takes nothing.
             return Ok(());
         }
-        let mut view = self.srv.fork(doc).await;
+        // A handle, once found, stays good for the connection: searching costs a trip
+        // through samod's hub on every message.
+        if !self.handles.contains_key(&doc) {
+            if let Some(h) = self.srv.handle(doc).await {
+                self.handles.insert(doc, h);
+            }
+        }
+        let mut view = match self.handles.get(&doc) {
+            Some(h) => h
+                .with_document_async(|d| d.fork())
+                .await
+                .unwrap_or_default(),
+            None => Automerge::new(),
+        };
         let pending = self.accepted.entry(doc).or_default();
         pending.retain(|c| view.get_change_by_hash(&c.hash()).is_none());
         if !pending.is_empty() {
@@ -230,27 +245,30 @@ impl Server {
     /// Never `find`: for a document the server lacks, samod asks this very connection for
     /// it, and the answer waits behind the door that is asking: a deadlock.
     pub async fn fork(&self, doc: DocId) -> Automerge {
-        let Ok(id) = samod::DocumentId::try_from(doc.0.to_vec()) else {
-            return Automerge::new();
-        };
-        let Ok((mut state, mut updates)) = self.repo.search(id) else {
-            return Automerge::new();
-        };
+        match self.handle(doc).await {
+            Some(h) => h
+                .with_document_async(|d| d.fork())
+                .await
+                .unwrap_or_default(),
+            None => Automerge::new(),
+        }
+    }
+
+    /// samod's handle on a document it holds (loading it from storage if need be), or
+    /// `None` when it holds nothing of it.
+    pub async fn handle(&self, doc: DocId) -> Option<DocHandle> {
+        let id = samod::DocumentId::try_from(doc.0.to_vec()).ok()?;
+        let (mut state, mut updates) = self.repo.search(id).ok()?;
         loop {
             match state {
-                SearchState::Found(handle) => {
-                    return handle
-                        .with_document_async(|d| d.fork())
-                        .await
-                        .unwrap_or_default()
-                }
+                SearchState::Found(handle) => return Some(handle),
                 // Not in storage: the server holds nothing of it.
-                SearchState::Requesting(_) => return Automerge::new(),
+                SearchState::Requesting(_) => return None,
                 SearchState::Loading => {}
             }
             match tokio::time::timeout(LOAD_WAIT, updates.next()).await {
                 Ok(Some(next)) => state = next,
-                _ => return Automerge::new(),
+                _ => return None,
             }
         }
     }

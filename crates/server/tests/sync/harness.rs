@@ -37,14 +37,13 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start() -> TestServer {
-        let _ = tracing_subscriber::fmt()
-            .with_test_writer()
-            .with_max_level(if std::env::var_os("LINLI_TEST_DEBUG").is_some() {
-                tracing::Level::DEBUG
-            } else {
-                tracing::Level::WARN
-            })
-            .try_init();
+        // Quiet by default: dropped test peers make samod log connection resets.
+        if std::env::var_os("LINLI_TEST_DEBUG").is_some() {
+            let _ = tracing_subscriber::fmt()
+                .with_test_writer()
+                .with_max_level(tracing::Level::DEBUG)
+                .try_init();
+        }
         let dir = TestDir::new("sync");
         let offset = Arc::new(AtomicI64::new(0));
         let clock = {
@@ -152,6 +151,9 @@ pub struct Peer {
     client: Client,
     peer_id: String,
     pub docs: HashMap<DocId, Automerge>,
+    /// Bytes of protocol frames sent and received (for the benchmark).
+    pub sent: usize,
+    pub received: usize,
 }
 
 impl Peer {
@@ -191,6 +193,8 @@ impl Peer {
             client,
             peer_id: peer_id.to_owned(),
             docs,
+            sent: 0,
+            received: 0,
         })
     }
 
@@ -204,6 +208,7 @@ impl Peer {
         for id in ids {
             let doc = self.docs.get(id).expect("open the document first");
             if let Some(frame) = self.client.outgoing(*id, doc) {
+                self.sent += frame.len();
                 if self.ws.send(Message::Binary(frame.into())).await.is_err() {
                     return Outcome::Closed;
                 }
@@ -222,11 +227,13 @@ impl Peer {
             let Some(frame) = next_binary(&mut self.ws).await else {
                 return Outcome::Closed;
             };
+            self.received += frame.len();
             match self.client.handle(&frame).unwrap() {
                 Event::Sync(id, msg) => {
                     let doc = self.docs.entry(id).or_default();
                     self.client.receive(id, doc, msg).unwrap();
                     if let Some(out) = self.client.outgoing(id, doc) {
+                        self.sent += out.len();
                         if self.ws.send(Message::Binary(out.into())).await.is_err() {
                             return Outcome::Closed;
                         }
