@@ -10,13 +10,13 @@ test('changes made offline survive a reload and reach a neighbour once online', 
   for (const p of [pa, pb]) {
     p.on('pageerror', (e) => expect.soft(e.message, 'page error').toBe(''));
   }
-  await join(pa, invite('resident'), '王阿姨');
+  await join(pa, invite('resident'), '赵阿姨');
   await join(pb, invite('resident'), '李叔');
 
   // B watches the neighbours page, where A's profile will show.
   await pb.getByRole('navigation').getByText('我的').click();
   await pb.getByRole('link', { name: '邻居' }).click();
-  const aOnB = pb.getByTestId('neighbour').filter({ hasText: '王阿姨' });
+  const aOnB = pb.getByTestId('neighbour').filter({ hasText: '赵阿姨' });
   await expect(aOnB).toContainText('还没有填写资料。');
 
   // A's app must be able to load without the network: wait for the service worker.
@@ -57,10 +57,10 @@ test('changes made offline survive a reload and reach a neighbour once online', 
 test('a wrong invite code is refused in words and what was typed stays', async ({ page, errors }) => {
   await page.goto('/');
   await page.locator('#field-join-code').fill('ZZZZ-ZZZZ');
-  await page.locator('#field-join-name').fill('王阿姨');
+  await page.locator('#field-join-name').fill('赵阿姨');
   await page.getByRole('button', { name: '加入社区' }).click();
   await expect(page.getByRole('alert')).toHaveText('邀请码不正确，请核对后重试。');
-  await expect(page.locator('#field-join-name')).toHaveValue('王阿姨');
+  await expect(page.locator('#field-join-name')).toHaveValue('赵阿姨');
   await expect(page.locator('#field-join-code')).toHaveValue('ZZZZ-ZZZZ');
   // The browser logs the refused request itself; that one is expected.
   const refused = errors.findIndex((e) => e.includes('status of 404'));

@@ -145,6 +145,21 @@ pub fn monthly_docs(community: &CommunityId, month: &str) -> Vec<(DocId, Scope)>
         .collect()
 }
 
+/// A grid's patrol document for a month: the grid's workers write it, staff read it too.
+pub fn patrol_doc(community: &CommunityId, grid: &str, month: &str) -> (DocId, Scope) {
+    (
+        DocId::derive(
+            community,
+            DocKind::Patrol.as_str(),
+            &format!("{grid}/{month}"),
+        ),
+        Scope::Community {
+            community: community.clone(),
+            kind: DocKind::Patrol,
+        },
+    )
+}
+
 /// A member's own documents.
 pub fn member_docs(community: &CommunityId, member: &MemberId) -> Vec<(DocId, Scope)> {
     vec![(

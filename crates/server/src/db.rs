@@ -46,6 +46,13 @@ CREATE TABLE IF NOT EXISTS devices (
     expires_at INTEGER NOT NULL,
     revoked_at INTEGER
 );
+-- A community's grids: each has its patrol documents, one per month.
+CREATE TABLE IF NOT EXISTS grids (
+    community TEXT NOT NULL REFERENCES communities(id),
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (community, id)
+);
 -- Who wrote with an actor id first: nobody else may write with it (DESIGN.md, write rules).
 CREATE TABLE IF NOT EXISTS actors (
     actor TEXT PRIMARY KEY,
@@ -387,6 +394,26 @@ impl Db {
         let mut stmt = conn.prepare("SELECT id FROM communities ORDER BY id")?;
         let rows = stmt
             .query_map([], |r| Ok(CommunityId(r.get(0)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    pub fn create_grid(&self, community: &CommunityId, id: &str, name: &str) -> DbResult<()> {
+        MemberId::parse(id).map_err(|e| DbError::Refused(Refusal::Invalid(e)))?;
+        self.conn().execute(
+            "INSERT OR REPLACE INTO grids (community, id, name) VALUES (?1, ?2, ?3)",
+            params![community.as_str(), id, name],
+        )?;
+        Ok(())
+    }
+
+    /// A community's grids as (id, name), by id.
+    pub fn grids(&self, community: &CommunityId) -> DbResult<Vec<(String, String)>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT id, name FROM grids WHERE community = ?1 ORDER BY id")?;
+        let rows = stmt
+            .query_map([community.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }

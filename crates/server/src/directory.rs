@@ -1,5 +1,5 @@
-//! The server's writes to the documents only it writes (the directory). It writes through
-//! samod's handle, so members receive the change like any other.
+//! The server's writes: the documents only it writes (the directory), and the demo seed.
+//! It writes through samod's handle, so members receive the change like any other.
 
 use crate::storage::SqliteStorage;
 use crate::Server;
@@ -40,7 +40,7 @@ pub async fn ensure(
 
 impl Server {
     /// Writes with the server's own actor (bound to no member, so no client can use it).
-    pub(crate) async fn write_directory(
+    pub(crate) async fn write_as_server(
         &self,
         handle: &DocHandle,
         f: impl FnOnce(&mut automerge::Automerge, Millis) -> linli_core::Result<()> + Send + 'static,
@@ -69,7 +69,7 @@ impl Server {
             return;
         };
         let done = self
-            .write_directory(&handle, move |d, now| {
+            .write_as_server(&handle, move |d, now| {
                 directory::add_member(d, now, &id, &name, &role)
             })
             .await;

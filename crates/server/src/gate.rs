@@ -82,6 +82,11 @@ impl Gate {
         let months = months_around(self.now(), MONTHS_BACK, MONTHS_AHEAD);
         for c in self.db.communities()? {
             scopes.extend(community_scopes(&c, &months));
+            for (grid, _) in self.db.grids(&c)? {
+                for m in &months {
+                    scopes.extend([access::patrol_doc(&c, &grid, m)]);
+                }
+            }
         }
         for m in self.db.all_members()? {
             scopes.extend(access::member_docs(&m.community, &m.id));

@@ -155,6 +155,11 @@ impl Server {
             for m in members.iter().filter(|m| m.community == c) {
                 docs.extend(linli_core::access::member_docs(&c, &m.id));
             }
+            for (grid, _) in self.db.grids(&c).map_err(|e| format!("{e:?}"))? {
+                for month in [now.month(), next.month()] {
+                    docs.push(linli_core::access::patrol_doc(&c, &grid, &month));
+                }
+            }
             for (id, scope) in docs {
                 if let Some(kind) = scope.kind() {
                     directory::seed_genesis(&self.storage, id, kind).await;

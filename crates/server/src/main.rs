@@ -117,6 +117,12 @@ async fn serve(
         .prepare_directories()
         .await
         .unwrap_or_else(|e| fail(e));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .unwrap_or_else(|e| fail(format!("cannot listen on {addr}: {e}")));
+    let addr = listener
+        .local_addr()
+        .expect("a bound listener has an address");
     if let Some(codes) = codes {
         seed::seed_documents(&server).await;
         println!(
@@ -125,15 +131,12 @@ async fn serve(
             seed::DEMO_ID
         );
         for (role, code) in codes {
-            println!("  {:<12} {code}", role.as_str());
+            println!(
+                "  {:<12} {code}  http://{addr}/?invite={code}",
+                role.as_str()
+            );
         }
     }
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .unwrap_or_else(|e| fail(format!("cannot listen on {addr}: {e}")));
-    let addr = listener
-        .local_addr()
-        .expect("a bound listener has an address");
     println!("Linli is running at http://{addr}/");
     let shutdown = async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

@@ -64,7 +64,7 @@ fn serve(data: &std::path::Path, dist: &std::path::Path) -> Running {
             return Running { child, addr, codes };
         }
         let words: Vec<&str> = line.split_whitespace().collect();
-        if let [role, code] = words[..] {
+        if let [role, code, _link] = words[..] {
             codes.push((role.to_owned(), code.to_owned()));
         }
     }

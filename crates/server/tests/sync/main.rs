@@ -102,7 +102,7 @@ async fn bad_tokens_are_refused_with_401_or_403_and_a_reason() {
 }
 
 #[tokio::test]
-async fn residents_cannot_fetch_staff_documents_or_another_community() {
+async fn residents_cannot_fetch_staff_patrol_or_another_communitys_documents() {
     let ts = TestServer::start().await;
     let r = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
     let s = ts.join(HUQIAN, Role::Staff, "陈主任").await;
@@ -129,6 +129,21 @@ async fn residents_cannot_fetch_staff_documents_or_another_community() {
         phone.sync(&[elsewhere]).await,
         Outcome::Unavailable(elsewhere)
     );
+    // The grid's patrol document: its workers hold it, residents never receive it.
+    ts.srv
+        .db
+        .create_grid(&harness::community(HUQIAN), "g1", "第一网格")
+        .unwrap();
+    ts.srv.prepare_directories().await.unwrap();
+    let month = ts.srv.now().month();
+    let (patrol, _) = linli_core::access::patrol_doc(&harness::community(HUQIAN), "g1", &month);
+    let w = ts.join(HUQIAN, Role::GridWorker, "张网格").await;
+    let mut round = Peer::connect(ts.addr, HUQIAN, &w).await.unwrap();
+    round.doc(patrol, &DocKind::Patrol);
+    assert_eq!(round.sync(&[patrol]).await, Outcome::InStep);
+    let mut phone = Peer::connect(ts.addr, HUQIAN, &r).await.unwrap();
+    phone.doc(patrol, &DocKind::Patrol);
+    assert_eq!(phone.sync(&[patrol]).await, Outcome::Unavailable(patrol));
     // Their own community's directory they do read, with themselves in it.
     let dir = directory_id(&harness::community(HUQIAN));
     phone.doc(dir, &DocKind::Directory);
