@@ -73,6 +73,11 @@ pub struct SyncManager {
     inbox: RefCell<VecDeque<Vec<u8>>>,
     pumping: Cell<bool>,
     failures: Cell<u32>,
+    /// The server refused a change on this connection or the last: reconnecting would
+    /// only repeat it, so the backoff keeps growing instead of starting over.
+    refused: Cell<bool>,
+    /// Documents in step at the last look, to note when each last came into step.
+    in_step: RefCell<std::collections::BTreeSet<DocId>>,
     retry_pending: Cell<bool>,
     stopped: Cell<bool>,
     pub status: ArcRwSignal<SyncStatus>,
@@ -141,6 +146,8 @@ pub fn start(store: Rc<Store>, member: Member) {
         inbox: RefCell::default(),
         pumping: Cell::new(false),
         failures: Cell::new(0),
+        refused: Cell::new(false),
+        in_step: RefCell::default(),
         retry_pending: Cell::new(false),
         stopped: Cell::new(false),
         status: ArcRwSignal::new(SyncStatus::Connecting),
@@ -424,7 +431,9 @@ impl SyncManager {
         let event = self.client.borrow_mut().handle(&frame);
         match event {
             Ok(Event::Connected) => {
-                self.failures.set(0);
+                if !self.refused.get() {
+                    self.failures.set(0);
+                }
                 let ids: Vec<DocId> = self.docs.borrow().keys().copied().collect();
                 for id in ids {
                     self.send(id);
@@ -461,6 +470,7 @@ impl SyncManager {
                 }
             }
             Ok(Event::Refused(reason)) => {
+                self.refused.set(true);
                 self.store.notify(Notice::SyncRefused(reason.clone()));
                 self.status.set(SyncStatus::Refused(reason));
             }
@@ -504,8 +514,11 @@ impl SyncManager {
                 continue;
             };
             let in_step = connected && in_step;
-            if in_step {
+            // Noted as it comes into step, not on every message: hundreds of documents.
+            if in_step && self.in_step.borrow_mut().insert(*id) {
                 settings::save_synced_at(id, now);
+            } else if !in_step {
+                self.in_step.borrow_mut().remove(id);
             }
             rows.push(DocSync {
                 id: *id,
@@ -538,6 +551,7 @@ impl SyncManager {
             }
         } else if all_in_step {
             settings::clear_unsynced();
+            self.refused.set(false);
             SyncStatus::InStep
         } else if waiting > 0 {
             SyncStatus::Waiting(waiting)
