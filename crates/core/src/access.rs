@@ -109,6 +109,7 @@ pub fn access(reader: &Reader, scope: &Scope) -> Access {
 pub fn rules(kind: &DocKind) -> Option<&'static WriteRules> {
     match kind {
         DocKind::Profile => Some(&crate::profile::RULES),
+        DocKind::Help => Some(&crate::help::RULES),
         _ => None,
     }
 }

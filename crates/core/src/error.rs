@@ -11,6 +11,13 @@ pub enum Field {
     DisplayName,
     About,
     Skill,
+    Title,
+    Details,
+    Place,
+    Note,
+    Reason,
+    Expiry,
+    NeededBy,
 }
 
 impl Field {
@@ -19,6 +26,13 @@ impl Field {
             Field::DisplayName => lang.pick("昵称", "Display name"),
             Field::About => lang.pick("自我介绍", "About me"),
             Field::Skill => lang.pick("我能帮忙的事", "Something I can help with"),
+            Field::Title => lang.pick("标题", "Title"),
+            Field::Details => lang.pick("详细说明", "Details"),
+            Field::Place => lang.pick("大致位置", "Rough location"),
+            Field::Note => lang.pick("留言", "Note"),
+            Field::Reason => lang.pick("原因", "Reason"),
+            Field::Expiry => lang.pick("有效天数", "Days it stays open"),
+            Field::NeededBy => lang.pick("需要的时间", "Needed by"),
         }
     }
 }
@@ -39,6 +53,18 @@ pub enum LinliError {
     SchemaTooNew { found: u64, known: u64 },
     /// Bytes that do not decode as a document or a change.
     Damaged(String),
+    /// A value outside what the field allows (a date in the past, too many days).
+    OutOfRange { field: Field },
+    /// The request is cancelled, done or expired: it no longer takes this action.
+    RequestClosed,
+    /// The requester already chose a helper.
+    AlreadyAccepted,
+    /// That neighbour has not offered to help (or withdrew).
+    NoSuchOffer,
+    /// One cannot offer to help with one's own request.
+    OwnRequest,
+    /// Only once a helper is chosen (and only that helper, for marking it done).
+    NotChosen,
 }
 
 impl LinliError {
@@ -71,6 +97,33 @@ impl LinliError {
             }
             (LinliError::Damaged(_), Lang::Zh) => "数据已损坏，无法读取。".into(),
             (LinliError::Damaged(_), Lang::En) => "The data is damaged and cannot be read.".into(),
+            (LinliError::OutOfRange { field }, Lang::Zh) => {
+                format!("“{}”的值不在允许的范围内。", field.label(lang))
+            }
+            (LinliError::OutOfRange { field }, Lang::En) => {
+                format!("{} is outside the allowed range.", field.label(lang))
+            }
+            (LinliError::RequestClosed, Lang::Zh) => {
+                "这条求助已经结束（已取消、已完成或已过期），不能再这样操作。".into()
+            }
+            (LinliError::RequestClosed, Lang::En) => {
+                "This request is closed (cancelled, done or expired); that is no longer possible."
+                    .into()
+            }
+            (LinliError::AlreadyAccepted, Lang::Zh) => "已经选定了帮忙的邻居。".into(),
+            (LinliError::AlreadyAccepted, Lang::En) => "A helper has already been chosen.".into(),
+            (LinliError::NoSuchOffer, Lang::Zh) => "这位邻居没有报名帮忙，或已撤回。".into(),
+            (LinliError::NoSuchOffer, Lang::En) => {
+                "That neighbour has not offered to help, or withdrew.".into()
+            }
+            (LinliError::OwnRequest, Lang::Zh) => "不能给自己的求助报名。".into(),
+            (LinliError::OwnRequest, Lang::En) => {
+                "You cannot offer help on your own request.".into()
+            }
+            (LinliError::NotChosen, Lang::Zh) => "还没有选定帮忙的邻居，或选定的不是你。".into(),
+            (LinliError::NotChosen, Lang::En) => {
+                "No helper has been chosen yet, or the chosen helper is someone else.".into()
+            }
         }
     }
 }
@@ -143,6 +196,14 @@ mod tests {
             LinliError::Forbidden { path: "x".into() },
             LinliError::SchemaTooNew { found: 2, known: 1 },
             LinliError::Damaged("x".into()),
+            LinliError::OutOfRange {
+                field: Field::Expiry,
+            },
+            LinliError::RequestClosed,
+            LinliError::AlreadyAccepted,
+            LinliError::NoSuchOffer,
+            LinliError::OwnRequest,
+            LinliError::NotChosen,
         ];
         for e in all {
             let zh = e.message(Lang::Zh);

@@ -8,6 +8,7 @@ pub mod access;
 pub mod directory;
 pub mod doc;
 pub mod error;
+pub mod help;
 pub mod id;
 pub mod lang;
 pub mod member;

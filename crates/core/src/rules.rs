@@ -8,7 +8,7 @@
 
 use crate::doc::Writer;
 use crate::{LinliError, MemberId, Result, Role};
-use automerge::{Automerge, Change, ObjId, Prop, ReadDoc};
+use automerge::{ActorId, Automerge, Change, ObjId, Prop, ReadDoc};
 
 /// One step of a path pattern.
 #[derive(Clone, Copy, Debug)]
@@ -30,13 +30,41 @@ pub enum Who {
     Roles(&'static [Role]),
     /// The member the document belongs to (a profile's owner).
     Subject,
+    /// The member named in the `author` field of the record the write falls in. Records
+    /// live at `<root map>/<id>`; `author` can be written only when the record is created
+    /// (see `NewRecord`), so it always names who created it.
+    Author,
+    /// Only as part of creating the record, by its author: the change that writes this
+    /// also creates the record (a record creates every child map in its first change), and
+    /// a record is never created over one that exists.
+    NewRecord,
 }
 
-/// Members admitted by `who` may change anything at or below a path matching `path`.
+/// How much of the tree below its path a rule covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// The path and everything below it.
+    Below,
+    /// Exactly the path: a record's own slot, or one field.
+    Exact,
+}
+
+/// Members admitted by `who` may change what lives at a path matching `path` (and, with
+/// `Reach::Below`, anything below it).
 #[derive(Clone, Copy, Debug)]
 pub struct Rule {
     pub path: &'static [Seg],
     pub who: Who,
+    pub reach: Reach,
+}
+
+/// What is known of the record a write falls in.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Record {
+    /// The record's `author` field.
+    pub author: Option<MemberId>,
+    /// The record is created by the very change being judged (a command creating it says so).
+    pub created_now: bool,
 }
 
 /// What the checker knows of the document beyond its bytes: whose it is, if anyone's.
@@ -54,10 +82,20 @@ impl WriteRules {
     /// May `writer` change what lives at `path`? Paths not covered by any rule (the root's
     /// `schema` and `kind`, the root maps themselves) are nobody's to change.
     pub fn authorize(&self, writer: &Writer, ctx: &DocContext, path: &[&str]) -> Result<()> {
-        let allowed = self
-            .rules
-            .iter()
-            .any(|rule| matches(rule.path, path, writer) && admits(rule.who, writer, ctx));
+        self.authorize_in(writer, ctx, &Record::default(), path)
+    }
+
+    /// As `authorize`, for a write inside a record (commands read the record first).
+    pub fn authorize_in(
+        &self,
+        writer: &Writer,
+        ctx: &DocContext,
+        record: &Record,
+        path: &[&str],
+    ) -> Result<()> {
+        let allowed = self.rules.iter().any(|rule| {
+            matches(rule.path, rule.reach, path, writer) && admits(rule.who, writer, ctx, record)
+        });
         if allowed {
             Ok(())
         } else {
@@ -76,21 +114,62 @@ impl WriteRules {
         writer: &Writer,
         ctx: &DocContext,
     ) -> Result<()> {
-        for op in change.decode().operations {
-            let mut path = object_path(doc, &op.obj.to_string())?;
+        let decoded = change.decode();
+        let start = decoded.start_op.get();
+        let ops = decoded.operations.len() as u64;
+        let made_here = |id: &str| created_by(id, change.actor_id(), start, ops);
+        for (i, op) in decoded.operations.iter().enumerate() {
+            let (mut path, nodes) = object_path(doc, &op.obj.to_string())?;
             if let automerge::legacy::Key::Map(key) = &op.key {
                 path.push(key.to_string());
             }
+            // The record the op falls in: below `<root map>/<id>`, or the record an op at
+            // exactly that slot creates (never one written over another: `pred` is empty).
+            let record_id = match nodes.get(1) {
+                Some(record) => Some(record.clone()),
+                None if path.len() == 2
+                    && op.pred.is_empty()
+                    && matches!(op.action, automerge::legacy::OpType::Make(_)) =>
+                {
+                    let id = format!("{}@{}", start + i as u64, change.actor_id().to_hex_string());
+                    doc.import_obj(&id).ok()
+                }
+                None => None,
+            };
+            let record = match &record_id {
+                Some(r) => Record {
+                    author: crate::read::str_at(doc, r, "author")
+                        .and_then(|a| MemberId::parse(&a).ok()),
+                    created_now: made_here(&r.to_string()),
+                },
+                None => Record::default(),
+            };
             let path: Vec<&str> = path.iter().map(String::as_str).collect();
-            self.authorize(writer, ctx, &path)?;
+            self.authorize_in(writer, ctx, &record, &path)?;
         }
         Ok(())
     }
 }
 
-fn matches(pattern: &[Seg], path: &[&str], writer: &Writer) -> bool {
-    // A rule covers its path and everything below it, never anything above.
-    path.len() >= pattern.len()
+/// Whether the object written as `id` ("counter@actor") was made by the change of `actor`
+/// whose ops are numbered `start .. start + ops`.
+fn created_by(id: &str, actor: &ActorId, start: u64, ops: u64) -> bool {
+    let Some((counter, by)) = id.split_once('@') else {
+        return false;
+    };
+    let Ok(counter) = counter.parse::<u64>() else {
+        return false;
+    };
+    by == actor.to_hex_string() && (start..start + ops).contains(&counter)
+}
+
+fn matches(pattern: &[Seg], reach: Reach, path: &[&str], writer: &Writer) -> bool {
+    // A rule covers its path (and with `Below` everything below it), never anything above.
+    let depth_ok = match reach {
+        Reach::Below => path.len() >= pattern.len(),
+        Reach::Exact => path.len() == pattern.len(),
+    };
+    depth_ok
         && pattern.iter().zip(path).all(|(seg, key)| match seg {
             Seg::Key(k) => k == key,
             Seg::Any => true,
@@ -98,11 +177,13 @@ fn matches(pattern: &[Seg], path: &[&str], writer: &Writer) -> bool {
         })
 }
 
-fn admits(who: Who, writer: &Writer, ctx: &DocContext) -> bool {
+fn admits(who: Who, writer: &Writer, ctx: &DocContext, record: &Record) -> bool {
     match who {
         Who::Anyone => true,
         Who::Roles(roles) => roles.contains(&writer.role),
         Who::Subject => ctx.subject.as_ref() == Some(&writer.member),
+        Who::Author => record.author.as_ref() == Some(&writer.member),
+        Who::NewRecord => record.created_now && record.author.as_ref() == Some(&writer.member),
     }
 }
 
@@ -111,20 +192,27 @@ fn admits(who: Who, writer: &Writer, ctx: &DocContext) -> bool {
 pub const LIST_ELEMENT: &str = "[]";
 
 /// The keys from the root down to the object written as `id` ("_root" or "counter@actor"),
-/// with `LIST_ELEMENT` for each list element on the way.
-fn object_path(doc: &Automerge, id: &str) -> Result<Vec<String>> {
+/// with `LIST_ELEMENT` for each list element on the way, and the objects those keys reach
+/// (`nodes[i]` is the object at the first `i + 1` keys).
+fn object_path(doc: &Automerge, id: &str) -> Result<(Vec<String>, Vec<ObjId>)> {
     let obj: ObjId = doc
         .import_obj(id)
         .map_err(|_| LinliError::Damaged(format!("unknown object {id}")))?;
-    let mut path: Vec<String> = Vec::new();
+    let mut steps: Vec<(ObjId, String)> = Vec::new();
     for parent in doc.parents(&obj)? {
-        match parent.prop {
-            Prop::Map(key) => path.push(key),
-            Prop::Seq(_) => path.push(LIST_ELEMENT.to_owned()),
-        }
+        let key = match parent.prop {
+            Prop::Map(key) => key,
+            Prop::Seq(_) => LIST_ELEMENT.to_owned(),
+        };
+        steps.push((parent.obj, key));
     }
-    path.reverse();
-    Ok(path)
+    steps.reverse();
+    let path: Vec<String> = steps.iter().map(|(_, k)| k.clone()).collect();
+    let mut nodes: Vec<ObjId> = steps.iter().skip(1).map(|(o, _)| o.clone()).collect();
+    if !path.is_empty() {
+        nodes.push(obj);
+    }
+    Ok((path, nodes))
 }
 
 #[cfg(test)]
@@ -140,10 +228,12 @@ mod tests {
             Rule {
                 path: &[Seg::Key("reports"), Seg::Any],
                 who: Who::Anyone,
+                reach: Reach::Below,
             },
             Rule {
                 path: &[Seg::Key("hidden"), Seg::Any],
                 who: Who::Roles(STAFF),
+                reach: Reach::Below,
             },
         ],
     };
@@ -179,10 +269,12 @@ mod tests {
                 Rule {
                     path: &[Seg::Key("reports"), Seg::Any, Seg::Key("notes")],
                     who: Who::Anyone,
+                    reach: Reach::Below,
                 },
                 Rule {
                     path: &[Seg::Key("reports"), Seg::Any, Seg::Key("verdict")],
                     who: Who::Roles(STAFF),
+                    reach: Reach::Below,
                 },
             ],
         };

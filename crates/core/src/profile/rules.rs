@@ -1,4 +1,4 @@
-use crate::rules::{Rule, Seg, Who, WriteRules};
+use crate::rules::{Reach, Rule, Seg, Who, WriteRules};
 
 /// Only the member a profile belongs to writes it.
 pub const RULES: WriteRules = WriteRules {
@@ -6,10 +6,12 @@ pub const RULES: WriteRules = WriteRules {
         Rule {
             path: &[Seg::Key("fields"), Seg::Any],
             who: Who::Subject,
+            reach: Reach::Below,
         },
         Rule {
             path: &[Seg::Key("skills"), Seg::Any],
             who: Who::Subject,
+            reach: Reach::Below,
         },
     ],
 };

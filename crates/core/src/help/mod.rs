@@ -1,0 +1,34 @@
+//! Help (邻里帮): neighbours ask for help and offer it.
+//!
+//! Requests live in the community's help document of the month they were posted (a
+//! derived id, so a device offline at the turn of the month opens the same next document
+//! as everyone else). A request creates every child map in the change that creates it;
+//! offers are keyed by the helper's member id; the requester accepts one offer. Contact
+//! details never sit here: they belong in the pair's help-private document.
+
+mod commands;
+mod model;
+mod rules;
+
+pub use commands::{
+    accept, cancel, confirm, extend, hide, mark_done, offer, post_request, withdraw_offer,
+    RequestDraft, DETAILS_MAX, NOTE_MAX, PLACE_MAX, REASON_MAX, TITLE_MAX,
+};
+pub use model::{
+    list, my_offers, my_requests, read_request, requests, Category, Filter, Hidden, Offer, Request,
+    Status, Urgency,
+};
+pub use rules::RULES;
+
+use crate::{CommunityId, DocId, DocKind, Millis};
+
+/// A request expires this long after it was posted unless its author says otherwise.
+pub const DEFAULT_EXPIRY_DAYS: i64 = 7;
+
+/// The help document for the month `at` falls in.
+pub fn doc_id(community: &CommunityId, at: Millis) -> DocId {
+    DocId::derive(community, DocKind::Help.as_str(), &at.month())
+}
+
+#[cfg(test)]
+mod tests;

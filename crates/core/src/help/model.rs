@@ -1,0 +1,355 @@
+use crate::read::{bool_at, i64_at, map_at, str_at};
+use crate::{Lang, MemberId, Millis, Role};
+use automerge::{Automerge, ObjId, ReadDoc, ROOT};
+
+/// What kind of help is asked for. Stored as a string; a newer app's kind reads as `Unknown`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Category {
+    Errand,
+    Care,
+    Repair,
+    Lending,
+    Company,
+    Other,
+    Unknown(String),
+}
+
+impl Category {
+    pub const KNOWN: [Category; 6] = [
+        Category::Errand,
+        Category::Care,
+        Category::Repair,
+        Category::Lending,
+        Category::Company,
+        Category::Other,
+    ];
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Category::Errand => "errand",
+            Category::Care => "care",
+            Category::Repair => "repair",
+            Category::Lending => "lending",
+            Category::Company => "company",
+            Category::Other => "other",
+            Category::Unknown(s) => s,
+        }
+    }
+
+    pub fn parse(s: &str) -> Category {
+        Category::KNOWN
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .unwrap_or_else(|| Category::Unknown(s.to_owned()))
+    }
+
+    pub fn label(&self, lang: Lang) -> &str {
+        match self {
+            Category::Errand => lang.pick("跑腿代办", "Errand"),
+            Category::Care => lang.pick("照护陪诊", "Care"),
+            Category::Repair => lang.pick("维修", "Repair"),
+            Category::Lending => lang.pick("借用物品", "Lending"),
+            Category::Company => lang.pick("陪伴聊天", "Company"),
+            Category::Other => lang.pick("其他", "Other"),
+            Category::Unknown(_) => lang.pick("其他", "Other"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Urgency {
+    Low,
+    Normal,
+    High,
+    Unknown(String),
+}
+
+impl Urgency {
+    pub const KNOWN: [Urgency; 3] = [Urgency::High, Urgency::Normal, Urgency::Low];
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Urgency::Low => "low",
+            Urgency::Normal => "normal",
+            Urgency::High => "high",
+            Urgency::Unknown(s) => s,
+        }
+    }
+
+    pub fn parse(s: &str) -> Urgency {
+        match s {
+            "low" => Urgency::Low,
+            "normal" => Urgency::Normal,
+            "high" => Urgency::High,
+            other => Urgency::Unknown(other.to_owned()),
+        }
+    }
+
+    /// Higher sorts first; an unknown urgency counts as normal.
+    pub fn rank(&self) -> u8 {
+        match self {
+            Urgency::High => 2,
+            Urgency::Normal | Urgency::Unknown(_) => 1,
+            Urgency::Low => 0,
+        }
+    }
+
+    pub fn label(&self, lang: Lang) -> &str {
+        match self {
+            Urgency::High => lang.pick("紧急", "Urgent"),
+            Urgency::Normal | Urgency::Unknown(_) => lang.pick("一般", "Normal"),
+            Urgency::Low => lang.pick("不急", "Not urgent"),
+        }
+    }
+}
+
+/// A neighbour's offer: public, a short note only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Offer {
+    pub helper: MemberId,
+    pub note: String,
+    pub at: Millis,
+    pub withdrawn: bool,
+    /// The helper says the help was given (the requester still confirms).
+    pub done_at: Option<Millis>,
+}
+
+/// Staff hid the request: residents no longer see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hidden {
+    pub by: MemberId,
+    pub reason: String,
+    pub at: Millis,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    pub id: String,
+    pub author: MemberId,
+    pub category: Category,
+    pub title: String,
+    pub details: String,
+    pub urgency: Urgency,
+    pub place: String,
+    pub needed_by: Option<Millis>,
+    pub expires_at: Millis,
+    pub created_at: Millis,
+    /// Oldest first, ties by helper id.
+    pub offers: Vec<Offer>,
+    /// The chosen helper (see [`Request::accepted`]).
+    pub accepted: Option<MemberId>,
+    /// Helpers accepted on another device at the same time and set aside by the rule.
+    pub set_aside: Vec<MemberId>,
+    pub cancelled_at: Option<Millis>,
+    pub confirmed_at: Option<Millis>,
+    pub hidden: Vec<Hidden>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Status {
+    Open,
+    Offered,
+    Accepted,
+    /// The helper marked it done; the requester has not confirmed yet.
+    HelperDone,
+    Done,
+    Cancelled,
+    /// Past its expiry with nobody chosen: the requester is asked whether it is still needed.
+    Expired,
+}
+
+impl Status {
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Status::Open => lang.pick("等待帮助", "Open"),
+            Status::Offered => lang.pick("有人报名", "Offered"),
+            Status::Accepted => lang.pick("已选定", "Accepted"),
+            Status::HelperDone => lang.pick("待确认完成", "Awaiting confirmation"),
+            Status::Done => lang.pick("已完成", "Done"),
+            Status::Cancelled => lang.pick("已取消", "Cancelled"),
+            Status::Expired => lang.pick("已过期", "Expired"),
+        }
+    }
+
+    /// Still asking for helpers.
+    pub fn is_open(self) -> bool {
+        matches!(self, Status::Open | Status::Offered)
+    }
+}
+
+impl Request {
+    /// Where the request stands at `now`. Expiry is judged on the device's clock; an offer
+    /// that arrives late still shows, and the requester may extend the request to accept it.
+    pub fn status(&self, now: Millis) -> Status {
+        if self.cancelled_at.is_some() {
+            return Status::Cancelled;
+        }
+        if self.confirmed_at.is_some() {
+            return Status::Done;
+        }
+        if let Some(helper) = &self.accepted {
+            let done = self
+                .offers
+                .iter()
+                .any(|o| &o.helper == helper && o.done_at.is_some());
+            return if done {
+                Status::HelperDone
+            } else {
+                Status::Accepted
+            };
+        }
+        if now > self.expires_at {
+            return Status::Expired;
+        }
+        if self.offers.iter().any(|o| !o.withdrawn) {
+            Status::Offered
+        } else {
+            Status::Open
+        }
+    }
+
+    pub fn offer_of(&self, helper: &MemberId) -> Option<&Offer> {
+        self.offers.iter().find(|o| &o.helper == helper)
+    }
+
+    pub fn is_hidden(&self) -> bool {
+        !self.hidden.is_empty()
+    }
+}
+
+fn millis(doc: &Automerge, obj: &ObjId, key: &str) -> Option<Millis> {
+    i64_at(doc, obj, key).map(Millis)
+}
+
+/// Reads one request record; `None` if it lacks what every request has (a damaged or
+/// half-synced record is skipped, never the whole list).
+pub fn read_request(doc: &Automerge, id: &str) -> Option<Request> {
+    let requests = map_at(doc, &ROOT, "requests")?;
+    let rec = map_at(doc, &requests, id)?;
+    let mut offers: Vec<Offer> = match map_at(doc, &rec, "offers") {
+        Some(map) => doc
+            .keys(&map)
+            .filter_map(|helper| {
+                let o = map_at(doc, &map, &helper)?;
+                Some(Offer {
+                    helper: MemberId::parse(&helper).ok()?,
+                    note: str_at(doc, &o, "note").unwrap_or_default(),
+                    at: millis(doc, &o, "at").unwrap_or_default(),
+                    withdrawn: bool_at(doc, &o, "withdrawn").unwrap_or(false),
+                    done_at: millis(doc, &o, "done_at"),
+                })
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    offers.sort_by(|a, b| (a.at, &a.helper).cmp(&(b.at, &b.helper)));
+    // Acceptances made apart (two devices of the requester, offline) are all kept; every
+    // replica chooses the same one: the earliest, ties broken by helper id.
+    let mut accepts: Vec<(Millis, MemberId)> = match map_at(doc, &rec, "accepts") {
+        Some(map) => doc
+            .keys(&map)
+            .filter_map(|helper| {
+                let at = millis(doc, &map, &helper).unwrap_or_default();
+                Some((at, MemberId::parse(&helper).ok()?))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    accepts.sort();
+    let mut accepts = accepts.into_iter().map(|(_, h)| h);
+    let accepted = accepts.next();
+    let set_aside = accepts.collect();
+    let hidden = match map_at(doc, &rec, "hidden") {
+        Some(map) => doc
+            .keys(&map)
+            .filter_map(|by| {
+                let h = map_at(doc, &map, &by)?;
+                Some(Hidden {
+                    by: MemberId::parse(&by).ok()?,
+                    reason: str_at(doc, &h, "reason").unwrap_or_default(),
+                    at: millis(doc, &h, "at").unwrap_or_default(),
+                })
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    Some(Request {
+        id: id.to_owned(),
+        author: MemberId::parse(&str_at(doc, &rec, "author")?).ok()?,
+        category: Category::parse(&str_at(doc, &rec, "category").unwrap_or_default()),
+        title: str_at(doc, &rec, "title")?,
+        details: str_at(doc, &rec, "details").unwrap_or_default(),
+        urgency: Urgency::parse(&str_at(doc, &rec, "urgency").unwrap_or_default()),
+        place: str_at(doc, &rec, "place").unwrap_or_default(),
+        needed_by: millis(doc, &rec, "needed_by"),
+        expires_at: millis(doc, &rec, "expires_at")?,
+        created_at: millis(doc, &rec, "created_at").unwrap_or_default(),
+        offers,
+        accepted,
+        set_aside,
+        cancelled_at: millis(doc, &rec, "cancelled_at"),
+        confirmed_at: millis(doc, &rec, "confirmed_at"),
+        hidden,
+    })
+}
+
+/// Every request the document holds, in no particular order.
+pub fn requests(doc: &Automerge) -> Vec<Request> {
+    let Some(map) = map_at(doc, &ROOT, "requests") else {
+        return Vec::new();
+    };
+    doc.keys(&map)
+        .filter_map(|id| read_request(doc, &id))
+        .collect()
+}
+
+/// What the list shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// `None`: every status.
+    pub status: Option<Status>,
+    pub category: Option<Category>,
+}
+
+/// The list as `viewer` sees it: hidden requests only for staff; most urgent first, then
+/// newest, ties by id so every replica lists alike.
+pub fn list(doc: &Automerge, now: Millis, filter: &Filter, viewer: &Role) -> Vec<Request> {
+    let mut out: Vec<Request> = requests(doc)
+        .into_iter()
+        .filter(|r| *viewer == Role::Staff || !r.is_hidden())
+        .filter(|r| filter.status.is_none_or(|s| r.status(now) == s))
+        .filter(|r| filter.category.as_ref().is_none_or(|c| &r.category == c))
+        .collect();
+    sort(&mut out);
+    out
+}
+
+fn sort(list: &mut [Request]) {
+    list.sort_by(|a, b| {
+        b.urgency
+            .rank()
+            .cmp(&a.urgency.rank())
+            .then(b.created_at.cmp(&a.created_at))
+            .then(a.id.cmp(&b.id))
+    });
+}
+
+/// The requests `me` posted, newest first.
+pub fn my_requests(doc: &Automerge, me: &MemberId) -> Vec<Request> {
+    let mut out: Vec<Request> = requests(doc)
+        .into_iter()
+        .filter(|r| &r.author == me)
+        .collect();
+    out.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id)));
+    out
+}
+
+/// The requests `me` offered to help with (withdrawn offers too), newest offer first.
+pub fn my_offers(doc: &Automerge, me: &MemberId) -> Vec<Request> {
+    let mut out: Vec<Request> = requests(doc)
+        .into_iter()
+        .filter(|r| r.offer_of(me).is_some())
+        .collect();
+    out.sort_by_key(|r| std::cmp::Reverse(r.offer_of(me).map(|o| o.at)));
+    out
+}
