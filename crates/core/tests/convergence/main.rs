@@ -6,4 +6,5 @@
 //! Each module adds a [`harness::Model`] in its own file here.
 
 mod harness;
+mod help;
 mod profile;

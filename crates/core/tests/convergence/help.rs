@@ -1,0 +1,225 @@
+//! Help under concurrent offers, acceptances, cancellations and confirmations, on the
+//! requester's two devices and three neighbours' phones, synced at random.
+//!
+//! Stated rules: every accepted offer survives the merge; of acceptances made apart, every
+//! replica chooses the same one (the earliest, ties by helper id) and sets the rest aside;
+//! a cancelled request stays cancelled; a refused command changes nothing.
+
+use crate::harness::{check, scenario, Accepted, Model};
+use automerge::Automerge;
+use linli_core::doc::Writer;
+use linli_core::help::{self, Category, Request, RequestDraft, Status, Urgency};
+use linli_core::schema::{genesis, DocKind};
+use linli_core::{MemberId, Millis, Role};
+use proptest::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+const T0: i64 = 1_796_000_000_000;
+
+/// Replicas 0 and 2 are the requester's phone and tablet; 1, 3 and 4 are neighbours.
+fn member_of(replica: usize) -> Writer {
+    let id = match replica {
+        0 | 2 => "m_ann",
+        1 => "m_bob",
+        3 => "m_cai",
+        _ => "m_dan",
+    };
+    Writer {
+        member: MemberId::parse(id).unwrap(),
+        role: Role::Resident,
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Cmd {
+    Post,
+    /// Bad input: an empty title, refused.
+    PostBlank,
+    /// Acts on the replica's `k`-th listed request.
+    Offer(usize),
+    Withdraw(usize),
+    /// Accepts the `j`-th offer of the `k`-th request.
+    Accept(usize, usize),
+    MarkDone(usize),
+    Confirm(usize),
+    Cancel(usize),
+}
+
+#[derive(Clone, Debug)]
+enum Note {
+    Posted(String),
+    Offered(String, MemberId),
+    Accepted(String, MemberId, Millis),
+    Cancelled(String),
+    Other,
+}
+
+fn pick(doc: &Automerge, k: usize) -> Option<Request> {
+    let mut all = help::requests(doc);
+    all.sort_by(|a, b| a.id.cmp(&b.id));
+    let n = all.len();
+    (n > 0).then(|| all.swap_remove(k % n))
+}
+
+struct HelpModel;
+
+impl Model for HelpModel {
+    type Cmd = Cmd;
+    type Note = Note;
+    type View = Vec<(Request, Status)>;
+
+    fn genesis() -> Automerge {
+        genesis(&DocKind::Help)
+    }
+
+    fn command() -> BoxedStrategy<Cmd> {
+        prop_oneof![
+            2 => Just(Cmd::Post),
+            1 => Just(Cmd::PostBlank),
+            4 => (0usize..4).prop_map(Cmd::Offer),
+            1 => (0usize..4).prop_map(Cmd::Withdraw),
+            3 => (0usize..4, 0usize..3).prop_map(|(k, j)| Cmd::Accept(k, j)),
+            1 => (0usize..4).prop_map(Cmd::MarkDone),
+            1 => (0usize..4).prop_map(Cmd::Confirm),
+            1 => (0usize..4).prop_map(Cmd::Cancel),
+        ]
+        .boxed()
+    }
+
+    fn run(doc: &mut Automerge, replica: usize, step: usize, cmd: &Cmd) -> Result<Note, String> {
+        let w = member_of(replica);
+        let now = Millis(T0 + step as i64 * 1000);
+        let err = |e: linli_core::LinliError| e.to_string();
+        let draft = |title: &str| RequestDraft {
+            category: Category::Errand,
+            title: title.to_owned(),
+            details: String::new(),
+            urgency: Urgency::Normal,
+            place: "3 幢".to_owned(),
+            needed_by: None,
+            expires_in_days: None,
+        };
+        let target = |k: usize| pick(doc, k).ok_or_else(|| "no request".to_owned());
+        match cmd {
+            Cmd::Post => {
+                let id = format!("r{replica}_{step}");
+                help::post_request(doc, &w, now, &id, &draft("取药"))
+                    .map(|_| Note::Posted(id))
+                    .map_err(err)
+            }
+            Cmd::PostBlank => help::post_request(doc, &w, now, "blank", &draft(" "))
+                .map(|_| Note::Other)
+                .map_err(err),
+            Cmd::Offer(k) => {
+                let r = target(*k)?;
+                help::offer(doc, &w, now, &r.id, "我可以")
+                    .map(|_| Note::Offered(r.id, w.member.clone()))
+                    .map_err(err)
+            }
+            Cmd::Withdraw(k) => {
+                let r = target(*k)?;
+                help::withdraw_offer(doc, &w, now, &r.id)
+                    .map(|_| Note::Other)
+                    .map_err(err)
+            }
+            Cmd::Accept(k, j) => {
+                let r = target(*k)?;
+                let live: Vec<_> = r.offers.iter().filter(|o| !o.withdrawn).collect();
+                let Some(o) = live.get(j % live.len().max(1)) else {
+                    return Err("no offer".into());
+                };
+                let helper = o.helper.clone();
+                help::accept(doc, &w, now, &r.id, &helper)
+                    .map(|_| Note::Accepted(r.id, helper, now))
+                    .map_err(err)
+            }
+            Cmd::MarkDone(k) => {
+                let r = target(*k)?;
+                help::mark_done(doc, &w, now, &r.id)
+                    .map(|_| Note::Other)
+                    .map_err(err)
+            }
+            Cmd::Confirm(k) => {
+                let r = target(*k)?;
+                help::confirm(doc, &w, now, &r.id)
+                    .map(|_| Note::Other)
+                    .map_err(err)
+            }
+            Cmd::Cancel(k) => {
+                let r = target(*k)?;
+                help::cancel(doc, &w, now, &r.id)
+                    .map(|_| Note::Cancelled(r.id))
+                    .map_err(err)
+            }
+        }
+    }
+
+    fn view(doc: &Automerge) -> Vec<(Request, Status)> {
+        let now = Millis(T0 + 1_000_000);
+        let mut all: Vec<_> = help::requests(doc)
+            .into_iter()
+            .map(|r| {
+                let s = r.status(now);
+                (r, s)
+            })
+            .collect();
+        all.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+        all
+    }
+
+    fn check_intent(doc: &Automerge, accepted: &[(Accepted<Cmd>, Note)]) {
+        let now = Millis(T0 + 1_000_000);
+        let merged: BTreeMap<String, Request> = help::requests(doc)
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect();
+        let mut accepts: BTreeMap<&str, Vec<(Millis, &MemberId)>> = BTreeMap::new();
+        for (a, note) in accepted {
+            match note {
+                Note::Posted(id) => assert!(merged.contains_key(id), "request {id} vanished"),
+                Note::Offered(id, helper) => assert!(
+                    merged[id].offer_of(helper).is_some(),
+                    "{helper:?}'s offer on {id} (step {}) vanished",
+                    a.id
+                ),
+                Note::Accepted(id, helper, at) => {
+                    accepts.entry(id.as_str()).or_default().push((*at, helper))
+                }
+                Note::Cancelled(id) => assert_eq!(
+                    merged[id].status(now),
+                    Status::Cancelled,
+                    "cancelled {id} is not cancelled"
+                ),
+                Note::Other => {}
+            }
+            if matches!(a.cmd, Cmd::PostBlank) {
+                panic!("a blank title was accepted");
+            }
+        }
+        for (id, mut made) in accepts {
+            made.sort();
+            let r = &merged[id];
+            assert_eq!(
+                r.accepted.as_ref(),
+                Some(made[0].1),
+                "{id}: the earliest acceptance must win"
+            );
+            let rest: BTreeSet<&MemberId> = made[1..].iter().map(|(_, h)| *h).collect();
+            let aside: BTreeSet<&MemberId> = r.set_aside.iter().collect();
+            assert_eq!(
+                aside,
+                rest.into_iter()
+                    .filter(|h| Some(*h) != r.accepted.as_ref())
+                    .collect()
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+    #[test]
+    fn help_converges_and_keeps_every_offer_and_the_acceptance_rule((n, steps, order) in scenario::<HelpModel>()) {
+        check::<HelpModel>(n, steps, order);
+    }
+}
