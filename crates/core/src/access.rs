@@ -23,6 +23,12 @@ pub enum Scope {
         kind: DocKind,
         subject: MemberId,
     },
+    /// A document of two members only (help-private: the requester and the chosen helper).
+    Pair {
+        community: CommunityId,
+        kind: DocKind,
+        members: [MemberId; 2],
+    },
     /// A document a member made under a random id, as any automerge-repo peer may: theirs
     /// alone, with no Linli schema.
     Personal { owner: MemberId },
@@ -49,7 +55,9 @@ pub enum Access {
 impl Scope {
     pub fn kind(&self) -> Option<&DocKind> {
         match self {
-            Scope::Community { kind, .. } | Scope::Member { kind, .. } => Some(kind),
+            Scope::Community { kind, .. }
+            | Scope::Member { kind, .. }
+            | Scope::Pair { kind, .. } => Some(kind),
             Scope::Personal { .. } => None,
         }
     }
@@ -76,6 +84,15 @@ pub fn access(reader: &Reader, scope: &Scope) -> Access {
                 Access::None
             }
         }
+        Scope::Pair {
+            community, members, ..
+        } => {
+            return if *community == reader.community && members.contains(&reader.member) {
+                Access::Write
+            } else {
+                Access::None
+            }
+        }
         Scope::Community { community, kind }
         | Scope::Member {
             community, kind, ..
@@ -96,7 +113,7 @@ pub fn access(reader: &Reader, scope: &Scope) -> Access {
             Scope::Member { subject, .. } if *subject == reader.member => Access::Write,
             _ => Access::Read,
         },
-        // Per-pair documents arrive with help's index; until then nobody reads them.
+        // Only as a pair (above): never as a community document.
         DocKind::HelpPrivate => Access::None,
         DocKind::Patrol | DocKind::Escalation | DocKind::Staff | DocKind::Unknown(_) => {
             Access::None
@@ -110,6 +127,7 @@ pub fn rules(kind: &DocKind) -> Option<&'static WriteRules> {
     match kind {
         DocKind::Profile => Some(&crate::profile::RULES),
         DocKind::Help => Some(&crate::help::RULES),
+        DocKind::HelpPrivate => Some(&crate::help_private::RULES),
         _ => None,
     }
 }
@@ -159,6 +177,29 @@ pub fn patrol_doc(community: &CommunityId, grid: &str, month: &str) -> (DocId, S
             kind: DocKind::Patrol,
         },
     )
+}
+
+/// The help-private document of each request and who shares it: the requester and the
+/// chosen helper, or the requester alone until one is chosen. Known from the moment the
+/// request exists, so nobody can claim its id first.
+pub fn pairs_of(
+    community: &CommunityId,
+    requests: Vec<crate::help::Request>,
+) -> Vec<(DocId, Scope)> {
+    requests
+        .into_iter()
+        .map(|r| {
+            let helper = r.accepted.clone().unwrap_or_else(|| r.author.clone());
+            (
+                crate::help_private::doc_id(community, &r.id),
+                Scope::Pair {
+                    community: community.clone(),
+                    kind: DocKind::HelpPrivate,
+                    members: [r.author, helper],
+                },
+            )
+        })
+        .collect()
 }
 
 /// A member's own documents.
@@ -254,6 +295,35 @@ mod tests {
         );
         assert_eq!(
             access(&reader("r2", Role::Resident, "huazhong"), &scope),
+            Access::None
+        );
+    }
+
+    #[test]
+    fn a_pair_document_is_the_two_members_alone() {
+        let c = CommunityId::parse("huqian-2").unwrap();
+        let scope = Scope::Pair {
+            community: c,
+            kind: DocKind::HelpPrivate,
+            members: [
+                MemberId::parse("r1").unwrap(),
+                MemberId::parse("r2").unwrap(),
+            ],
+        };
+        assert_eq!(
+            access(&reader("r1", Role::Resident, "huqian-2"), &scope),
+            Access::Write
+        );
+        assert_eq!(
+            access(&reader("r2", Role::Resident, "huqian-2"), &scope),
+            Access::Write
+        );
+        assert_eq!(
+            access(&reader("r3", Role::Resident, "huqian-2"), &scope),
+            Access::None
+        );
+        assert_eq!(
+            access(&reader("s1", Role::Staff, "huqian-2"), &scope),
             Access::None
         );
     }

@@ -18,6 +18,8 @@ pub enum Field {
     Reason,
     Expiry,
     NeededBy,
+    Contact,
+    Message,
 }
 
 impl Field {
@@ -33,6 +35,8 @@ impl Field {
             Field::Reason => lang.pick("原因", "Reason"),
             Field::Expiry => lang.pick("有效天数", "Days it stays open"),
             Field::NeededBy => lang.pick("需要的时间", "Needed by"),
+            Field::Contact => lang.pick("联系方式", "How to reach you"),
+            Field::Message => lang.pick("消息", "Message"),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod directory;
 pub mod doc;
 pub mod error;
 pub mod help;
+pub mod help_private;
 pub mod id;
 pub mod lang;
 pub mod member;

@@ -59,6 +59,13 @@ CREATE TABLE IF NOT EXISTS actors (
     member TEXT NOT NULL,
     bound_at INTEGER NOT NULL
 );
+-- Help-private documents and the two members who may read them.
+CREATE TABLE IF NOT EXISTS pairs (
+    doc TEXT PRIMARY KEY,
+    community TEXT NOT NULL,
+    a TEXT NOT NULL,
+    b TEXT NOT NULL
+);
 -- Documents a member made under a random id (any automerge-repo peer may): theirs alone.
 CREATE TABLE IF NOT EXISTS personal_docs (
     doc TEXT PRIMARY KEY,
@@ -488,6 +495,37 @@ impl Db {
             |r| r.get(0),
         )?;
         Ok(MemberId(owner))
+    }
+
+    /// Records (or moves, when a request's chosen helper changed) who shares a document.
+    pub fn set_pair(
+        &self,
+        doc: &str,
+        community: &CommunityId,
+        a: &MemberId,
+        b: &MemberId,
+    ) -> DbResult<()> {
+        self.conn().execute(
+            "INSERT OR REPLACE INTO pairs (doc, community, a, b) VALUES (?1, ?2, ?3, ?4)",
+            params![doc, community.as_str(), a.as_str(), b.as_str()],
+        )?;
+        Ok(())
+    }
+
+    pub fn pairs(&self) -> DbResult<Vec<(String, CommunityId, MemberId, MemberId)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT doc, community, a, b FROM pairs")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    CommunityId(r.get(1)?),
+                    MemberId(r.get(2)?),
+                    MemberId(r.get(3)?),
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     pub fn personal_docs(&self) -> DbResult<Vec<(String, MemberId)>> {

@@ -25,6 +25,9 @@ pub struct Gate {
     peers: RwLock<HashMap<String, Reader>>,
     actors: RwLock<HashMap<String, MemberId>>,
     rebuilt: RwLock<Instant>,
+    /// Ticks whenever a scope changes, so samod's share decisions follow (a helper chosen
+    /// after asking for the private document, say).
+    changed: tokio::sync::watch::Sender<u64>,
 }
 
 fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
@@ -61,6 +64,7 @@ impl Gate {
             peers: RwLock::default(),
             actors: RwLock::default(),
             rebuilt: RwLock::new(Instant::now()),
+            changed: tokio::sync::watch::Sender::new(0),
         };
         gate.rebuild()?;
         *write(&gate.actors) = gate
@@ -91,19 +95,41 @@ impl Gate {
         for m in self.db.all_members()? {
             scopes.extend(access::member_docs(&m.community, &m.id));
         }
-        for (doc, owner) in self.db.personal_docs()? {
+        for (doc, community, a, b) in self.db.pairs()? {
             if let Ok(id) = DocId::parse(&doc) {
-                scopes.insert(id, Scope::Personal { owner });
+                let scope = Scope::Pair {
+                    community,
+                    kind: linli_core::DocKind::HelpPrivate,
+                    members: [a, b],
+                };
+                scopes.insert(id, scope);
+            }
+        }
+        for (doc, owner) in self.db.personal_docs()? {
+            // A claim never overrides what the server knows a document to be.
+            if let Ok(id) = DocId::parse(&doc) {
+                scopes.entry(id).or_insert(Scope::Personal { owner });
             }
         }
         *write(&self.scopes) = scopes;
         *write(&self.rebuilt) = Instant::now();
+        self.tick();
         Ok(())
     }
 
     /// A member joined: their documents are known from now on.
     pub fn add_member(&self, m: &MemberRow) {
         write(&self.scopes).extend(access::member_docs(&m.community, &m.id));
+        self.tick();
+    }
+
+    fn tick(&self) {
+        self.changed.send_modify(|n| *n += 1);
+    }
+
+    /// A receiver that wakes on every scope change.
+    pub fn watch(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changed.subscribe()
     }
 
     /// Pins a peer id to the member whose token opened the connection. Peer ids are the
@@ -152,8 +178,37 @@ impl Gate {
             .await
             .map_err(|e| crate::db::DbError::Store(e.to_string()))??;
         let scope = Scope::Personal { owner };
-        write(&self.scopes).insert(doc, scope.clone());
-        Ok(scope)
+        let kept = write(&self.scopes).entry(doc).or_insert(scope).clone();
+        self.tick();
+        Ok(kept)
+    }
+
+    /// Records who shares each pair document; returns those that are new or changed.
+    pub async fn set_pairs(&self, pairs: Vec<(DocId, Scope)>) -> DbResult<Vec<(DocId, Scope)>> {
+        let changed: Vec<(DocId, Scope)> = {
+            let scopes = read(&self.scopes);
+            pairs
+                .into_iter()
+                .filter(|(id, s)| scopes.get(id) != Some(s))
+                .collect()
+        };
+        for (id, scope) in &changed {
+            if let Scope::Pair {
+                community, members, ..
+            } = scope
+            {
+                let db = self.db.clone();
+                let (doc, c, [a, b]) = (id.to_string(), community.clone(), members.clone());
+                tokio::task::spawn_blocking(move || db.set_pair(&doc, &c, &a, &b))
+                    .await
+                    .map_err(|e| crate::db::DbError::Store(e.to_string()))??;
+            }
+            write(&self.scopes).insert(*id, scope.clone());
+        }
+        if !changed.is_empty() {
+            self.tick();
+        }
+        Ok(changed)
     }
 
     pub fn bound(&self, actor: &automerge::ActorId) -> Option<MemberId> {

@@ -54,22 +54,7 @@ impl Server {
             .with_storage(storage.clone())
             .with_peer_id(PeerId::from(SERVER_MEMBER))
             .with_share_policy(move |doc: samod::DocumentId, peer: PeerId| {
-                let gate = policy_gate.clone();
-                futures::stream::once(async move {
-                    let Ok(bytes) = <[u8; 16]>::try_from(doc.as_bytes()) else {
-                        return ShareConfig::none();
-                    };
-                    // Members ask for what they want; the server never pushes documents.
-                    match gate.access(peer.as_str(), linli_core::DocId(bytes)).await {
-                        linli_core::access::Access::None => ShareConfig::none(),
-                        linli_core::access::Access::Read => {
-                            ShareConfig::read_only().with_announce(false)
-                        }
-                        linli_core::access::Access::Write => {
-                            ShareConfig::read_write().with_announce(false)
-                        }
-                    }
-                })
+                share(policy_gate.clone(), doc, peer)
             })
             .load()
             .await;
@@ -193,6 +178,40 @@ impl Server {
         }
         Ok(())
     }
+}
+
+/// samod's share decision for one document and peer: the current one at once, then a new
+/// one whenever the gate's scopes change (samod ignores repeats). Members ask for what they
+/// want: the server never announces documents, and every readable document exists from the
+/// start (see `directory::seed_genesis`), so it never needs to ask a member for one.
+fn share(
+    gate: Arc<Gate>,
+    doc: samod::DocumentId,
+    peer: PeerId,
+) -> impl futures::Stream<Item = ShareConfig> + Send + 'static {
+    use linli_core::access::Access;
+    let id = <[u8; 16]>::try_from(doc.as_bytes())
+        .ok()
+        .map(linli_core::DocId);
+    let changes = gate.watch();
+    futures::stream::unfold((gate, changes, true), move |(gate, mut changes, first)| {
+        let peer = peer.clone();
+        async move {
+            if !first && changes.changed().await.is_err() {
+                return None;
+            }
+            let access = match id {
+                Some(id) => gate.access(peer.as_str(), id).await,
+                None => Access::None,
+            };
+            let config = match access {
+                Access::None => ShareConfig::none(),
+                Access::Read => ShareConfig::read_only().with_announce(false),
+                Access::Write => ShareConfig::read_write().with_announce(false),
+            };
+            Some((config, (gate, changes, false)))
+        }
+    })
 }
 
 /// Serves until `shutdown` resolves, then lets requests under way finish and flushes samod.

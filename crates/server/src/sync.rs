@@ -230,6 +230,21 @@ impl Door {
         }
         let new = view.get_changes(&before);
         self.srv.write_ahead(doc, &new).await;
+        // A new request or an acceptance decides who shares the request's private document.
+        if let (
+            Some(linli_core::DocKind::Help),
+            linli_core::access::Scope::Community { community, .. },
+        ) = (scope.kind(), &scope)
+        {
+            let touched = linli_core::help::touched(&view, &new);
+            if !touched.is_empty() {
+                let pairs = linli_core::access::pairs_of(community, touched);
+                self.srv
+                    .open_pairs(pairs)
+                    .await
+                    .map_err(|e| store_failed(&e))?;
+            }
+        }
         pending.extend(new);
         Ok(())
     }
@@ -275,6 +290,19 @@ impl Server {
 }
 
 impl Server {
+    /// Shares pair documents with their two members, each starting from its genesis.
+    pub(crate) async fn open_pairs(
+        &self,
+        pairs: Vec<(DocId, linli_core::access::Scope)>,
+    ) -> Result<(), DbError> {
+        for (id, scope) in self.gate.set_pairs(pairs).await? {
+            if let Some(kind) = scope.kind() {
+                crate::directory::seed_genesis(&self.storage, id, kind).await;
+            }
+        }
+        Ok(())
+    }
+
     /// Stores changes that passed the door before samod sees them. samod answers with its
     /// new heads before its own write has reached the disk, so without this a device could
     /// hear "in step" about a change a crash then loses. The key is the one samod itself

@@ -25,6 +25,46 @@ use crate::{CommunityId, DocId, DocKind, Millis};
 /// A request expires this long after it was posted unless its author says otherwise.
 pub const DEFAULT_EXPIRY_DAYS: i64 = 7;
 
+/// The requests `changes` created or wrote into (the server learns from them who may read
+/// each request's private document); `doc` already holds the changes.
+pub fn touched(doc: &automerge::Automerge, changes: &[automerge::Change]) -> Vec<Request> {
+    use automerge::ReadDoc;
+    let mut ids: Vec<String> = Vec::new();
+    let mut note = |id: &str| {
+        if !ids.iter().any(|i| i == id) {
+            ids.push(id.to_owned());
+        }
+    };
+    for c in changes {
+        for op in c.decode().operations {
+            let Ok(obj) = doc.import_obj(&op.obj.to_string()) else {
+                continue;
+            };
+            let Ok(parents) = doc.parents(&obj) else {
+                continue;
+            };
+            // From the object up to the root: the key just below `requests` is the record.
+            let keys: Vec<String> = parents
+                .map(|p| match p.prop {
+                    automerge::Prop::Map(k) => k,
+                    automerge::Prop::Seq(_) => String::new(),
+                })
+                .collect();
+            match keys.len() {
+                // An op on the requests map itself: it creates record `key`.
+                1 if keys[0] == "requests" => {
+                    if let automerge::legacy::Key::Map(k) = &op.key {
+                        note(k);
+                    }
+                }
+                n if n >= 2 && keys[n - 1] == "requests" => note(&keys[n - 2]),
+                _ => {}
+            }
+        }
+    }
+    ids.iter().filter_map(|id| read_request(doc, id)).collect()
+}
+
 /// The help document for the month `at` falls in.
 pub fn doc_id(community: &CommunityId, at: Millis) -> DocId {
     DocId::derive(community, DocKind::Help.as_str(), &at.month())

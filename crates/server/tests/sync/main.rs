@@ -1,6 +1,7 @@
 //! linli-server's sync endpoint with real WebSocket clients on loopback.
 
 mod harness;
+mod help;
 
 use automerge::transaction::Transactable;
 use automerge::{AutomergeError, ROOT};
