@@ -107,7 +107,7 @@ async fn the_door_refuses_forged_offers_edits_and_hiding() {
     .await;
     // Bob edits Ann's request.
     refused(&ts, &ann, &bob, id, |tx, d| {
-        tx.put(&record(d), "title", "改了")
+        tx.put(record(d), "title", "改了")
     })
     .await;
     // Bob, a resident, hides it.
