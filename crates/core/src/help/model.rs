@@ -1,4 +1,4 @@
-use crate::read::{bool_at, i64_at, map_at, str_at};
+use crate::read::{each_field, map_at, FieldRef};
 use crate::{Lang, MemberId, Millis, Role};
 use automerge::{Automerge, ObjId, ReadDoc, ROOT};
 
@@ -217,78 +217,111 @@ impl Request {
     }
 }
 
-fn millis(doc: &Automerge, obj: &ObjId, key: &str) -> Option<Millis> {
-    i64_at(doc, obj, key).map(Millis)
-}
-
 /// Reads one request record; `None` if it lacks what every request has (a damaged or
 /// half-synced record is skipped, never the whole list).
 pub fn read_request(doc: &Automerge, id: &str) -> Option<Request> {
     let requests = map_at(doc, &ROOT, "requests")?;
     let rec = map_at(doc, &requests, id)?;
-    let mut offers: Vec<Offer> = match map_at(doc, &rec, "offers") {
-        Some(map) => doc
-            .keys(&map)
-            .filter_map(|helper| {
-                let o = map_at(doc, &map, &helper)?;
-                Some(Offer {
-                    helper: MemberId::parse(&helper).ok()?,
-                    note: str_at(doc, &o, "note").unwrap_or_default(),
-                    at: millis(doc, &o, "at").unwrap_or_default(),
-                    withdrawn: bool_at(doc, &o, "withdrawn").unwrap_or(false),
-                    done_at: millis(doc, &o, "done_at"),
-                })
-            })
-            .collect(),
-        None => Vec::new(),
-    };
+    read_record(doc, id, &rec)
+}
+
+fn read_record(doc: &Automerge, id: &str, rec: &ObjId) -> Option<Request> {
+    let mut author = None;
+    let (mut category, mut title, mut details) = (String::new(), None, String::new());
+    let (mut urgency, mut place) = (String::new(), String::new());
+    let (mut needed_by, mut expires_at, mut created_at) = (None, None, Millis::default());
+    let (mut cancelled_at, mut confirmed_at) = (None, None);
+    let (mut offers_obj, mut accepts_obj, mut hidden_obj) = (None, None, None);
+    each_field(doc, rec, |key, v| match (key, v) {
+        ("author", FieldRef::Str(s)) => author = MemberId::parse(s).ok(),
+        ("category", FieldRef::Str(s)) => category = s.to_owned(),
+        ("title", FieldRef::Str(s)) => title = Some(s.to_owned()),
+        ("details", FieldRef::Str(s)) => details = s.to_owned(),
+        ("urgency", FieldRef::Str(s)) => urgency = s.to_owned(),
+        ("place", FieldRef::Str(s)) => place = s.to_owned(),
+        ("needed_by", FieldRef::Int(t)) => needed_by = Some(Millis(t)),
+        ("expires_at", FieldRef::Int(t)) => expires_at = Some(Millis(t)),
+        ("created_at", FieldRef::Int(t)) => created_at = Millis(t),
+        ("cancelled_at", FieldRef::Int(t)) => cancelled_at = Some(Millis(t)),
+        ("confirmed_at", FieldRef::Int(t)) => confirmed_at = Some(Millis(t)),
+        ("offers", FieldRef::Obj(o)) => offers_obj = Some(o),
+        ("accepts", FieldRef::Obj(o)) => accepts_obj = Some(o),
+        ("hidden", FieldRef::Obj(o)) => hidden_obj = Some(o),
+        _ => {}
+    });
+    let mut offers: Vec<Offer> = Vec::new();
+    if let Some(map) = &offers_obj {
+        each_field(doc, map, |helper, v| {
+            let (FieldRef::Obj(o), Ok(helper)) = (v, MemberId::parse(helper)) else {
+                return;
+            };
+            let mut offer = Offer {
+                helper,
+                note: String::new(),
+                at: Millis::default(),
+                withdrawn: false,
+                done_at: None,
+            };
+            each_field(doc, &o, |k, v| match (k, v) {
+                ("note", FieldRef::Str(s)) => offer.note = s.to_owned(),
+                ("at", FieldRef::Int(t)) => offer.at = Millis(t),
+                ("withdrawn", FieldRef::Bool(b)) => offer.withdrawn = b,
+                ("done_at", FieldRef::Int(t)) => offer.done_at = Some(Millis(t)),
+                _ => {}
+            });
+            offers.push(offer);
+        });
+    }
     offers.sort_by(|a, b| (a.at, &a.helper).cmp(&(b.at, &b.helper)));
     // Acceptances made apart (two devices of the requester, offline) are all kept; every
     // replica chooses the same one: the earliest, ties broken by helper id.
-    let mut accepts: Vec<(Millis, MemberId)> = match map_at(doc, &rec, "accepts") {
-        Some(map) => doc
-            .keys(&map)
-            .filter_map(|helper| {
-                let at = millis(doc, &map, &helper).unwrap_or_default();
-                Some((at, MemberId::parse(&helper).ok()?))
-            })
-            .collect(),
-        None => Vec::new(),
-    };
+    let mut accepts: Vec<(Millis, MemberId)> = Vec::new();
+    if let Some(map) = &accepts_obj {
+        each_field(doc, map, |helper, v| {
+            if let (FieldRef::Int(at), Ok(h)) = (v, MemberId::parse(helper)) {
+                accepts.push((Millis(at), h));
+            }
+        });
+    }
     accepts.sort();
     let mut accepts = accepts.into_iter().map(|(_, h)| h);
     let accepted = accepts.next();
     let set_aside = accepts.collect();
-    let hidden = match map_at(doc, &rec, "hidden") {
-        Some(map) => doc
-            .keys(&map)
-            .filter_map(|by| {
-                let h = map_at(doc, &map, &by)?;
-                Some(Hidden {
-                    by: MemberId::parse(&by).ok()?,
-                    reason: str_at(doc, &h, "reason").unwrap_or_default(),
-                    at: millis(doc, &h, "at").unwrap_or_default(),
-                })
-            })
-            .collect(),
-        None => Vec::new(),
-    };
+    let mut hidden = Vec::new();
+    if let Some(map) = &hidden_obj {
+        each_field(doc, map, |by, v| {
+            let (FieldRef::Obj(h), Ok(by)) = (v, MemberId::parse(by)) else {
+                return;
+            };
+            let mut entry = Hidden {
+                by,
+                reason: String::new(),
+                at: Millis::default(),
+            };
+            each_field(doc, &h, |k, v| match (k, v) {
+                ("reason", FieldRef::Str(s)) => entry.reason = s.to_owned(),
+                ("at", FieldRef::Int(t)) => entry.at = Millis(t),
+                _ => {}
+            });
+            hidden.push(entry);
+        });
+    }
     Some(Request {
         id: id.to_owned(),
-        author: MemberId::parse(&str_at(doc, &rec, "author")?).ok()?,
-        category: Category::parse(&str_at(doc, &rec, "category").unwrap_or_default()),
-        title: str_at(doc, &rec, "title")?,
-        details: str_at(doc, &rec, "details").unwrap_or_default(),
-        urgency: Urgency::parse(&str_at(doc, &rec, "urgency").unwrap_or_default()),
-        place: str_at(doc, &rec, "place").unwrap_or_default(),
-        needed_by: millis(doc, &rec, "needed_by"),
-        expires_at: millis(doc, &rec, "expires_at")?,
-        created_at: millis(doc, &rec, "created_at").unwrap_or_default(),
+        author: author?,
+        category: Category::parse(&category),
+        title: title?,
+        details,
+        urgency: Urgency::parse(&urgency),
+        place,
+        needed_by,
+        expires_at: expires_at?,
+        created_at,
         offers,
         accepted,
         set_aside,
-        cancelled_at: millis(doc, &rec, "cancelled_at"),
-        confirmed_at: millis(doc, &rec, "confirmed_at"),
+        cancelled_at,
+        confirmed_at,
         hidden,
     })
 }
@@ -298,8 +331,15 @@ pub fn requests(doc: &Automerge) -> Vec<Request> {
     let Some(map) = map_at(doc, &ROOT, "requests") else {
         return Vec::new();
     };
-    doc.keys(&map)
-        .filter_map(|id| read_request(doc, &id))
+    let mut records: Vec<(String, ObjId)> = Vec::new();
+    each_field(doc, &map, |id, v| {
+        if let FieldRef::Obj(rec) = v {
+            records.push((id.to_owned(), rec));
+        }
+    });
+    records
+        .iter()
+        .filter_map(|(id, rec)| read_record(doc, id, rec))
         .collect()
 }
 
