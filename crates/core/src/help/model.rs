@@ -1,6 +1,6 @@
 use crate::read::{each_field, map_at, FieldRef};
 use crate::{Lang, MemberId, Millis, Role};
-use automerge::{Automerge, ObjId, ReadDoc, ROOT};
+use automerge::{Automerge, ObjId, ROOT};
 
 /// What kind of help is asked for. Stored as a string; a newer app's kind reads as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
