@@ -128,8 +128,13 @@ pub fn rules(kind: &DocKind) -> Option<&'static WriteRules> {
         DocKind::Profile => Some(&crate::profile::RULES),
         DocKind::Help => Some(&crate::help::RULES),
         DocKind::HelpPrivate => Some(&crate::help_private::RULES),
+        DocKind::Staff => Some(&crate::staff::RULES),
         _ => None,
     }
+}
+
+pub fn staff_id(community: &CommunityId) -> DocId {
+    DocId::derive(community, DocKind::Staff.as_str(), "")
 }
 
 /// The one-per-community documents, by the id every device derives.

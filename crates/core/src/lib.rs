@@ -18,6 +18,7 @@ pub mod read;
 pub mod role;
 pub mod rules;
 pub mod schema;
+pub mod staff;
 pub mod sync;
 pub mod time;
 

@@ -16,6 +16,7 @@ pub fn router() -> Router<Arc<Server>> {
     Router::new()
         .route("/api/join", post(join))
         .route("/api/me", get(me))
+        .route("/api/reports", post(report))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
 }
@@ -176,6 +177,72 @@ fn bearer(mut res: Response) -> Response {
     res
 }
 
+#[derive(serde::Deserialize)]
+pub struct ReportRequest {
+    /// The client's id for the report: sending it twice files it once.
+    pub id: String,
+    /// The help document the request is in.
+    pub doc: DocId,
+    pub request: String,
+    pub reason: String,
+}
+
+/// A resident reports a help request: the server files it in the staff's document, which
+/// residents can neither read nor write.
+async fn report(
+    State(srv): State<Arc<Server>>,
+    headers: HeaderMap,
+    body: Result<Json<ReportRequest>, JsonRejection>,
+) -> Response {
+    let who = match authed(&srv, &headers).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
+    let Ok(Json(req)) = body else {
+        return refusal(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "请求格式不正确。",
+            "The request is not in the expected form.",
+        );
+    };
+    match srv.file_report(&who.member, &req).await {
+        Ok(()) => Json(serde_json::json!({ "filed": req.id })).into_response(),
+        Err(e) => refusal(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            &e.message(Lang::Zh),
+            &e.message(Lang::En),
+        ),
+    }
+}
+
+fn bearer_token(headers: &HeaderMap) -> String {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// The member a request's bearer token names, or the refusal to answer with.
+async fn authed(srv: &Arc<Server>, headers: &HeaderMap) -> Result<crate::db::Authed, Response> {
+    let token = bearer_token(headers);
+    let (db, now) = (srv.db.clone(), srv.now());
+    let checked = tokio::task::spawn_blocking(move || db.authenticate(&token, now)).await;
+    match checked.unwrap_or_else(|e| Err(DbError::Store(e.to_string()))) {
+        Ok(Ok(a)) => Ok(a),
+        Ok(Err(e)) => Err(auth_refusal(e)),
+        Err(_) => Err(refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store",
+            "存储不可用。",
+            "The store is unavailable.",
+        )),
+    }
+}
+
 /// Who the bearer token says the caller is: lets the app check its sign-in is still good.
 async fn me(State(srv): State<Arc<Server>>, headers: HeaderMap) -> Response {
     let token = headers
@@ -240,6 +307,7 @@ mod tests {
         let c = CommunityId::parse("huqian-2").unwrap();
         srv.db.create_community(&c, "湖前第二社区", now()).unwrap();
         let code = srv.db.create_invite(&c, &role, now()).unwrap();
+        srv.prepare_directories().await.unwrap();
         let db = srv.db.clone();
         (Fixture { srv, db, _dir: dir }, code)
     }
@@ -336,5 +404,47 @@ mod tests {
             .members(&CommunityId::parse("huqian-2").unwrap())
             .unwrap()
             .is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_report_is_filed_for_staff_once_and_only_about_ones_own_community() {
+        let (f, code) = db_with_invite(Role::Resident).await;
+        let (_, joined) = post_join(
+            &f,
+            serde_json::json!({ "code": code, "display_name": "王阿姨" }),
+        )
+        .await;
+        let token = joined["token"].as_str().unwrap();
+        let c = CommunityId::parse("huqian-2").unwrap();
+        let help = linli_core::help::doc_id(&c, now());
+        let send = |doc: DocId, token: &str| {
+            Request::post("/api/reports")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::from(
+                    serde_json::json!({ "id": "p1", "doc": doc, "request": "r1", "reason": "留了电话" })
+                        .to_string(),
+                ))
+                .unwrap()
+        };
+        let (status, body) = call(&f, send(help, token)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, _) = call(&f, send(help, token)).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "the same report twice is filed once"
+        );
+        let staff = f.srv.fork(linli_core::access::staff_id(&c)).await;
+        let filed = linli_core::staff::reports(&staff);
+        assert_eq!(filed.len(), 1);
+        assert_eq!(filed[0].reason, "留了电话");
+
+        let elsewhere = linli_core::help::doc_id(&CommunityId::parse("huazhong").unwrap(), now());
+        let (status, body) = call(&f, send(elsewhere, token)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body["zh"].as_str().unwrap().contains("找不到"));
+        let (status, _) = call(&f, send(help, "forged")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
 }

@@ -78,3 +78,38 @@ impl Server {
         }
     }
 }
+
+impl Server {
+    /// Files a member's report about a help request of their own community.
+    pub(crate) async fn file_report(
+        &self,
+        by: &crate::db::MemberRow,
+        req: &crate::api::ReportRequest,
+    ) -> linli_core::Result<()> {
+        let scope = self.gate.scope(req.doc).await;
+        let ours = matches!(
+            &scope,
+            Some(linli_core::access::Scope::Community { community, kind: DocKind::Help })
+                if *community == by.community
+        );
+        if !ours {
+            return Err(linli_core::LinliError::NotFound);
+        }
+        let id = linli_core::access::staff_id(&by.community);
+        let handle = ensure(&self.repo, &self.storage, id, &DocKind::Staff)
+            .await
+            .ok_or_else(|| linli_core::LinliError::Damaged("no staff document".into()))?;
+        let (rid, member, doc, request, reason) = (
+            req.id.clone(),
+            by.id.clone(),
+            req.doc,
+            req.request.clone(),
+            req.reason.clone(),
+        );
+        self.write_as_server(&handle, move |d, now| {
+            linli_core::staff::file_report(d, now, &rid, &member, &doc, &request, &reason)
+                .map(|_| ())
+        })
+        .await
+    }
+}

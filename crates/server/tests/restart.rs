@@ -113,6 +113,19 @@ async fn an_acknowledged_change_survives_sigkill() {
     };
     let id = profile_id(&c, &member);
     let mut phone = Peer::connect(first.addr, c.as_str(), &me).await.unwrap();
+
+    // The demo seed: a dozen help requests, in every state.
+    let month = linli_core::help::doc_id(&c, linli_server::api::now());
+    phone.doc(month, &DocKind::Help);
+    assert_eq!(phone.sync(&[month]).await, Outcome::InStep);
+    let requests = linli_core::help::requests(&phone.docs[&month]);
+    assert_eq!(requests.len(), 12);
+    let states: std::collections::BTreeSet<String> = requests
+        .iter()
+        .map(|r| format!("{:?}", r.status(linli_server::api::now())))
+        .collect();
+    assert_eq!(states.len(), 7, "{states:?}");
+
     let doc = phone.doc(id, &DocKind::Profile);
     let writer = Writer {
         member: member.clone(),
