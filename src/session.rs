@@ -82,6 +82,14 @@ pub struct OpenDoc {
     ticks: RwSignal<Option<ArcRwSignal<u64>>>,
 }
 
+/// The same document is the same open document: a memo that re-derives its `OpenDoc`
+/// (after a settings change, say) keeps the first one.
+impl PartialEq for OpenDoc {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
 impl OpenDoc {
     pub fn track(&self) {
         self.ticks.with(|t| {

@@ -23,7 +23,7 @@ test('after one online visit the app starts, shows its data and takes new record
     await controlled(page);
     await addSkill(page, '借梯子');
     await page.goto(`${server.url}/help`);
-    await expect(page.getByTestId('not-built')).toBeVisible();
+    await expect(page.getByRole('heading', { name: '邻里帮' })).toBeVisible();
     await page.goto(`${server.url}/me`);
     await expect(skillList(page)).toHaveText(['修自行车', '借梯子']);
   } finally {

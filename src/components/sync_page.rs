@@ -75,6 +75,9 @@ fn Row(row: DocSync, owner: Option<String>) -> impl IntoView {
         let t = i18n.t();
         match row.kind {
             DocKind::Directory => t.doc_directory.to_owned(),
+            DocKind::Help => t.tab_help.to_owned(),
+            DocKind::HelpPrivate => t.help_private.to_owned(),
+            DocKind::Staff => t.help_reports.to_owned(),
             DocKind::Profile if is_mine => t.doc_my_profile.to_owned(),
             _ => (t.doc_profile_of)(owner.as_deref().unwrap_or("…")),
         }

@@ -2,6 +2,8 @@
 //! this device keeps their data.
 
 mod about;
+
+pub use about::write_error;
 mod skills;
 mod storage;
 

@@ -55,6 +55,27 @@ pub async fn post_json(path: &str, fields: &[(&str, &str)]) -> Result<Answer, St
     send(req).await
 }
 
+pub async fn post_json_with_token(
+    path: &str,
+    token: &str,
+    fields: &[(&str, &str)],
+) -> Result<Answer, String> {
+    let body = Object::new();
+    for (k, v) in fields {
+        let _ = Reflect::set(&body, &(*k).into(), &(*v).into());
+    }
+    let json = JSON::stringify(&body).map_err(super::idb::describe)?;
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&json.into());
+    let req = Request::new_with_str_and_init(path, &init).map_err(super::idb::describe)?;
+    let _ = req.headers().set("Content-Type", "application/json");
+    let _ = req
+        .headers()
+        .set("Authorization", &format!("Bearer {token}"));
+    send(req).await
+}
+
 pub async fn get_with_token(path: &str, token: &str) -> Result<Answer, String> {
     let req = Request::new_with_str(path).map_err(super::idb::describe)?;
     let _ = req

@@ -135,6 +135,13 @@ pub fn start(store: Rc<Store>, member: Member) {
         access::profile_id(&member.community, &member.id),
         DocKind::Profile,
     );
+    let now = Millis(js_sys::Date::now() as i64);
+    for id in linli_core::help::recent_docs(&member.community, now) {
+        docs.insert(id, DocKind::Help);
+    }
+    if member.role == linli_core::Role::Staff {
+        docs.insert(access::staff_id(&member.community), DocKind::Staff);
+    }
     let manager = Rc::new(SyncManager {
         store: store.clone(),
         member,
@@ -162,6 +169,10 @@ pub fn start(store: Rc<Store>, member: Member) {
         if let Some(m) = weak.upgrade() {
             m.send(id);
             m.refresh_status();
+            if m.docs.borrow().get(&id) == Some(&DocKind::Help) {
+                let m = m.clone();
+                leptos::task::spawn_local(async move { m.follow_help(id).await });
+            }
         }
     });
     leptos::task::spawn_local(async move {
@@ -332,6 +343,13 @@ impl SyncManager {
         }
     }
 
+    /// Changes of `id` the server has not acknowledged yet (for "waiting to sync" marks).
+    pub fn waiting_in(&self, id: &DocId) -> usize {
+        self.detail
+            .with(|rows| rows.iter().find(|r| r.id == *id).map(|r| r.waiting))
+            .unwrap_or(0)
+    }
+
     /// Sends whatever `id` has to say, if connected.
     fn send(&self, id: DocId) {
         if !self.client.borrow().connected() {
@@ -434,6 +452,12 @@ impl SyncManager {
                 if !self.refused.get() {
                     self.failures.set(0);
                 }
+                // Reports made offline go now the server is reachable.
+                if let Some(link) = self.member.server.clone() {
+                    leptos::task::spawn_local(async move {
+                        crate::help::reports::flush(&link.token).await;
+                    });
+                }
                 let ids: Vec<DocId> = self.docs.borrow().keys().copied().collect();
                 for id in ids {
                     self.send(id);
@@ -461,6 +485,9 @@ impl SyncManager {
                 self.send(id);
                 if id == access::directory_id(&self.member.community) {
                     self.follow_directory().await;
+                }
+                if self.docs.borrow().get(&id) == Some(&DocKind::Help) {
+                    self.follow_help(id).await;
                 }
             }
             Ok(Event::Unavailable(id)) => {
@@ -496,6 +523,32 @@ impl SyncManager {
                 continue;
             }
             self.open(id, DocKind::Profile).await;
+            self.send(id);
+        }
+    }
+
+    /// Holds the private document of every request where this member is the requester or
+    /// the chosen helper.
+    async fn follow_help(self: &Rc<Self>, help: DocId) {
+        let me = self.member.id.clone();
+        let mine: Vec<String> = self
+            .store
+            .read(&help, |d| {
+                linli_core::help::requests(d)
+                    .into_iter()
+                    .filter(|r| {
+                        r.accepted.is_some() && (r.author == me || r.accepted.as_ref() == Some(&me))
+                    })
+                    .map(|r| r.id)
+                    .collect()
+            })
+            .unwrap_or_default();
+        for rid in mine {
+            let id = linli_core::help_private::doc_id(&self.member.community, &rid);
+            if self.docs.borrow().contains_key(&id) {
+                continue;
+            }
+            self.open(id, DocKind::HelpPrivate).await;
             self.send(id);
         }
     }

@@ -65,6 +65,14 @@ pub fn touched(doc: &automerge::Automerge, changes: &[automerge::Change]) -> Vec
     ids.iter().filter_map(|id| read_request(doc, id)).collect()
 }
 
+/// The help documents a device holds: this month's and last month's (a request stays open
+/// up to 30 days, so last month's may still ask for help).
+pub fn recent_docs(community: &CommunityId, now: Millis) -> [DocId; 2] {
+    let (_, _, day) = now.civil_date_china();
+    let last_month = Millis(now.0 - day as i64 * Millis::DAY);
+    [doc_id(community, now), doc_id(community, last_month)]
+}
+
 /// The help document for the month `at` falls in.
 pub fn doc_id(community: &CommunityId, at: Millis) -> DocId {
     DocId::derive(community, DocKind::Help.as_str(), &at.month())
@@ -72,3 +80,24 @@ pub fn doc_id(community: &CommunityId, at: Millis) -> DocId {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod month_tests {
+    use super::*;
+
+    #[test]
+    fn a_device_holds_this_month_and_the_last() {
+        let c = CommunityId::parse("huqian-2").unwrap();
+        // 2026-03-01 08:00 in China, and 2026-03-31.
+        let first = Millis(1_772_323_200_000);
+        assert_eq!(first.month(), "2026-03");
+        let [now, before] = recent_docs(&c, first);
+        assert_eq!(now, DocId::derive(&c, "help", "2026-03"));
+        assert_eq!(before, DocId::derive(&c, "help", "2026-02"));
+        let last = Millis(first.0 + 30 * Millis::DAY);
+        assert_eq!(
+            recent_docs(&c, last)[1],
+            DocId::derive(&c, "help", "2026-02")
+        );
+    }
+}

@@ -1,0 +1,96 @@
+import { expect, invite, join, test } from './helpers';
+import type { Page } from '@playwright/test';
+
+async function openHelp(page: Page) {
+  await page.getByRole('navigation').getByText('邻里帮').click();
+  await expect(page.getByRole('heading', { name: '邻里帮' })).toBeVisible();
+}
+
+// Three residents of the demo community, each in a browser context of their own.
+test('a request gets offers made offline; the chosen helper sees the contact, the other does not; done for all', async ({ browser }) => {
+  const [a, b, c] = await Promise.all([browser.newContext(), browser.newContext(), browser.newContext()]);
+  const [pa, pb, pc] = await Promise.all([a.newPage(), b.newPage(), c.newPage()]);
+  await join(pa, invite('resident'), '刘阿姨');
+  await join(pb, invite('resident'), '马师傅');
+  await join(pc, invite('resident'), '高同学');
+
+  // A asks for help.
+  await openHelp(pa);
+  await pa.getByTestId('help-new').click();
+  await pa.locator('#field-help-category').selectOption('errand');
+  await pa.locator('#field-help-title').fill('帮忙取一下药');
+  await pa.locator('#field-help-details').fill('处方在我这里，下午三点前');
+  await pa.locator('#field-help-place').fill('9 幢');
+  await pa.getByRole('button', { name: '发布' }).click();
+  await expect(pa.getByTestId('help-detail-title')).toHaveText('帮忙取一下药');
+  await expect(pa.getByTestId('help-detail-status')).toHaveText('等待帮助');
+  await expect(pa.getByTestId('sync-badge')).toHaveText('已同步');
+
+  // B and C see it, then lose their signal and offer anyway.
+  for (const [page, ctx] of [[pb, b], [pc, c]] as const) {
+    await openHelp(page);
+    await page.getByTestId('help-list').getByText('帮忙取一下药').click();
+    await expect(page.getByTestId('help-detail-title')).toHaveText('帮忙取一下药');
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    await ctx.setOffline(true);
+    await expect(page.getByTestId('sync-badge')).toHaveText('离线');
+  }
+  await pb.locator('#field-help-offer').fill('我下午在家');
+  await pb.getByRole('button', { name: '我来帮忙' }).click();
+  await pc.getByRole('button', { name: '我来帮忙' }).click();
+  for (const page of [pb, pc]) {
+    await expect(page.getByTestId('offers').getByTestId('offer')).toHaveCount(1);
+    await expect(page.getByTestId('help-waiting')).toBeVisible();
+  }
+  await expect(pa.getByTestId('no-offers')).toBeVisible();
+
+  await b.setOffline(false);
+  await c.setOffline(false);
+  for (const page of [pb, pc]) await expect(page.getByTestId('sync-badge')).toHaveText('已同步');
+
+  // A sees both offers without reloading, chooses B, and leaves a phone number.
+  await expect(pa.getByTestId('offer')).toHaveCount(2);
+  await pa.getByTestId('offer').filter({ hasText: '马师傅' }).getByRole('button', { name: '选这位邻居' }).click();
+  await expect(pa.getByTestId('help-detail-status')).toHaveText('已选定');
+  await pa.locator('#field-help-contact').fill('138 1234 5678');
+  await pa.getByTestId('private-panel').getByRole('button', { name: '保存' }).click();
+  await expect(pa.getByTestId('my-contact')).toHaveText('138 1234 5678');
+
+  // B sees A's contact; C sees neither the panel nor the number, and that it was not chosen.
+  await expect(pb.getByTestId('their-contact')).toHaveText('刘阿姨 的联系方式：138 1234 5678');
+  await expect(pc.getByTestId('help-detail-status')).toHaveText('已选定');
+  await expect(pc.getByTestId('offer').filter({ hasText: '高同学' }).getByTestId('offer-not-chosen')).toBeVisible();
+  await expect(pc.getByTestId('private-panel')).toHaveCount(0);
+  await expect(pc.locator('body')).not.toContainText('138 1234 5678');
+
+  // B marks it done; A confirms; all three see it done.
+  await pb.getByRole('button', { name: '我已经帮完了' }).click();
+  await expect(pa.getByTestId('help-detail-status')).toHaveText('待确认完成');
+  await pa.getByRole('button', { name: '确认已完成' }).click();
+  for (const page of [pa, pb, pc]) {
+    await expect(page.getByTestId('help-detail-status')).toHaveText('已完成');
+    await expect(page.getByTestId('sync-badge')).toHaveText('已同步');
+  }
+  await expect(pc.getByTestId('offer').filter({ hasText: '高同学' }).getByTestId('offer-not-chosen')).toBeVisible();
+  await Promise.all([a.close(), b.close(), c.close()]);
+});
+
+test('bad input is refused in words and what was typed stays', async ({ page }) => {
+  await join(page, invite('resident'), '郑先生');
+  await openHelp(page);
+  await page.getByTestId('help-new').click();
+  await page.locator('#field-help-title').fill('借'.repeat(81));
+  await page.locator('#field-help-place').fill('1 幢');
+  await page.getByRole('button', { name: '发布' }).click();
+  await expect(page.getByRole('alert')).toHaveText('“标题”最多 80 个字。');
+  await expect(page.locator('#field-help-title')).toHaveValue('借'.repeat(81));
+});
+
+test('the demo community shows its requests, filtered by status', async ({ page }) => {
+  await join(page, invite('resident'), '钱女士');
+  await openHelp(page);
+  await expect(page.getByTestId('help-item')).toHaveCount(12);
+  await page.getByRole('combobox', { name: '状态' }).selectOption('done');
+  await expect(page.getByTestId('help-item')).toHaveCount(1);
+  await expect(page.getByTestId('help-item')).toContainText('下午想找人聊聊天');
+});

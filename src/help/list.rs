@@ -1,0 +1,202 @@
+use super::{use_help_docs, waiting};
+use crate::i18n::use_i18n;
+use crate::session::{use_session, DocState};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use linli_core::help::{self, Category, Filter, Request, Status};
+use linli_core::{DocId, Millis, Role};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    All,
+    Mine,
+    Offers,
+}
+
+const STATUSES: [Status; 7] = [
+    Status::Open,
+    Status::Offered,
+    Status::Accepted,
+    Status::HelperDone,
+    Status::Done,
+    Status::Cancelled,
+    Status::Expired,
+];
+
+fn status_key(s: Status) -> &'static str {
+    match s {
+        Status::Open => "open",
+        Status::Offered => "offered",
+        Status::Accepted => "accepted",
+        Status::HelperDone => "helper_done",
+        Status::Done => "done",
+        Status::Cancelled => "cancelled",
+        Status::Expired => "expired",
+    }
+}
+
+#[component]
+pub fn HelpPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let docs = use_help_docs();
+    let tab = RwSignal::new(Tab::All);
+    let status = RwSignal::new(None::<Status>);
+    let category = RwSignal::new(None::<Category>);
+
+    let loading = move || docs.with(|d| d.iter().any(|d| d.state.get() == DocState::Loading));
+    let rows = Memo::new(move |_| {
+        let Some(me) = session.member.get() else {
+            return Vec::new();
+        };
+        let now = Millis(js_sys::Date::now() as i64);
+        let filter = Filter {
+            status: status.get(),
+            category: category.get(),
+        };
+        let mut rows: Vec<(DocId, Request)> = Vec::new();
+        for d in docs.get() {
+            let found = d
+                .read(|doc| match tab.get() {
+                    Tab::All => help::list(doc, now, &filter, &me.role),
+                    Tab::Mine => help::my_requests(doc, &me.id),
+                    Tab::Offers => help::my_offers(doc, &me.id),
+                })
+                .unwrap_or_default();
+            rows.extend(found.into_iter().map(|r| (d.id, r)));
+        }
+        if tab.get() == Tab::All {
+            rows.sort_by(|(_, a), (_, b)| {
+                b.urgency
+                    .rank()
+                    .cmp(&a.urgency.rank())
+                    .then(b.created_at.cmp(&a.created_at))
+                    .then(a.id.cmp(&b.id))
+            });
+        }
+        rows
+    });
+    let is_staff = move || {
+        session
+            .member
+            .with(|m| m.as_ref().is_some_and(|m| m.role == Role::Staff))
+    };
+    let tab_button = move |t: Tab, label: fn(&crate::i18n::Strings) -> &'static str| {
+        view! {
+            <button type="button" aria-pressed=move || (tab.get() == t).to_string() on:click=move |_| tab.set(t)>
+                {move || label(i18n.t())}
+            </button>
+        }
+    };
+    view! {
+        <section class="page help">
+            <div class="page-head">
+                <h1>{move || i18n.t().tab_help}</h1>
+                <A href="/help/new" attr:class="button primary" attr:data-testid="help-new">{move || i18n.t().help_new}</A>
+            </div>
+            <p>{move || i18n.t().help_intro}</p>
+            <Show when=is_staff>
+                <p><A href="/help/reports">{move || i18n.t().help_reports}</A></p>
+            </Show>
+            <div class="segmented" role="group">
+                {tab_button(Tab::All, |t| t.help_all)}
+                {tab_button(Tab::Mine, |t| t.help_mine)}
+                {tab_button(Tab::Offers, |t| t.help_my_offers)}
+            </div>
+            <Show when=move || tab.get() == Tab::All>
+                <div class="filters">
+                    <label>
+                        {move || i18n.t().help_filter_status}
+                        <select on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            status.set(STATUSES.into_iter().find(|s| status_key(*s) == v));
+                        }>
+                            <option value="">{move || i18n.t().help_any}</option>
+                            {STATUSES
+                                .into_iter()
+                                .map(|s| view! { <option value=status_key(s)>{move || s.label(i18n.lang())}</option> })
+                                .collect_view()}
+                        </select>
+                    </label>
+                    <label>
+                        {move || i18n.t().help_filter_category}
+                        <select on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            category.set((!v.is_empty()).then(|| Category::parse(&v)));
+                        }>
+                            <option value="">{move || i18n.t().help_any}</option>
+                            {Category::KNOWN
+                                .into_iter()
+                                .map(|c| {
+                                    let value = c.as_str().to_owned();
+                                    view! { <option value=value>{move || c.label(i18n.lang()).to_owned()}</option> }
+                                })
+                                .collect_view()}
+                        </select>
+                    </label>
+                </div>
+            </Show>
+            {move || {
+                let n = waiting(&docs.get());
+                (n > 0).then(|| view! { <p class="notice" role="status" data-testid="help-waiting">{move || (i18n.t().help_waiting_sync)(n)}</p> })
+            }}
+            {move || {
+                if loading() {
+                    return view! { <p class="loading">{move || i18n.t().loading}</p> }.into_any();
+                }
+                if rows.with(Vec::is_empty) {
+                    let empty = match tab.get() {
+                        Tab::All => i18n.t().help_empty,
+                        Tab::Mine => i18n.t().help_empty_mine,
+                        Tab::Offers => i18n.t().help_empty_offers,
+                    };
+                    return view! { <p class="empty" role="status">{empty}</p> }.into_any();
+                }
+                view! {
+                    <ul class="help-list" data-testid="help-list">
+                        <For each=move || rows.get() key=row_key let:row>
+                            <Item doc=row.0 req=row.1/>
+                        </For>
+                    </ul>
+                }
+                .into_any()
+            }}
+        </section>
+    }
+}
+
+/// A row re-renders when what it shows changes.
+fn row_key((doc, r): &(DocId, Request)) -> (DocId, String, String) {
+    let now = Millis(js_sys::Date::now() as i64);
+    let live = r.offers.iter().filter(|o| !o.withdrawn).count();
+    (
+        *doc,
+        r.id.clone(),
+        format!("{:?}{live}{}{}", r.status(now), r.title, r.place),
+    )
+}
+
+#[component]
+fn Item(doc: DocId, req: Request) -> impl IntoView {
+    let i18n = use_i18n();
+    let now = Millis(js_sys::Date::now() as i64);
+    let status = req.status(now);
+    let live = req.offers.iter().filter(|o| !o.withdrawn).count();
+    let href = format!("/help/r/{doc}/{}", req.id);
+    let (category, urgency) = (req.category.clone(), req.urgency.clone());
+    let urgent = urgency.rank() == 2;
+    view! {
+        <li class="help-item" data-testid="help-item">
+            <A href=href>
+                <span class="help-title">{req.title.clone()}</span>
+                <span class="help-meta">
+                    <span class=if urgent { "chip chip-urgent" } else { "chip" }>{move || urgency.label(i18n.lang()).to_owned()}</span>
+                    <span class="chip">{move || category.label(i18n.lang()).to_owned()}</span>
+                    <span class="chip" data-testid="help-status">{move || status.label(i18n.lang())}</span>
+                    <span>{req.place.clone()}</span>
+                    {(live > 0).then(|| view! { <span>{move || (i18n.t().help_offers_count)(live)}</span> })}
+                </span>
+            </A>
+        </li>
+    }
+}
