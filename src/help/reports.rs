@@ -110,8 +110,8 @@ pub fn ReportForm(doc: DocId, rid: Signal<String>) -> impl IntoView {
     view! {
         <div class="report">
             {move || match state.get() {
-                Some(true) => Some(view! { <p class="ok" role="status">{move || i18n.t().help_report_sent}</p> }),
-                Some(false) => Some(view! { <p class="notice" role="status">{move || i18n.t().help_report_queued}</p> }),
+                Some(true) => Some(view! { <p class="ok" role="status">{move || i18n.t().help_report_sent}</p> }.into_any()),
+                Some(false) => Some(view! { <p class="notice" role="status">{move || i18n.t().help_report_queued}</p> }.into_any()),
                 None => None,
             }}
             <Show
