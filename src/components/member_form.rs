@@ -1,4 +1,5 @@
 use super::draft_field::DraftField;
+use super::lang_toggle::LangToggle;
 use crate::communities::DEMO;
 use crate::i18n::{use_i18n, Strings};
 use crate::session::use_session;
@@ -6,7 +7,7 @@ use crate::settings::{self, Member};
 use crate::store::drafts;
 use leptos::prelude::*;
 use linli_core::member::check_display_name;
-use linli_core::{CommunityId, Lang, MemberId, Role};
+use linli_core::{CommunityId, MemberId, Role};
 
 #[derive(Clone, Debug, PartialEq)]
 enum FormError {
@@ -78,23 +79,7 @@ pub fn MemberForm(submit_label: fn(&Strings) -> &'static str) -> impl IntoView {
         <form class="member-form" on:submit=submit novalidate>
             <fieldset class="field">
                 <legend>{move || i18n.t().language}</legend>
-                <div class="segmented">
-                    {Lang::ALL
-                        .into_iter()
-                        .map(|lang| {
-                            view! {
-                                <button
-                                    type="button"
-                                    lang=lang.tag()
-                                    aria-pressed=move || (i18n.lang() == lang).to_string()
-                                    on:click=move |_| i18n.0.set(lang)
-                                >
-                                    {lang.native_name()}
-                                </button>
-                            }
-                        })
-                        .collect_view()}
-                </div>
+                <LangToggle/>
             </fieldset>
             <DraftField draft_key="member.name" value=name label=|t| t.your_name placeholder=|t| t.your_name_hint/>
             <div class="field">

@@ -1,9 +1,11 @@
 //! Widgets shared by several pages.
 
 pub mod draft_field;
+pub mod lang_toggle;
 pub mod member_form;
 pub mod not_built;
 pub mod notices;
 pub mod sync_badge;
 pub mod sync_page;
 pub mod tab_bar;
+pub mod when;

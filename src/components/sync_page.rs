@@ -1,21 +1,12 @@
 //! Sync status in detail: every document this device syncs, whether it is in step, what
 //! waits to go up, and when it was last in step.
 
+use super::when::when;
 use crate::i18n::use_i18n;
 use crate::session::use_session;
 use crate::store::sync::{self, DocSync};
 use leptos::prelude::*;
-use linli_core::{DocKind, Lang, Millis};
-
-fn when(at: Millis, lang: Lang) -> String {
-    let (y, m, d) = at.civil_date_china();
-    let mins = (at.0 + 8 * 3_600_000).div_euclid(60_000);
-    let (h, min) = (mins.div_euclid(60).rem_euclid(24), mins.rem_euclid(60));
-    match lang {
-        Lang::Zh => format!("{y}年{m}月{d}日 {h:02}:{min:02}"),
-        Lang::En => format!("{y}-{m:02}-{d:02} {h:02}:{min:02}"),
-    }
-}
+use linli_core::DocKind;
 
 #[component]
 pub fn SyncPage() -> impl IntoView {
@@ -97,7 +88,7 @@ fn Row(row: DocSync, owner: Option<String>) -> impl IntoView {
     let last = move || {
         let t = i18n.t();
         match row.last_in_step {
-            Some(at) => (t.sync_last)(&when(at, i18n.lang())),
+            Some(at) => (t.sync_last)(&when(at, i18n.lang(), true)),
             None => t.sync_never.to_owned(),
         }
     };

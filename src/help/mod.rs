@@ -73,15 +73,9 @@ pub(crate) fn name_of(names: &[(MemberId, String)], id: &MemberId) -> String {
         .unwrap_or_else(|| id.as_str().to_owned())
 }
 
-/// A date and time in China time, as the list and the page show them.
+/// A date and time in the city's time, as the list and the pages show them.
 pub(crate) fn when(at: Millis, lang: Lang) -> String {
-    let (_, m, d) = at.civil_date_china();
-    let mins = (at.0 + 8 * 3_600_000).div_euclid(60_000);
-    let (h, min) = (mins.div_euclid(60).rem_euclid(24), mins.rem_euclid(60));
-    match lang {
-        Lang::Zh => format!("{m}月{d}日 {h:02}:{min:02}"),
-        Lang::En => format!("{d}/{m} {h:02}:{min:02}"),
-    }
+    crate::components::when::when(at, lang, false)
 }
 
 /// Changes of these documents not yet on the server (0 in the sandbox).

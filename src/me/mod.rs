@@ -7,6 +7,7 @@ pub use about::write_error;
 mod skills;
 mod storage;
 
+use crate::components::lang_toggle::LangToggle;
 use crate::components::member_form::MemberForm;
 use crate::i18n::use_i18n;
 use crate::onboarding::join::JoinForm;
@@ -15,7 +16,6 @@ use crate::session::{profile_doc, use_doc, use_session, DocState};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use linli_core::DocKind;
-use linli_core::Lang;
 
 #[component]
 pub fn MePage() -> impl IntoView {
@@ -86,22 +86,6 @@ fn Joined() -> impl IntoView {
     };
     view! {
         <p data-testid="joined-as">{who}</p>
-        <div class="segmented" role="group" aria-label=move || i18n.t().language>
-            {Lang::ALL
-                .into_iter()
-                .map(|lang| {
-                    view! {
-                        <button
-                            type="button"
-                            lang=lang.tag()
-                            aria-pressed=move || (i18n.lang() == lang).to_string()
-                            on:click=move |_| i18n.0.set(lang)
-                        >
-                            {lang.native_name()}
-                        </button>
-                    }
-                })
-                .collect_view()}
-        </div>
+        <LangToggle/>
     }
 }

@@ -42,17 +42,7 @@ async fn send(req: Request) -> Result<Answer, String> {
 }
 
 pub async fn post_json(path: &str, fields: &[(&str, &str)]) -> Result<Answer, String> {
-    let body = Object::new();
-    for (k, v) in fields {
-        let _ = Reflect::set(&body, &(*k).into(), &(*v).into());
-    }
-    let json = JSON::stringify(&body).map_err(super::idb::describe)?;
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&json.into());
-    let req = Request::new_with_str_and_init(path, &init).map_err(super::idb::describe)?;
-    let _ = req.headers().set("Content-Type", "application/json");
-    send(req).await
+    post(path, None, fields).await
 }
 
 pub async fn post_json_with_token(
@@ -60,6 +50,10 @@ pub async fn post_json_with_token(
     token: &str,
     fields: &[(&str, &str)],
 ) -> Result<Answer, String> {
+    post(path, Some(token), fields).await
+}
+
+async fn post(path: &str, token: Option<&str>, fields: &[(&str, &str)]) -> Result<Answer, String> {
     let body = Object::new();
     for (k, v) in fields {
         let _ = Reflect::set(&body, &(*k).into(), &(*v).into());
@@ -70,9 +64,11 @@ pub async fn post_json_with_token(
     init.set_body(&json.into());
     let req = Request::new_with_str_and_init(path, &init).map_err(super::idb::describe)?;
     let _ = req.headers().set("Content-Type", "application/json");
-    let _ = req
-        .headers()
-        .set("Authorization", &format!("Bearer {token}"));
+    if let Some(token) = token {
+        let _ = req
+            .headers()
+            .set("Authorization", &format!("Bearer {token}"));
+    }
     send(req).await
 }
 

@@ -245,16 +245,8 @@ async fn authed(srv: &Arc<Server>, headers: &HeaderMap) -> Result<crate::db::Aut
 
 /// Who the bearer token says the caller is: lets the app check its sign-in is still good.
 async fn me(State(srv): State<Arc<Server>>, headers: HeaderMap) -> Response {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    let token = token.to_owned();
-    let (db, now) = (srv.db.clone(), srv.now());
-    let checked = tokio::task::spawn_blocking(move || db.authenticate(&token, now)).await;
-    match checked.unwrap_or_else(|e| Err(DbError::Store(e.to_string()))) {
-        Ok(Ok(a)) => Json(serde_json::json!({
+    match authed(&srv, &headers).await {
+        Ok(a) => Json(serde_json::json!({
             "member": a.member.id.as_str(),
             "peer_id": a.peer_id,
             "community": a.member.community.as_str(),
@@ -262,13 +254,7 @@ async fn me(State(srv): State<Arc<Server>>, headers: HeaderMap) -> Response {
             "display_name": a.member.display_name,
         }))
         .into_response(),
-        Ok(Err(e)) => auth_refusal(e),
-        Err(_) => refusal(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "store",
-            "存储不可用。",
-            "The store is unavailable.",
-        ),
+        Err(res) => res,
     }
 }
 

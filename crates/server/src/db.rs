@@ -181,6 +181,17 @@ pub fn normalize_code(code: &str) -> String {
     }
 }
 
+/// A `members` row selected as id, community, display_name, role, revoked_at.
+fn member_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MemberRow> {
+    Ok(MemberRow {
+        id: MemberId(r.get(0)?),
+        community: CommunityId(r.get(1)?),
+        display_name: r.get(2)?,
+        role: Role::parse(&r.get::<_, String>(3)?),
+        revoked: r.get::<_, Option<i64>>(4)?.is_some(),
+    })
+}
+
 impl Db {
     pub fn open(dir: &Path) -> DbResult<Db> {
         std::fs::create_dir_all(dir)
@@ -382,15 +393,7 @@ impl Db {
             "SELECT id, community, display_name, role, revoked_at FROM members WHERE community = ?1 ORDER BY created_at, id",
         )?;
         let rows = stmt
-            .query_map([community.as_str()], |r| {
-                Ok(MemberRow {
-                    id: MemberId(r.get(0)?),
-                    community: CommunityId(r.get(1)?),
-                    display_name: r.get(2)?,
-                    role: Role::parse(&r.get::<_, String>(3)?),
-                    revoked: r.get::<_, Option<i64>>(4)?.is_some(),
-                })
-            })?
+            .query_map([community.as_str()], member_row)?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
@@ -432,15 +435,7 @@ impl Db {
             "SELECT id, community, display_name, role, revoked_at FROM members ORDER BY created_at, id",
         )?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok(MemberRow {
-                    id: MemberId(r.get(0)?),
-                    community: CommunityId(r.get(1)?),
-                    display_name: r.get(2)?,
-                    role: Role::parse(&r.get::<_, String>(3)?),
-                    revoked: r.get::<_, Option<i64>>(4)?.is_some(),
-                })
-            })?
+            .query_map([], member_row)?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
