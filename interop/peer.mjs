@@ -1,13 +1,14 @@
 // A JavaScript automerge-repo peer for the interop test (crates/server/tests/interop.rs).
-//   node peer.mjs create <ws-url> <peer-id> <text>   makes a document {greeting: text}, prints
-//                                                    its automerge URL once the server holds
-//                                                    it, stays until stdin ends
+//   node peer.mjs create <ws-url> <peer-id> <text> <token>
+//                        asks the server for a document id of the member's own, makes the
+//                        document {greeting: text} under it, prints its automerge URL once
+//                        the server holds it, stays until stdin ends
 //   node peer.mjs read <ws-url> <peer-id> <url>      prints the document as JSON
 import * as A from '@automerge/automerge';
 import { Repo } from '@automerge/automerge-repo';
 import { BrowserWebSocketClientAdapter } from '@automerge/automerge-repo-network-websocket';
 
-const [mode, url, peerId, arg] = process.argv.slice(2);
+const [mode, url, peerId, arg, token] = process.argv.slice(2);
 const repo = new Repo({
   network: [new BrowserWebSocketClientAdapter(url)],
   peerId,
@@ -15,7 +16,16 @@ const repo = new Repo({
 });
 
 if (mode === 'create') {
-  const handle = repo.create({ greeting: arg });
+  // linli-server keeps a member's own documents only under ids it minted for them.
+  const api = url.replace(/^ws/, 'http').replace(/\/sync\/.*$/, '/api/docs');
+  const res = await fetch(api, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+  const body = await res.json();
+  if (res.status !== 200) {
+    console.error(`the server refused a document id: ${res.status} ${JSON.stringify(body)}`);
+    process.exit(1);
+  }
+  const docId = body.doc;
+  const handle = repo.import(A.save(A.from({ greeting: arg })), { docId });
   // The server answers each sync with its heads: once they are ours, it holds the document.
   let told = false;
   repo.networkSubsystem.on('message', (m) => {

@@ -14,6 +14,7 @@ use linli_core::{DocKind, MemberId};
 
 #[component]
 pub fn PrivatePanel(
+    help: linli_core::DocId,
     request: String,
     other: MemberId,
     names: Memo<Vec<(MemberId, String)>>,
@@ -24,7 +25,7 @@ pub fn PrivatePanel(
         return ().into_any();
     };
     let doc = use_doc(
-        help_private::doc_id(&member.community, &request),
+        help_private::doc_id(&member.community, &help, &request),
         DocKind::HelpPrivate,
     );
     let talk = Memo::new(move |_| doc.read(help_private::read).unwrap_or_default());
@@ -33,6 +34,9 @@ pub fn PrivatePanel(
     let error = RwSignal::new(None::<WriteError>);
     let other = StoredValue::new(other);
     let me = member.id.clone();
+    // Drafts belong to this conversation: text typed for one pair never shows in another's.
+    let contact_key: &'static str = Box::leak(format!("help.contact.{request}").into_boxed_str());
+    let message_key: &'static str = Box::leak(format!("help.message.{request}").into_boxed_str());
 
     let save_contact = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -44,7 +48,7 @@ pub fn PrivatePanel(
                 })
                 .await;
             if done.is_ok() {
-                let _ = drafts::clear("help.contact").await;
+                let _ = drafts::clear(contact_key).await;
             }
             error.try_set(done.err());
         });
@@ -61,7 +65,7 @@ pub fn PrivatePanel(
                 .await;
             if done.is_ok() {
                 message.try_set(String::new());
-                let _ = drafts::clear("help.message").await;
+                let _ = drafts::clear(message_key).await;
             }
             error.try_set(done.err());
         });
@@ -91,7 +95,7 @@ pub fn PrivatePanel(
             }}
             <p data-testid="their-contact">{their_contact}</p>
             <form class="inline-form" on:submit=save_contact>
-                <DraftField draft_key="help.contact" value=contact label=|t| t.help_contact placeholder=|t| t.help_contact_hint/>
+                <DraftField draft_key=contact_key value=contact label=|t| t.help_contact placeholder=|t| t.help_contact_hint/>
                 <button type="submit">{move || i18n.t().save}</button>
             </form>
             {move || talk.with(|c| c.contacts.iter().find(|(m, _)| *m == mine).map(|(_, c)| c.clone()))
@@ -104,7 +108,7 @@ pub fn PrivatePanel(
                 }).collect_view()}
             </ul>
             <form class="inline-form" on:submit=send>
-                <DraftField draft_key="help.message" value=message label=|t| t.help_messages/>
+                <DraftField draft_key=message_key value=message label=|t| t.help_messages/>
                 <button type="submit">{move || i18n.t().help_message_send}</button>
             </form>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{write_error(&e, i18n)}</p> })}

@@ -544,7 +544,7 @@ impl SyncManager {
             })
             .unwrap_or_default();
         for rid in mine {
-            let id = linli_core::help_private::doc_id(&self.member.community, &rid);
+            let id = linli_core::help_private::doc_id(&self.member.community, &help, &rid);
             if self.docs.borrow().contains_key(&id) {
                 continue;
             }

@@ -184,11 +184,12 @@ pub fn patrol_doc(community: &CommunityId, grid: &str, month: &str) -> (DocId, S
     )
 }
 
-/// The help-private document of each request and who shares it: the requester and the
-/// chosen helper, or the requester alone until one is chosen. Known from the moment the
-/// request exists, so nobody can claim its id first.
+/// The help-private document of each request of help document `help` and who shares it:
+/// the requester and the chosen helper, or the requester alone until one is chosen. Known
+/// from the moment the request exists, so nobody can claim its id first.
 pub fn pairs_of(
     community: &CommunityId,
+    help: &DocId,
     requests: Vec<crate::help::Request>,
 ) -> Vec<(DocId, Scope)> {
     requests
@@ -196,7 +197,7 @@ pub fn pairs_of(
         .map(|r| {
             let helper = r.accepted.clone().unwrap_or_else(|| r.author.clone());
             (
-                crate::help_private::doc_id(community, &r.id),
+                crate::help_private::doc_id(community, help, &r.id),
                 Scope::Pair {
                     community: community.clone(),
                     kind: DocKind::HelpPrivate,

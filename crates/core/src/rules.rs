@@ -129,7 +129,8 @@ impl WriteRules {
                 Some(record) => Some(record.clone()),
                 None if path.len() == 2
                     && op.pred.is_empty()
-                    && matches!(op.action, automerge::legacy::OpType::Make(_)) =>
+                    && matches!(op.action, automerge::legacy::OpType::Make(_))
+                    && sole_value(doc, &nodes_root(doc, &path), &path[1]) =>
                 {
                     let id = format!("{}@{}", start + i as u64, change.actor_id().to_hex_string());
                     doc.import_obj(&id).ok()
@@ -149,6 +150,19 @@ impl WriteRules {
         }
         Ok(())
     }
+}
+
+/// The root map a two-key path starts from (`requests` in `requests/<id>`).
+fn nodes_root(doc: &Automerge, path: &[String]) -> Option<ObjId> {
+    crate::read::map_at(doc, &automerge::ROOT, &path[0])
+}
+
+/// Whether `key` of `map` holds exactly one value: a record created over (or beside)
+/// another member's record under the same key is no creation.
+fn sole_value(doc: &Automerge, map: &Option<ObjId>, key: &str) -> bool {
+    map.as_ref()
+        .and_then(|m| doc.get_all(m, key).ok())
+        .is_some_and(|values| values.len() == 1)
 }
 
 /// Whether the object written as `id` ("counter@actor") was made by the change of `actor`

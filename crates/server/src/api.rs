@@ -17,6 +17,7 @@ pub fn router() -> Router<Arc<Server>> {
         .route("/api/join", post(join))
         .route("/api/me", get(me))
         .route("/api/reports", post(report))
+        .route("/api/docs", post(new_doc))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
 }
@@ -214,6 +215,31 @@ async fn report(
             &e.message(Lang::Zh),
             &e.message(Lang::En),
         ),
+    }
+}
+
+/// A document of the member's own under a fresh random id (any automerge-repo peer may
+/// keep documents of its own here): the server mints the id, so nobody can claim an id
+/// the app derives.
+async fn new_doc(State(srv): State<Arc<Server>>, headers: HeaderMap) -> Response {
+    let who = match authed(&srv, &headers).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
+    let mut raw = [0u8; 16];
+    getrandom::fill(&mut raw).expect("the OS provides randomness");
+    let doc = DocId(raw);
+    match srv.gate.claim_personal(doc, &who.member.id).await {
+        Ok(_) => Json(serde_json::json!({ "doc": doc })).into_response(),
+        Err(e) => {
+            tracing::error!(error = ?e, "cannot record a personal document");
+            refusal(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store",
+                "服务器暂时无法保存，请稍后再试。",
+                "The server cannot save right now; try again shortly.",
+            )
+        }
     }
 }
 

@@ -111,7 +111,14 @@ impl Gate {
                 scopes.entry(id).or_insert(Scope::Personal { owner });
             }
         }
-        *write(&self.scopes) = scopes;
+        // Merged, not replaced: a scope recorded while the records were being read (a
+        // member joining, a pair opening) must not vanish until the next rebuild.
+        {
+            let mut current = write(&self.scopes);
+            for (id, scope) in scopes {
+                current.insert(id, scope);
+            }
+        }
         *write(&self.rebuilt) = Instant::now();
         self.tick();
         Ok(())
@@ -169,8 +176,9 @@ impl Gate {
         }
     }
 
-    /// An unknown id arrived with changes: it becomes `owner`'s personal document, unless
-    /// someone claimed it first.
+    /// A fresh random id the server minted becomes `owner`'s personal document (the only
+    /// way one is made: an id sent over sync is never claimed, since derived ids the
+    /// server does not know yet could be squatted that way).
     pub async fn claim_personal(&self, doc: DocId, owner: &MemberId) -> DbResult<Scope> {
         let db = self.db.clone();
         let (id, who, now) = (doc.to_string(), owner.clone(), self.now());
@@ -183,13 +191,28 @@ impl Gate {
         Ok(kept)
     }
 
-    /// Records who shares each pair document; returns those that are new or changed.
+    /// Records who shares each pair document; returns those that are new or changed. The
+    /// first member (the requester) never changes, and a chosen helper is never taken away
+    /// by a view that has not seen the acceptance yet: only a new pair, the requester alone
+    /// becoming a pair, or a pair whose helper the acceptance rule replaced.
     pub async fn set_pairs(&self, pairs: Vec<(DocId, Scope)>) -> DbResult<Vec<(DocId, Scope)>> {
         let changed: Vec<(DocId, Scope)> = {
             let scopes = read(&self.scopes);
             pairs
                 .into_iter()
-                .filter(|(id, s)| scopes.get(id) != Some(s))
+                .filter(|(id, new)| match (scopes.get(id), new) {
+                    (None, _) => true,
+                    (
+                        Some(Scope::Pair {
+                            members: [a, b], ..
+                        }),
+                        Scope::Pair {
+                            members: [na, nb], ..
+                        },
+                    ) => a == na && nb != a && nb != b,
+                    // Already something else: a request never takes over another document.
+                    (Some(_), _) => false,
+                })
                 .collect()
         };
         for (id, scope) in &changed {

@@ -204,6 +204,7 @@ fn share(
                 Some(id) => gate.access(peer.as_str(), id).await,
                 None => Access::None,
             };
+            tracing::debug!(peer = %peer, ?access, "share decision");
             let config = match access {
                 Access::None => ShareConfig::none(),
                 Access::Read => ShareConfig::read_only().with_announce(false),

@@ -314,7 +314,7 @@ async fn seed_requests(server: &Server, c: &CommunityId, people: Vec<Writer>) {
         return;
     };
     if let Err(e) = server
-        .open_pairs(linli_core::access::pairs_of(c, requests))
+        .open_pairs(linli_core::access::pairs_of(c, &id, requests))
         .await
     {
         tracing::error!(error = ?e, "cannot open the demo private documents");

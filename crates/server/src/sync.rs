@@ -116,7 +116,8 @@ fn accept(srv: Arc<Server>, socket: WebSocket, peer: String, who: Reader) {
                     Err(e) => return Some((Err(e), (ws_in, door, out, true))),
                 };
                 match door.check(&bytes).await {
-                    Ok(()) => return Some((Ok(bytes.to_vec()), (ws_in, door, out, false))),
+                    Ok(None) => return Some((Ok(bytes.to_vec()), (ws_in, door, out, false))),
+                    Ok(Some(rewritten)) => return Some((Ok(rewritten), (ws_in, door, out, false))),
                     Err(reason) => {
                         tracing::warn!(peer = %door.peer, reason = %reason, "refused a sync message");
                         refuse(&mut out, reason).await;
@@ -162,38 +163,88 @@ struct Door {
 }
 
 impl Door {
-    async fn check(&mut self, frame: &[u8]) -> Result<(), String> {
+    /// Judges one frame. `Ok(None)`: pass it as it came; `Ok(Some(bytes))`: pass these
+    /// instead (a sync message holding only the changes that were judged and admitted);
+    /// `Err(reason)`: refuse it and close.
+    async fn check(&mut self, frame: &[u8]) -> Result<Option<Vec<u8>>, String> {
         let unreadable =
             |e: &dyn std::fmt::Display| format!("消息无法读取 / unreadable message: {e}");
+        // A map with a repeated key is refused while decoding (samod would read the last
+        // copy where this reads the first), so what is judged is what samod sees.
         let msg = Wire::decode(frame).map_err(|e| unreadable(&e))?;
-        let (doc, data, holds) = match msg {
-            Wire::Sync { doc, data, .. } => (doc, data, true),
-            Wire::Request { doc, data, .. } => (doc, data, false),
-            _ => return Ok(()),
+        let (doc, sender, target, data, request) = match msg {
+            Wire::Sync {
+                doc,
+                sender,
+                target,
+                data,
+            } => (doc, sender, target, data, false),
+            Wire::Request {
+                doc,
+                sender,
+                target,
+                data,
+            } => (doc, sender, target, data, true),
+            _ => return Ok(None),
         };
         let sync = automerge::sync::Message::decode(&data).map_err(|e| unreadable(&e))?;
         tracing::debug!(peer = %self.peer, doc = %doc, changes = sync.changes.len(), "door");
-        let gate = &self.srv.gate;
-        let scope = match gate.scope(doc).await {
-            Some(s) => s,
-            // An id the server has never seen, from a peer that holds the document (it
-            // sends heads): a document the member made, as any automerge-repo peer may.
-            // Random ids cannot be guessed, and every id a device derives is known in
-            // advance, so nobody claims another's document this way.
-            None if holds && !sync.heads.is_empty() => gate
-                .claim_personal(doc, &self.who.member)
-                .await
-                .map_err(|e| store_failed(&e))?,
-            None => return Ok(()),
-        };
         if sync.changes.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
-        let granted = access(&self.who, &scope);
-        if granted == Access::None {
-            // samod answers doc-unavailable and takes nothing.
-            return Ok(());
-        }
+        let gate = &self.srv.gate;
+        // An id the server does not know, or a document this member may not see: its
+        // changes are dropped here (samod then answers doc-unavailable). Were they passed,
+        // samod would hold them while it asks the share policy, and apply them unjudged
+        // if the answer changed meanwhile.
+        let scope = gate.scope(doc).await;
+        let granted = scope
+            .as_ref()
+            .map_or(Access::None, |s| access(&self.who, s));
+        let admitted = match (&scope, granted) {
+            (Some(scope), Access::Read | Access::Write) => {
+                let scope = scope.clone();
+                self.admit(doc, &scope, granted, &sync).await?
+            }
+            _ => Vec::new(),
+        };
+        let kept = automerge::sync::Message {
+            changes: admitted
+                .iter()
+                .map(|c| c.raw_bytes().to_vec())
+                .collect::<Vec<_>>()
+                .into(),
+            ..sync
+        };
+        let data = kept.encode();
+        let wire = if request {
+            Wire::Request {
+                doc,
+                sender,
+                target,
+                data,
+            }
+        } else {
+            Wire::Sync {
+                doc,
+                sender,
+                target,
+                data,
+            }
+        };
+        Ok(Some(wire.encode()))
+    }
+
+    /// Judges a message's changes against the server's copy and this connection's earlier
+    /// admitted changes; stores what passes before samod sees it. Returns what passed.
+    async fn admit(
+        &mut self,
+        doc: DocId,
+        scope: &linli_core::access::Scope,
+        granted: Access,
+        sync: &automerge::sync::Message,
+    ) -> Result<Vec<Change>, String> {
+        let gate = self.srv.gate.clone();
         // A handle, once found, stays good for the connection: searching costs a trip
         // through samod's hub on every message.
         if !self.handles.contains_key(&doc) {
@@ -213,12 +264,14 @@ impl Door {
         if !pending.is_empty() {
             let _ = view.apply_changes(pending.iter().cloned());
         }
-        let before = view.get_heads();
         let chunks: Vec<&[u8]> = sync.changes.iter().collect();
-        let admitted = door::admit(&mut view, &chunks, &self.writer, &scope, granted, |a| {
+        let admitted = door::admit(&mut view, &chunks, &self.writer, scope, granted, |a| {
             gate.bound(a)
         })
         .map_err(|r| r.reason())?;
+        if admitted.set_aside > 0 {
+            tracing::debug!(peer = %self.peer, doc = %doc, n = admitted.set_aside, "changes wait for their dependencies");
+        }
         if !admitted.new_actors.is_empty() {
             let foreign = gate
                 .bind(&self.who.member, &admitted.new_actors)
@@ -228,25 +281,29 @@ impl Door {
                 return Err(Refusal::ForeignActor(actor).reason());
             }
         }
-        let new = view.get_changes(&before);
-        self.srv.write_ahead(doc, &new).await;
-        // A new request or an acceptance decides who shares the request's private document.
+        let new = admitted.changes;
+        // A new request or an acceptance decides who shares the request's private document:
+        // recorded before the change is stored, so no stored request lacks its pair.
         if let (
             Some(linli_core::DocKind::Help),
             linli_core::access::Scope::Community { community, .. },
-        ) = (scope.kind(), &scope)
+        ) = (scope.kind(), scope)
         {
             let touched = linli_core::help::touched(&view, &new);
             if !touched.is_empty() {
-                let pairs = linli_core::access::pairs_of(community, touched);
+                let pairs = linli_core::access::pairs_of(community, &doc, touched);
                 self.srv
                     .open_pairs(pairs)
                     .await
                     .map_err(|e| store_failed(&e))?;
             }
         }
-        pending.extend(new);
-        Ok(())
+        self.srv.write_ahead(doc, &new).await;
+        self.accepted
+            .entry(doc)
+            .or_default()
+            .extend(new.iter().cloned());
+        Ok(new)
     }
 }
 

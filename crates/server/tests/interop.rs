@@ -8,7 +8,7 @@ mod harness;
 
 use automerge::transaction::Transactable;
 use automerge::{Automerge, AutomergeError, ReadDoc, ROOT};
-use harness::{Outcome, Peer, TestServer, HUQIAN};
+use harness::{http_as, Outcome, Peer, TestServer, HUQIAN};
 use linli_core::{DocId, Role};
 use linli_server::db::Joined;
 use std::io::{BufRead, BufReader, Write};
@@ -54,7 +54,7 @@ async fn fetch(ts: &TestServer, who: &Joined, id: DocId) -> Option<String> {
     None
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_javascript_peer_and_a_rust_peer_exchange_documents() {
     let ts = TestServer::start().await;
     let me = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
@@ -68,6 +68,7 @@ async fn a_javascript_peer_and_a_rust_peer_exchange_documents() {
             &ws_url(&ts, &laptop),
             &laptop.peer_id,
             "你好，来自 JavaScript",
+            &laptop.token,
         ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -96,11 +97,11 @@ async fn a_javascript_peer_and_a_rust_peer_exchange_documents() {
         Ok(())
     })
     .unwrap();
-    let id = DocId::derive(
-        &harness::community(HUQIAN),
-        "interop",
-        &format!("{:?}", Instant::now()),
-    );
+    // A document of one's own: the server mints its id.
+    let (status, body) = http_as(ts.addr, "POST", "/api/docs", "", Some(&me.token)).await;
+    assert_eq!(status, 200, "{body}");
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let id = DocId::parse(body["doc"].as_str().unwrap()).unwrap();
     let mut p = Peer::connect(ts.addr, HUQIAN, &me).await.unwrap();
     p.docs.insert(id, doc);
     assert_eq!(p.sync(&[id]).await, Outcome::InStep);

@@ -464,6 +464,23 @@ fn the_door_refuses_what_commands_would_never_write() {
         }),
         forbidden("requests/r1")
     );
+    // Bob, apart, creates a record under the id of Ann's: it would win the conflict.
+    let mut doc = posted();
+    let mut apart = genesis(&DocKind::Help);
+    let theirs = crate::read::map_at(&apart, &ROOT, "requests").unwrap();
+    apart
+        .transact::<_, _, AutomergeError>(|tx| {
+            let o = tx.put_object(&theirs, "r1", ObjType::Map)?;
+            tx.put(&o, "author", "m_bob")?;
+            tx.put(&o, "title", "抢占")
+        })
+        .unwrap();
+    let forged = apart.get_changes(&[]).pop().unwrap();
+    doc.apply_changes([forged.clone()]).unwrap();
+    assert_eq!(
+        RULES.check_change(&doc, &forged, &bob(), &DocContext::default()),
+        forbidden("requests/r1")
+    );
     // Bob deletes Ann's request.
     let mut doc = posted();
     assert_eq!(

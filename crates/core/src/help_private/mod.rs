@@ -13,9 +13,14 @@ use automerge::{Automerge, ChangeHash, ObjType, ReadDoc, ROOT};
 pub const CONTACT_MAX: usize = 60;
 pub const MESSAGE_MAX: usize = 300;
 
-/// The private document of request `request` (ids are unique within a community).
-pub fn doc_id(community: &CommunityId, request: &str) -> DocId {
-    DocId::derive(community, DocKind::HelpPrivate.as_str(), request)
+/// The private document of request `request` of help document `help`. Bound to that
+/// document: the same record id in another month's document names another private one.
+pub fn doc_id(community: &CommunityId, help: &DocId, request: &str) -> DocId {
+    DocId::derive(
+        community,
+        DocKind::HelpPrivate.as_str(),
+        &format!("{help}/{request}"),
+    )
 }
 
 /// Each of the two writes only their own contact; messages are records nobody edits.

@@ -25,6 +25,8 @@ pub enum CborError {
     Unsupported(u8),
     BadText,
     TrailingBytes,
+    /// A map names the same key twice: readers disagree on which copy counts.
+    DuplicateKey,
 }
 
 /// Nesting deeper than this is refused: no wire message needs it, and it bounds recursion
@@ -261,6 +263,13 @@ impl Reader<'_> {
                         }
                     }
                 }
+                if entries
+                    .iter()
+                    .enumerate()
+                    .any(|(i, (k, _))| entries[..i].iter().any(|(other, _)| other == k))
+                {
+                    return Err(CborError::DuplicateKey);
+                }
                 Value::Map(entries)
             }
             7 => match info {
@@ -343,6 +352,12 @@ mod tests {
         let deep = vec![0x81; 100];
         assert!(decode(&deep).is_err());
         assert_eq!(decode(&[0xc1, 0x00]), Err(CborError::Unsupported(0xc1)));
+        // {"type": "ephemeral", "type": "sync"}: one reader sees each.
+        let twice = encode(&Value::Map(vec![
+            (Value::text("type"), Value::text("ephemeral")),
+            (Value::text("type"), Value::text("sync")),
+        ]));
+        assert_eq!(decode(&twice), Err(CborError::DuplicateKey));
     }
 
     fn value() -> impl Strategy<Value = Value> {
@@ -358,8 +373,9 @@ mod tests {
         leaf.prop_recursive(4, 64, 6, |inner| {
             prop_oneof![
                 proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-                proptest::collection::vec((".{0,8}".prop_map(Value::Text), inner), 0..6)
-                    .prop_map(Value::Map),
+                proptest::collection::btree_map(".{0,8}", inner, 0..6).prop_map(|m| {
+                    Value::Map(m.into_iter().map(|(k, v)| (Value::Text(k), v)).collect())
+                }),
             ]
         })
     }

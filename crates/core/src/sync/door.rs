@@ -15,8 +15,6 @@ pub enum Refusal {
     ReadOnly,
     /// Bytes that are not changes or documents.
     Malformed,
-    /// Changes whose dependencies the server does not hold: they cannot be judged.
-    MissingDependencies,
     /// A change by an actor id another member (or the server) writes with.
     ForeignActor(String),
     /// A change claiming to be genesis that is not this kind's genesis.
@@ -36,12 +34,6 @@ impl Refusal {
             Refusal::Malformed => lang
                 .pick("修改的数据无法读取。", "the change could not be read")
                 .to_owned(),
-            Refusal::MissingDependencies => lang
-                .pick(
-                    "修改依赖服务器没有的内容。",
-                    "the change depends on changes the server does not hold",
-                )
-                .to_owned(),
             Refusal::ForeignActor(actor) => match lang {
                 Lang::Zh => format!("写入者 {actor} 属于另一位成员。"),
                 Lang::En => format!("actor {actor} belongs to another member"),
@@ -58,11 +50,24 @@ impl Refusal {
     }
 }
 
-/// A message that may pass: the new actor ids it brings, to bind to the writer.
-#[derive(Debug, Default, PartialEq, Eq)]
+/// What of a message may pass: its new changes that were judged and admitted, the new
+/// actor ids they bring (to bind to the writer), and how many were set aside because
+/// their dependencies are not here yet (automerge's sync sends those again once it
+/// learns the server lacks their parents; they are never passed on unjudged).
+#[derive(Debug, Default)]
 pub struct Admitted {
-    pub changes: usize,
+    pub changes: Vec<Change>,
     pub new_actors: Vec<ActorId>,
+    pub set_aside: usize,
+}
+
+impl PartialEq for Admitted {
+    fn eq(&self, other: &Self) -> bool {
+        let hashes = |a: &Admitted| a.changes.iter().map(Change::hash).collect::<Vec<_>>();
+        hashes(self) == hashes(other)
+            && self.new_actors == other.new_actors
+            && self.set_aside == other.set_aside
+    }
 }
 
 /// Judges the changes of one incoming sync message. `view` is the server's document (or a
@@ -114,16 +119,29 @@ pub fn admit(
         }
     }
 
-    // Judge on a fork: a refused message must leave `view` exactly as it was.
+    // Judge on a fork: a refused message must leave `view` exactly as it was. Only
+    // changes whose dependencies are here can be judged; the rest wait for another round.
     let mut fork = view.fork();
-    fork.apply_changes(incoming.iter().cloned())
-        .map_err(|_| Refusal::Malformed)?;
-    if incoming
-        .iter()
-        .any(|c| fork.get_change_by_hash(&c.hash()).is_none())
-    {
-        return Err(Refusal::MissingDependencies);
+    let mut pending = incoming;
+    let mut placed: Vec<Change> = Vec::new();
+    loop {
+        let (ready, later): (Vec<Change>, Vec<Change>) = pending.into_iter().partition(|c| {
+            c.deps()
+                .iter()
+                .all(|d| fork.get_change_by_hash(d).is_some())
+        });
+        pending = later;
+        if ready.is_empty() {
+            break;
+        }
+        fork.apply_changes(ready.iter().cloned())
+            .map_err(|_| Refusal::Malformed)?;
+        placed.extend(ready);
     }
+    let set_aside = pending.len();
+    let incoming = placed;
+    let mut new_actors = new_actors;
+    new_actors.retain(|a| incoming.iter().any(|c| c.actor_id() == a));
     if let Some(kind) = scope.kind() {
         let ctx = scope.context();
         for c in incoming.iter().filter(|c| *c.actor_id() != genesis_actor) {
@@ -142,8 +160,9 @@ pub fn admit(
     view.apply_changes(incoming.iter().cloned())
         .map_err(|_| Refusal::Malformed)?;
     Ok(Admitted {
-        changes: incoming.len(),
+        changes: incoming,
         new_actors,
+        set_aside,
     })
 }
 
@@ -213,7 +232,7 @@ mod tests {
             &[],
         )
         .unwrap();
-        assert_eq!(out.changes, 2);
+        assert_eq!(out.changes.len(), 2);
         assert_eq!(out.new_actors, vec![doc.get_actor().clone()]);
         assert_eq!(server.get_heads(), doc.get_heads());
         // The same bytes again change nothing and need nothing.
@@ -235,7 +254,7 @@ mod tests {
         let mut doc = honest(&w, &scope);
         let mut server = Automerge::new();
         let out = run(&mut server, &[doc.save()], &w, &scope, Access::Write, &[]).unwrap();
-        assert_eq!(out.changes, 2);
+        assert_eq!(out.changes.len(), 2);
         // A forged whole document is refused like a forged change.
         doc.transact::<_, _, AutomergeError>(|tx| {
             tx.put(ROOT, "schema", 9)?;
@@ -324,7 +343,10 @@ mod tests {
             Access::Write,
             &[(actor.clone(), "r9")],
         );
-        assert_eq!(err, Err(Refusal::ForeignActor(actor.to_hex_string())));
+        assert_eq!(
+            err.err(),
+            Some(Refusal::ForeignActor(actor.to_hex_string()))
+        );
         let ok = run(
             &mut server,
             &raw(&doc.get_changes(&[])),
@@ -351,26 +373,32 @@ mod tests {
             Access::Write,
             &[],
         );
-        assert_eq!(err, Err(Refusal::FalseGenesis));
+        assert_eq!(err.err(), Some(Refusal::FalseGenesis));
     }
 
     #[test]
-    fn changes_that_cannot_be_placed_are_refused() {
+    fn changes_that_cannot_be_placed_wait_and_are_never_passed_unjudged() {
         let w = member("r1");
         let scope = profile_of("r1");
         let doc = honest(&w, &scope);
-        // The profile edit without the genesis it builds on.
+        // The profile edit without the genesis it builds on: set aside, nothing admitted.
         let changes = doc.get_changes(&[]);
         let mut server = Automerge::new();
-        let err = run(
+        let out = run(
             &mut server,
             &raw(&changes[1..]),
             &w,
             &scope,
             Access::Write,
             &[],
-        );
-        assert_eq!(err, Err(Refusal::MissingDependencies));
+        )
+        .unwrap();
+        assert!(out.changes.is_empty());
+        assert_eq!(out.set_aside, 1);
+        assert!(server.get_heads().is_empty());
+        // Next round, with the parent: both pass.
+        let out = run(&mut server, &raw(&changes), &w, &scope, Access::Write, &[]).unwrap();
+        assert_eq!(out.changes.len(), 2);
         let err = run(
             &mut server,
             &[vec![1, 2, 3]],
@@ -379,7 +407,7 @@ mod tests {
             Access::Write,
             &[],
         );
-        assert_eq!(err, Err(Refusal::Malformed));
+        assert_eq!(err.err(), Some(Refusal::Malformed));
     }
 
     #[test]

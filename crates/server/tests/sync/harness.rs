@@ -115,9 +115,23 @@ impl TestServer {
 
 /// One HTTP/1.1 request on a fresh connection: the status and the body.
 pub async fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
+    http_as(addr, method, path, body, None).await
+}
+
+/// The same, with a member's bearer token.
+pub async fn http_as(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: &str,
+    token: Option<&str>,
+) -> (u16, String) {
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     s.write_all(req.as_bytes()).await.unwrap();
@@ -261,6 +275,27 @@ impl Peer {
             }
         }
         Outcome::InStep
+    }
+
+    /// Sends a frame as it is and reports how the server answered.
+    pub async fn send_raw(&mut self, frame: Vec<u8>) -> Outcome {
+        if self.ws.send(Message::Binary(frame.into())).await.is_err() {
+            return Outcome::Closed;
+        }
+        loop {
+            let Some(frame) = next_binary(&mut self.ws).await else {
+                return Outcome::Closed;
+            };
+            match self.client.handle(&frame).unwrap() {
+                Event::Refused(r) => return Outcome::Refused(r),
+                Event::Unavailable(d) => return Outcome::Unavailable(d),
+                _ => {}
+            }
+        }
+    }
+
+    pub fn peer_id(&self) -> &str {
+        &self.peer_id
     }
 
     /// Sends every change of `id` in one hand-made sync message, as a doctored app would

@@ -128,7 +128,7 @@ async fn only_the_pair_reads_its_private_document() {
     let bob = ts.join(HUQIAN, Role::Resident, "李叔").await;
     let cai = ts.join(HUQIAN, Role::Resident, "蔡姐").await;
     let (id, now) = with_request(&ts, &ann).await;
-    let private = help_private::doc_id(&community(HUQIAN), "r1");
+    let private = help_private::doc_id(&community(HUQIAN), &id, "r1");
 
     // Nobody reads it before a helper is chosen.
     let (_, out) = fetch(&ts, &bob, private, &DocKind::HelpPrivate).await;

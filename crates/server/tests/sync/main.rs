@@ -319,3 +319,52 @@ async fn a_profile_asked_for_before_its_member_synced_arrives_once_they_do() {
     assert_eq!(about(&other.docs[&id]).as_deref(), Some("住 3 栋"));
     ts.stop().await;
 }
+
+/// A map naming a key twice is read differently by different CBOR readers (the door's
+/// reader and samod's): refused, so what the door judges is what samod would see.
+#[tokio::test]
+async fn a_frame_with_a_repeated_key_is_refused() {
+    use linli_core::sync::cbor::{encode, Value};
+    let ts = TestServer::start().await;
+    let a = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let mut phone = Peer::connect(ts.addr, HUQIAN, &a).await.unwrap();
+    let doc = directory_id(&harness::community(HUQIAN));
+    let t = Value::text;
+    let frame = encode(&Value::Map(vec![
+        (t("type"), t("ephemeral")),
+        (t("documentId"), t(&doc.to_string())),
+        (t("senderId"), t(phone.peer_id())),
+        (t("targetId"), t(linli_server::SERVER_MEMBER)),
+        (t("type"), t("sync")),
+        (t("data"), Value::Bytes(vec![0x42])),
+    ]));
+    match phone.send_raw(frame).await {
+        Outcome::Refused(reason) => assert!(reason.contains("unreadable"), "{reason}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    ts.stop().await;
+}
+
+/// An id the server does not know is never claimed over sync: ids the app derives but the
+/// server has not learned yet (a future month, a future request's private document) could
+/// be squatted that way. Its changes are dropped and nothing is stored.
+#[tokio::test]
+async fn changes_for_an_unknown_id_are_dropped_not_claimed() {
+    let ts = TestServer::start().await;
+    let a = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let unknown = linli_core::DocId::derive(&harness::community(HUQIAN), "help", "2099-01");
+    let mut phone = Peer::connect(ts.addr, HUQIAN, &a).await.unwrap();
+    let doc = phone.doc(unknown, &DocKind::Help);
+    doc.transact::<_, _, AutomergeError>(|tx| {
+        tx.put(ROOT, "planted", "早占")?;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(
+        phone.push_everything(unknown).await,
+        Outcome::Unavailable(unknown)
+    );
+    let held = ts.srv.fork(unknown).await;
+    assert!(held.get_heads().is_empty(), "nothing of it was stored");
+    ts.stop().await;
+}
