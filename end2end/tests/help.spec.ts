@@ -52,7 +52,7 @@ test('a request gets offers made offline; the chosen helper sees the contact, th
   await expect(pa.getByTestId('offer')).toHaveCount(2);
   await pa.getByTestId('offer').filter({ hasText: '马师傅' }).getByRole('button', { name: '选这位邻居' }).click();
   await expect(pa.getByTestId('help-detail-status')).toHaveText('已选定');
-  await pa.locator('#field-help-contact').fill('138 1234 5678');
+  await pa.locator('[id^="field-help-contact"]').fill('138 1234 5678');
   await pa.getByTestId('private-panel').getByRole('button', { name: '保存' }).click();
   await expect(pa.getByTestId('my-contact')).toHaveText('138 1234 5678');
 

@@ -62,6 +62,7 @@ struct Slot {
 }
 
 type ChangeHook = Rc<dyn Fn(DocId)>;
+type OpenHook = Rc<dyn Fn(DocId, DocKind)>;
 
 pub struct Store {
     db: IdbDatabase,
@@ -76,6 +77,9 @@ pub struct Store {
     /// Told of every document that gained changes here (written, or another tab's), so the
     /// sync manager can send them on.
     on_change: RefCell<Option<ChangeHook>>,
+    /// Told of every document a view opens, so the sync manager holds it too (next
+    /// month's help document, an old one a link leads to).
+    on_open: RefCell<Option<OpenHook>>,
 }
 
 thread_local! {
@@ -105,6 +109,7 @@ impl Store {
             unsaved: ArcRwSignal::new(0),
             notices: ArcRwSignal::new(Vec::new()),
             on_change: RefCell::default(),
+            on_open: RefCell::default(),
         });
         let weak: Weak<Store> = Rc::downgrade(&store);
         let channel = tabs::Channel::open(move |doc| {
@@ -208,7 +213,18 @@ impl Store {
         if report.lost_something() {
             self.renew_actor();
         }
+        let hook = self.on_open.borrow().clone();
+        if let Some(hook) = hook {
+            hook(
+                id,
+                self.kind(&id).unwrap_or(DocKind::Unknown(String::new())),
+            );
+        }
         Ok(version)
+    }
+
+    pub fn set_on_open(&self, f: impl Fn(DocId, DocKind) + 'static) {
+        *self.on_open.borrow_mut() = Some(Rc::new(f));
     }
 
     pub fn set_on_change(&self, f: impl Fn(DocId) + 'static) {

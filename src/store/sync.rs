@@ -175,6 +175,26 @@ pub fn start(store: Rc<Store>, member: Member) {
             }
         }
     });
+    let weak = Rc::downgrade(&manager);
+    store.set_on_open(move |id, kind| {
+        let Some(m) = weak.upgrade() else { return };
+        // Documents the member may hold: what the server refuses simply stays local.
+        let syncable = matches!(
+            kind,
+            DocKind::Help
+                | DocKind::HelpPrivate
+                | DocKind::Profile
+                | DocKind::Directory
+                | DocKind::Staff
+        );
+        if syncable && !m.docs.borrow().contains_key(&id) {
+            if let Some(saved) = settings::load_sync_state(&id) {
+                m.client.borrow_mut().restore(id, &saved);
+            }
+            m.docs.borrow_mut().insert(id, kind);
+            m.send(id);
+        }
+    });
     leptos::task::spawn_local(async move {
         // Only the tab holding the lock syncs; the others wait their turn.
         manager.status.set(SyncStatus::OtherTab);

@@ -140,7 +140,6 @@ pub fn admit(
     }
     let set_aside = pending.len();
     let incoming = placed;
-    let mut new_actors = new_actors;
     new_actors.retain(|a| incoming.iter().any(|c| c.actor_id() == a));
     if let Some(kind) = scope.kind() {
         let ctx = scope.context();
