@@ -134,6 +134,29 @@ async fn join(
     .into_response()
 }
 
+/// Why a token no longer opens anything, in both languages (for a connection already open).
+pub fn auth_reason(e: &AuthError) -> String {
+    let (zh, en) = match e {
+        AuthError::Unknown => (
+            "这台设备的登录信息无效。",
+            "this device's sign-in is not valid",
+        ),
+        AuthError::Expired => (
+            "这台设备的登录已过期。",
+            "this device's sign-in has expired",
+        ),
+        AuthError::DeviceRevoked => (
+            "社区工作者已停用这台设备。",
+            "community staff have revoked this device",
+        ),
+        AuthError::MemberRevoked => (
+            "社区工作者已停用你的成员身份。",
+            "community staff have revoked your membership",
+        ),
+    };
+    format!("{zh} / {en}")
+}
+
 /// Refuses a token in words: 401 when it opens nothing (unknown, expired), 403 when it was
 /// taken back. The WebSocket upgrade answers the same way.
 pub fn auth_refusal(e: AuthError) -> Response {

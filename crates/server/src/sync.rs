@@ -42,7 +42,8 @@ pub async fn upgrade(
     let token = q.token.unwrap_or_default();
     let db = srv.db.clone();
     let now = srv.now();
-    let checked = tokio::task::spawn_blocking(move || db.authenticate(&token, now)).await;
+    let key = token.clone();
+    let checked = tokio::task::spawn_blocking(move || db.authenticate(&key, now)).await;
     let authed = match checked.unwrap_or_else(|e| Err(DbError::Store(e.to_string()))) {
         Ok(Ok(a)) => a,
         Ok(Err(e)) => return auth_refusal(e),
@@ -75,10 +76,10 @@ pub async fn upgrade(
     let who = reader(&authed.member);
     srv.gate.connect(&authed.peer_id, who.clone());
     let peer = authed.peer_id;
-    ws.on_upgrade(move |socket| async move { accept(srv, socket, peer, who) })
+    ws.on_upgrade(move |socket| async move { accept(srv, socket, peer, who, token) })
 }
 
-fn accept(srv: Arc<Server>, socket: WebSocket, peer: String, who: Reader) {
+fn accept(srv: Arc<Server>, socket: WebSocket, peer: String, who: Reader, token: String) {
     tracing::info!(peer = %peer, member = %who.member.as_str(), "sync connection");
     let (ws_out, ws_in) = socket.split();
     // One queue feeds the socket: samod's frames and, on a refusal, ours.
@@ -97,6 +98,8 @@ fn accept(srv: Arc<Server>, socket: WebSocket, peer: String, who: Reader) {
         accepted: HashMap::new(),
         handles: HashMap::new(),
         peer: peer.clone(),
+        token,
+        checked_at: std::time::Instant::now(),
     };
     let incoming = futures::stream::unfold(
         (ws_in, door, out, false),
@@ -160,7 +163,14 @@ struct Door {
     /// applies them a moment after the door lets them through).
     accepted: HashMap<DocId, Vec<Change>>,
     handles: HashMap<DocId, DocHandle>,
+    /// The connection's token, checked again before writes: staff revoke from another
+    /// process, and an open socket must not keep writing after that.
+    token: String,
+    checked_at: std::time::Instant,
 }
+
+/// How long a token check stands before a write checks it again.
+const RECHECK_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Door {
     /// Judges one frame. `Ok(None)`: pass it as it came; `Ok(Some(bytes))`: pass these
@@ -191,6 +201,9 @@ impl Door {
         tracing::debug!(peer = %self.peer, doc = %doc, changes = sync.changes.len(), "door");
         if sync.changes.is_empty() {
             return Ok(None);
+        }
+        if self.checked_at.elapsed() >= RECHECK_AFTER {
+            self.recheck().await?;
         }
         let gate = &self.srv.gate;
         // An id the server does not know, or a document this member may not see: its
@@ -233,6 +246,23 @@ impl Door {
             }
         };
         Ok(Some(wire.encode()))
+    }
+
+    /// Checks the token again; a revoked or expired one ends the connection with the same
+    /// reason the upgrade would give.
+    async fn recheck(&mut self) -> Result<(), String> {
+        let (db, now, token) = (self.srv.db.clone(), self.srv.now(), self.token.clone());
+        let checked = tokio::task::spawn_blocking(move || db.authenticate(&token, now)).await;
+        match checked {
+            Ok(Ok(Ok(_))) => {
+                self.checked_at = std::time::Instant::now();
+                Ok(())
+            }
+            Ok(Ok(Err(e))) => Err(crate::api::auth_reason(&e)),
+            _ => {
+                Err("服务器暂时无法核对登录 / the server cannot check the sign-in right now".into())
+            }
+        }
     }
 
     /// Judges a message's changes against the server's copy and this connection's earlier

@@ -368,3 +368,26 @@ async fn changes_for_an_unknown_id_are_dropped_not_claimed() {
     assert!(held.get_heads().is_empty(), "nothing of it was stored");
     ts.stop().await;
 }
+
+/// Staff revoke from the command line, another process: an open connection that writes
+/// after that is closed with the reason (once the last check is two seconds old).
+#[tokio::test]
+async fn a_revoked_member_cannot_keep_writing_on_an_open_connection() {
+    let ts = TestServer::start().await;
+    let a = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let id = profile_id(&harness::community(HUQIAN), &a.member);
+    let mut phone = Peer::connect(ts.addr, HUQIAN, &a).await.unwrap();
+    let doc = phone.doc(id, &DocKind::Profile);
+    profile::set_about(doc, &writer(&a), &own(&a), Millis(1), "住 3 栋").unwrap();
+    assert_eq!(phone.sync(&[id]).await, Outcome::InStep);
+
+    ts.srv.db.revoke_member(&a.member, ts.srv.now()).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    let doc = phone.docs.get_mut(&id).unwrap();
+    profile::set_about(doc, &writer(&a), &own(&a), Millis(2), "搬走了").unwrap();
+    match phone.sync(&[id]).await {
+        Outcome::Refused(reason) => assert!(reason.contains("revoked"), "{reason}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    ts.stop().await;
+}
