@@ -30,6 +30,9 @@ pub struct SyncQuery {
     token: Option<String>,
 }
 
+/// The largest frame a client may send.
+const MAX_FRAME: usize = 8 << 20;
+
 /// WebSocket close code for a policy violation (RFC 6455).
 const POLICY_VIOLATION: u16 = 1008;
 
@@ -76,7 +79,11 @@ pub async fn upgrade(
     let who = reader(&authed.member);
     srv.gate.connect(&authed.peer_id, who.clone());
     let peer = authed.peer_id;
-    ws.on_upgrade(move |socket| async move { accept(srv, socket, peer, who, token) })
+    // A month of a busy community's help is a few hundred KB; a frame far beyond that is
+    // no honest sync message, and every frame is decoded and judged.
+    ws.max_message_size(MAX_FRAME)
+        .max_frame_size(MAX_FRAME)
+        .on_upgrade(move |socket| async move { accept(srv, socket, peer, who, token) })
 }
 
 fn accept(srv: Arc<Server>, socket: WebSocket, peer: String, who: Reader, token: String) {
