@@ -13,28 +13,6 @@ enum Tab {
     Offers,
 }
 
-const STATUSES: [Status; 7] = [
-    Status::Open,
-    Status::Offered,
-    Status::Accepted,
-    Status::HelperDone,
-    Status::Done,
-    Status::Cancelled,
-    Status::Expired,
-];
-
-fn status_key(s: Status) -> &'static str {
-    match s {
-        Status::Open => "open",
-        Status::Offered => "offered",
-        Status::Accepted => "accepted",
-        Status::HelperDone => "helper_done",
-        Status::Done => "done",
-        Status::Cancelled => "cancelled",
-        Status::Expired => "expired",
-    }
-}
-
 #[component]
 pub fn HelpPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -56,23 +34,18 @@ pub fn HelpPage() -> impl IntoView {
         };
         let mut rows: Vec<(DocId, Request)> = Vec::new();
         for d in docs.get() {
-            let found = d
+            let list = d
                 .read(|doc| match tab.get() {
                     Tab::All => help::list(doc, now, &filter, &me.role),
                     Tab::Mine => help::my_requests(doc, &me.id),
                     Tab::Offers => help::my_offers(doc, &me.id),
                 })
                 .unwrap_or_default();
-            rows.extend(found.into_iter().map(|r| (d.id, r)));
+            rows.extend(list.into_iter().map(|r| (d.id, r)));
         }
+        // Two months' documents, merged in the list's own order.
         if tab.get() == Tab::All {
-            rows.sort_by(|(_, a), (_, b)| {
-                b.urgency
-                    .rank()
-                    .cmp(&a.urgency.rank())
-                    .then(b.created_at.cmp(&a.created_at))
-                    .then(a.id.cmp(&b.id))
-            });
+            rows.sort_by(|(_, a), (_, b)| help::order(a, b));
         }
         rows
     });
@@ -109,12 +82,12 @@ pub fn HelpPage() -> impl IntoView {
                         {move || i18n.t().help_filter_status}
                         <select on:change=move |ev| {
                             let v = event_target_value(&ev);
-                            status.set(STATUSES.into_iter().find(|s| status_key(*s) == v));
+                            status.set(Status::parse(&v));
                         }>
                             <option value="">{move || i18n.t().help_any}</option>
-                            {STATUSES
+                            {Status::ALL
                                 .into_iter()
-                                .map(|s| view! { <option value=status_key(s)>{move || s.label(i18n.lang())}</option> })
+                                .map(|s| view! { <option value=s.as_str()>{move || s.label(i18n.lang())}</option> })
                                 .collect_view()}
                         </select>
                     </label>

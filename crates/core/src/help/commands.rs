@@ -262,6 +262,27 @@ pub fn mark_done(
     Ok(hash)
 }
 
+/// Sets one of the author's time fields of request `id` after `allowed` has judged the
+/// request's status: the common shape of confirming, cancelling and extending.
+fn author_sets(
+    doc: &mut Automerge,
+    writer: &Writer,
+    now: Millis,
+    id: &str,
+    field: &str,
+    value: Millis,
+    allowed: impl FnOnce(Status) -> Result<()>,
+) -> Result<Option<ChangeHash>> {
+    let (req, rec) = find(doc, id)?;
+    RULES.authorize_in(writer, &no_ctx(), &record(&req), &["requests", id, field])?;
+    allowed(req.status(now))?;
+    let (_, hash) = transact(doc, now, |tx| {
+        tx.put(&rec, field, value.0)?;
+        Ok(())
+    })?;
+    Ok(hash)
+}
+
 /// The requester confirms the help was given (whether or not the helper marked it first).
 pub fn confirm(
     doc: &mut Automerge,
@@ -269,23 +290,11 @@ pub fn confirm(
     now: Millis,
     id: &str,
 ) -> Result<Option<ChangeHash>> {
-    let (req, rec) = find(doc, id)?;
-    RULES.authorize_in(
-        writer,
-        &no_ctx(),
-        &record(&req),
-        &["requests", id, "confirmed_at"],
-    )?;
-    match req.status(now) {
-        Status::Accepted | Status::HelperDone => {}
-        Status::Open | Status::Offered | Status::Expired => return Err(LinliError::NotChosen),
-        Status::Done | Status::Cancelled => return Err(LinliError::RequestClosed),
-    }
-    let (_, hash) = transact(doc, now, |tx| {
-        tx.put(&rec, "confirmed_at", now.0)?;
-        Ok(())
-    })?;
-    Ok(hash)
+    author_sets(doc, writer, now, id, "confirmed_at", now, |s| match s {
+        Status::Accepted | Status::HelperDone => Ok(()),
+        Status::Open | Status::Offered | Status::Expired => Err(LinliError::NotChosen),
+        Status::Done | Status::Cancelled => Err(LinliError::RequestClosed),
+    })
 }
 
 /// The requester cancels; not once it is done.
@@ -295,21 +304,7 @@ pub fn cancel(
     now: Millis,
     id: &str,
 ) -> Result<Option<ChangeHash>> {
-    let (req, rec) = find(doc, id)?;
-    RULES.authorize_in(
-        writer,
-        &no_ctx(),
-        &record(&req),
-        &["requests", id, "cancelled_at"],
-    )?;
-    if matches!(req.status(now), Status::Done | Status::Cancelled) {
-        return Err(LinliError::RequestClosed);
-    }
-    let (_, hash) = transact(doc, now, |tx| {
-        tx.put(&rec, "cancelled_at", now.0)?;
-        Ok(())
-    })?;
-    Ok(hash)
+    author_sets(doc, writer, now, id, "cancelled_at", now, still_open)
 }
 
 /// "Still needed": the requester moves the expiry `days` from now.
@@ -320,26 +315,24 @@ pub fn extend(
     id: &str,
     days: i64,
 ) -> Result<Option<ChangeHash>> {
-    let (req, rec) = find(doc, id)?;
-    RULES.authorize_in(
-        writer,
-        &no_ctx(),
-        &record(&req),
-        &["requests", id, "expires_at"],
-    )?;
-    if matches!(req.status(now), Status::Done | Status::Cancelled) {
-        return Err(LinliError::RequestClosed);
-    }
-    if !(1..=30).contains(&days) {
-        return Err(LinliError::OutOfRange {
-            field: Field::Expiry,
-        });
-    }
-    let (_, hash) = transact(doc, now, |tx| {
-        tx.put(&rec, "expires_at", now.0 + days * Millis::DAY)?;
+    let until = Millis(now.0 + days * Millis::DAY);
+    author_sets(doc, writer, now, id, "expires_at", until, |s| {
+        still_open(s)?;
+        if !(1..=30).contains(&days) {
+            return Err(LinliError::OutOfRange {
+                field: Field::Expiry,
+            });
+        }
         Ok(())
-    })?;
-    Ok(hash)
+    })
+}
+
+/// Refuses once a request is done or cancelled.
+fn still_open(s: Status) -> Result<()> {
+    match s {
+        Status::Done | Status::Cancelled => Err(LinliError::RequestClosed),
+        _ => Ok(()),
+    }
 }
 
 /// Staff hide a request, with a reason residents' reports are answered by.

@@ -159,6 +159,33 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 7] = [
+        Status::Open,
+        Status::Offered,
+        Status::Accepted,
+        Status::HelperDone,
+        Status::Done,
+        Status::Cancelled,
+        Status::Expired,
+    ];
+
+    /// A stable name (for a filter's value).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Offered => "offered",
+            Status::Accepted => "accepted",
+            Status::HelperDone => "helper_done",
+            Status::Done => "done",
+            Status::Cancelled => "cancelled",
+            Status::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
             Status::Open => lang.pick("等待帮助", "Open"),
@@ -364,14 +391,18 @@ pub fn list(doc: &Automerge, now: Millis, filter: &Filter, viewer: &Role) -> Vec
     out
 }
 
+/// The list's order: most urgent first, then newest, ties by id so every replica lists
+/// alike.
+pub fn order(a: &Request, b: &Request) -> std::cmp::Ordering {
+    b.urgency
+        .rank()
+        .cmp(&a.urgency.rank())
+        .then(b.created_at.cmp(&a.created_at))
+        .then(a.id.cmp(&b.id))
+}
+
 fn sort(list: &mut [Request]) {
-    list.sort_by(|a, b| {
-        b.urgency
-            .rank()
-            .cmp(&a.urgency.rank())
-            .then(b.created_at.cmp(&a.created_at))
-            .then(a.id.cmp(&b.id))
-    });
+    list.sort_by(order);
 }
 
 /// The requests `me` posted, newest first.
