@@ -53,6 +53,9 @@ pub enum LinliError {
     NotFound,
     /// A write the module's rules forbid to this member; `path` names where it tried to write.
     Forbidden { path: String },
+    /// A value of a kind the rules do not allow at `path` (a number where text belongs, a
+    /// category no version knows).
+    BadValue { path: String },
     /// A document written by a newer schema: read it, but do not write until the app updates.
     SchemaTooNew { found: u64, known: u64 },
     /// Bytes that do not decode as a document or a change.
@@ -88,6 +91,10 @@ impl LinliError {
             (LinliError::NotFound, Lang::Zh) => "找不到这条记录，它可能已被删除。".into(),
             (LinliError::NotFound, Lang::En) => {
                 "That record could not be found; it may have been removed.".into()
+            }
+            (LinliError::BadValue { .. }, Lang::Zh) => "修改里有一项内容不符合要求。".into(),
+            (LinliError::BadValue { .. }, Lang::En) => {
+                "Something in the change is not a value this field takes.".into()
             }
             (LinliError::Forbidden { .. }, Lang::Zh) => "你没有权限做这项修改。".into(),
             (LinliError::Forbidden { .. }, Lang::En) => {
@@ -137,7 +144,9 @@ impl fmt::Display for LinliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message(Lang::En))?;
         match self {
-            LinliError::Forbidden { path } => write!(f, " (at {path})"),
+            LinliError::Forbidden { path } | LinliError::BadValue { path } => {
+                write!(f, " (at {path})")
+            }
             LinliError::SchemaTooNew { found, known } => {
                 write!(f, " (document schema {found}, app knows {known})")
             }
@@ -198,6 +207,7 @@ mod tests {
             },
             LinliError::NotFound,
             LinliError::Forbidden { path: "x".into() },
+            LinliError::BadValue { path: "x".into() },
             LinliError::SchemaTooNew { found: 2, known: 1 },
             LinliError::Damaged("x".into()),
             LinliError::OutOfRange {

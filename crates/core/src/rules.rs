@@ -7,8 +7,10 @@
 //! later delete, so looking at the merged result alone would let a forgery through).
 
 use crate::doc::Writer;
+use crate::error::Field;
 use crate::{LinliError, MemberId, Result, Role};
-use automerge::{ActorId, Automerge, Change, ObjId, Prop, ReadDoc};
+use automerge::legacy::OpType;
+use automerge::{ActorId, Automerge, Change, ObjId, ObjType, Prop, ReadDoc, ScalarValue};
 
 /// One step of a path pattern.
 #[derive(Clone, Copy, Debug)]
@@ -49,13 +51,64 @@ pub enum Reach {
     Exact,
 }
 
+/// What may be written at exactly a rule's path: the door checks values as well as who
+/// writes them, so a client that skips the command still cannot store a 100,000-character
+/// field. The limits are the commands' own constants.
+#[derive(Clone, Copy, Debug)]
+pub enum Shape {
+    /// Anything (what lies below a `Below` rule is judged by deeper rules, if any).
+    Any,
+    /// A map object: a record.
+    Map,
+    /// A string of at most `max` characters.
+    Text {
+        field: Field,
+        max: usize,
+    },
+    /// One of these strings: an enum stored as a string.
+    OneOf(&'static [&'static str]),
+    /// An integer: a time in milliseconds, a count.
+    Int,
+    Bool,
+}
+
+impl Shape {
+    /// Whether an op writing `action` fits. Deletions carry no value: who may delete is the
+    /// rule's `who`.
+    fn accepts(self, action: &OpType, path: &[&str]) -> Result<()> {
+        let bad = || LinliError::BadValue {
+            path: path.join("/"),
+        };
+        match (self, action) {
+            (Shape::Any, _) | (_, OpType::Delete) => Ok(()),
+            (Shape::Map, OpType::Make(ObjType::Map)) => Ok(()),
+            (Shape::Text { field, max }, OpType::Put(ScalarValue::Str(s))) => {
+                if s.chars().count() <= max {
+                    Ok(())
+                } else {
+                    Err(LinliError::TooLong { field, max })
+                }
+            }
+            (Shape::OneOf(allowed), OpType::Put(ScalarValue::Str(s)))
+                if allowed.contains(&s.as_str()) =>
+            {
+                Ok(())
+            }
+            (Shape::Int, OpType::Put(ScalarValue::Int(_) | ScalarValue::Uint(_))) => Ok(()),
+            (Shape::Bool, OpType::Put(ScalarValue::Boolean(_))) => Ok(()),
+            _ => Err(bad()),
+        }
+    }
+}
+
 /// Members admitted by `who` may change what lives at a path matching `path` (and, with
-/// `Reach::Below`, anything below it).
+/// `Reach::Below`, anything below it); what they write at exactly `path` has `shape`.
 #[derive(Clone, Copy, Debug)]
 pub struct Rule {
     pub path: &'static [Seg],
     pub who: Who,
     pub reach: Reach,
+    pub shape: Shape,
 }
 
 /// What is known of the record a write falls in.
@@ -146,9 +199,38 @@ impl WriteRules {
                 None => Record::default(),
             };
             let path: Vec<&str> = path.iter().map(String::as_str).collect();
-            self.authorize_in(writer, ctx, &record, &path)?;
+            self.authorize_op(writer, ctx, &record, &path, &op.action)?;
         }
         Ok(())
+    }
+
+    /// Some rule admits the writer at `path`, and the value the op writes there fits that
+    /// rule's shape.
+    fn authorize_op(
+        &self,
+        writer: &Writer,
+        ctx: &DocContext,
+        record: &Record,
+        path: &[&str],
+        action: &OpType,
+    ) -> Result<()> {
+        let mut refusal = LinliError::Forbidden {
+            path: path.join("/"),
+        };
+        for rule in self.rules.iter().filter(|rule| {
+            matches(rule.path, rule.reach, path, writer) && admits(rule.who, writer, ctx, record)
+        }) {
+            let at_slot = path.len() == rule.path.len();
+            match if at_slot {
+                rule.shape.accepts(action, path)
+            } else {
+                Ok(())
+            } {
+                Ok(()) => return Ok(()),
+                Err(e) => refusal = e,
+            }
+        }
+        Err(refusal)
     }
 }
 
@@ -243,11 +325,13 @@ mod tests {
                 path: &[Seg::Key("reports"), Seg::Any],
                 who: Who::Anyone,
                 reach: Reach::Below,
+                shape: Shape::Any,
             },
             Rule {
                 path: &[Seg::Key("hidden"), Seg::Any],
                 who: Who::Roles(STAFF),
                 reach: Reach::Below,
+                shape: Shape::Any,
             },
         ],
     };
@@ -284,11 +368,13 @@ mod tests {
                     path: &[Seg::Key("reports"), Seg::Any, Seg::Key("notes")],
                     who: Who::Anyone,
                     reach: Reach::Below,
+                    shape: Shape::Any,
                 },
                 Rule {
                     path: &[Seg::Key("reports"), Seg::Any, Seg::Key("verdict")],
                     who: Who::Roles(STAFF),
                     reach: Reach::Below,
+                    shape: Shape::Any,
                 },
             ],
         };

@@ -7,7 +7,7 @@ use crate::api::{auth_refusal, refusal};
 use crate::db::DbError;
 use crate::gate::reader;
 use crate::Server;
-use automerge::{Automerge, Change, ReadDoc};
+use automerge::{Automerge, Change, ChangeHash, ReadDoc};
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
@@ -19,7 +19,7 @@ use linli_core::access::{access, Access, Reader};
 use linli_core::doc::Writer;
 use linli_core::sync::door::{self, Refusal};
 use linli_core::sync::Wire;
-use linli_core::DocId;
+use linli_core::{DocId, Lang};
 use samod::storage::{Storage, StorageKey};
 use samod::{DocHandle, PeerId, SearchState, Transport};
 use std::collections::HashMap;
@@ -126,10 +126,16 @@ fn accept(srv: Arc<Server>, socket: WebSocket, peer: String, who: Reader, token:
                     Err(e) => return Some((Err(e), (ws_in, door, out, true))),
                 };
                 match door.check(&bytes).await {
-                    Ok(None) => return Some((Ok(bytes.to_vec()), (ws_in, door, out, false))),
-                    Ok(Some(rewritten)) => return Some((Ok(rewritten), (ws_in, door, out, false))),
+                    Ok(checked) => {
+                        if let Some(tell) = checked.tell {
+                            let _ = out.send(Message::Binary(tell.into())).await;
+                        }
+                        if let Some(pass) = checked.pass {
+                            return Some((Ok(pass), (ws_in, door, out, false)));
+                        }
+                    }
                     Err(reason) => {
-                        tracing::warn!(peer = %door.peer, reason = %reason, "refused a sync message");
+                        tracing::warn!(peer = %door.peer, reason = %reason, "closing a sync connection");
                         refuse(&mut out, reason).await;
                         return None;
                     }
@@ -145,7 +151,8 @@ fn accept(srv: Arc<Server>, socket: WebSocket, peer: String, who: Reader, token:
 }
 
 /// Tells the client why, then closes: the protocol's `error` message carries the reason to
-/// automerge-repo peers, the close frame to anything else.
+/// automerge-repo peers, the close frame to anything else. Only for what ends a connection
+/// (a revoked token, bytes that are no protocol message); a refused change does not.
 async fn refuse(out: &mut mpsc::Sender<Message>, reason: String) {
     let _ = out
         .send(Message::Binary(
@@ -179,17 +186,57 @@ struct Door {
 /// How long a token check stands before a write checks it again.
 const RECHECK_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// What the door lets through of one frame, and what it tells the sender.
+#[derive(Default)]
+struct Checked {
+    /// The frame samod sees (as it came, or rewritten); `None` drops it.
+    pass: Option<Vec<u8>>,
+    /// A frame for the sender: the refusal of some of its changes.
+    tell: Option<Vec<u8>>,
+}
+
+impl Checked {
+    fn pass(frame: &[u8]) -> Checked {
+        Checked {
+            pass: Some(frame.to_vec()),
+            tell: None,
+        }
+    }
+}
+
 impl Door {
-    /// Judges one frame. `Ok(None)`: pass it as it came; `Ok(Some(bytes))`: pass these
-    /// instead (a sync message holding only the changes that were judged and admitted);
-    /// `Err(reason)`: refuse it and close.
-    async fn check(&mut self, frame: &[u8]) -> Result<Option<Vec<u8>>, String> {
+    /// Judges one frame. `Err(reason)` ends the connection; everything a document's rules
+    /// refuse is refused for that document alone, and the connection goes on.
+    async fn check(&mut self, frame: &[u8]) -> Result<Checked, String> {
         let unreadable =
             |e: &dyn std::fmt::Display| format!("消息无法读取 / unreadable message: {e}");
         // A map with a repeated key is refused while decoding (samod would read the last
         // copy where this reads the first), so what is judged is what samod sees.
         let msg = Wire::decode(frame).map_err(|e| unreadable(&e))?;
+        // Only the messages samod needs from a peer go in, and only in the sender's own
+        // name and addressed to the server: ephemeral messages would be relayed to every
+        // peer holding the document under whatever sender they name, and samod trusts
+        // the sender and target fields it is given.
         let (doc, sender, target, data, request) = match msg {
+            Wire::Join { ref sender, .. } | Wire::Leave { ref sender } => {
+                return Ok(if *sender == self.peer {
+                    Checked::pass(frame)
+                } else {
+                    Checked::default()
+                });
+            }
+            Wire::DocUnavailable {
+                ref sender,
+                ref target,
+                ..
+            } => {
+                let own = *sender == self.peer && target == crate::SERVER_MEMBER;
+                return Ok(if own {
+                    Checked::pass(frame)
+                } else {
+                    Checked::default()
+                });
+            }
             Wire::Sync {
                 doc,
                 sender,
@@ -202,12 +249,29 @@ impl Door {
                 target,
                 data,
             } => (doc, sender, target, data, true),
-            _ => return Ok(None),
+            Wire::Error { .. } | Wire::Peer { .. } | Wire::Refused { .. } | Wire::Other { .. } => {
+                tracing::debug!(peer = %self.peer, "dropped a message samod need not see");
+                return Ok(Checked::default());
+            }
         };
-        let sync = automerge::sync::Message::decode(&data).map_err(|e| unreadable(&e))?;
+        if sender != self.peer || target != crate::SERVER_MEMBER {
+            tracing::warn!(peer = %self.peer, sender = %sender, "dropped a sync message in another's name");
+            return Ok(Checked::default());
+        }
+        let sync = match automerge::sync::Message::decode(&data) {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(peer = %self.peer, doc = %doc, error = %e, "dropped an unreadable sync message");
+                return Ok(self.refusal(doc, &[], &Refusal::Malformed));
+            }
+        };
+        if let Err(e) = linli_core::sync::shape::check(&sync) {
+            tracing::warn!(peer = %self.peer, doc = %doc, error = %e, "dropped a sync message");
+            return Ok(self.refusal(doc, &[], &Refusal::Malformed));
+        }
         tracing::debug!(peer = %self.peer, doc = %doc, changes = sync.changes.len(), "door");
         if sync.changes.is_empty() {
-            return Ok(None);
+            return Ok(Checked::pass(frame));
         }
         if self.checked_at.elapsed() >= RECHECK_AFTER {
             self.recheck().await?;
@@ -221,12 +285,12 @@ impl Door {
         let granted = scope
             .as_ref()
             .map_or(Access::None, |s| access(&self.who, s));
-        let admitted = match (&scope, granted) {
+        let (admitted, tell) = match (&scope, granted) {
             (Some(scope), Access::Read | Access::Write) => {
                 let scope = scope.clone();
                 self.admit(doc, &scope, granted, &sync).await?
             }
-            _ => Vec::new(),
+            _ => (Vec::new(), None),
         };
         let kept = automerge::sync::Message {
             changes: admitted
@@ -252,7 +316,31 @@ impl Door {
                 data,
             }
         };
-        Ok(Some(wire.encode()))
+        Ok(Checked {
+            pass: Some(wire.encode()),
+            tell,
+        })
+    }
+
+    /// Tells the sender which of its changes to `doc` were refused, and why.
+    fn refusal(&self, doc: DocId, changes: &[ChangeHash], why: &Refusal) -> Checked {
+        Checked {
+            pass: None,
+            tell: Some(self.refusal_frame(doc, changes, why)),
+        }
+    }
+
+    fn refusal_frame(&self, doc: DocId, changes: &[ChangeHash], why: &Refusal) -> Vec<u8> {
+        tracing::info!(peer = %self.peer, doc = %doc, n = changes.len(), reason = %why.reason(), "refused changes");
+        Wire::Refused {
+            doc,
+            sender: crate::SERVER_MEMBER.to_owned(),
+            target: self.peer.clone(),
+            changes: changes.iter().map(|h| h.to_string()).collect(),
+            zh: why.reason_in(Lang::Zh),
+            en: why.reason_in(Lang::En),
+        }
+        .encode()
     }
 
     /// Checks the token again; a revoked or expired one ends the connection with the same
@@ -273,14 +361,15 @@ impl Door {
     }
 
     /// Judges a message's changes against the server's copy and this connection's earlier
-    /// admitted changes; stores what passes before samod sees it. Returns what passed.
+    /// admitted changes; stores what passes before samod sees it. Returns what passed, and
+    /// the refusal to tell the sender if anything did not. `Err` only when the store fails.
     async fn admit(
         &mut self,
         doc: DocId,
         scope: &linli_core::access::Scope,
         granted: Access,
         sync: &automerge::sync::Message,
-    ) -> Result<Vec<Change>, String> {
+    ) -> Result<(Vec<Change>, Option<Vec<u8>>), String> {
         let gate = self.srv.gate.clone();
         // A handle, once found, stays good for the connection: searching costs a trip
         // through samod's hub on every message.
@@ -302,23 +391,38 @@ impl Door {
             let _ = view.apply_changes(pending.iter().cloned());
         }
         let chunks: Vec<&[u8]> = sync.changes.iter().collect();
-        let admitted = door::admit(&mut view, &chunks, &self.writer, scope, granted, |a| {
-            gate.bound(a)
-        })
-        .map_err(|r| r.reason())?;
-        if admitted.set_aside > 0 {
-            tracing::debug!(peer = %self.peer, doc = %doc, n = admitted.set_aside, "changes wait for their dependencies");
-        }
-        if !admitted.new_actors.is_empty() {
+        // A fault in judging one document's message refuses that message, never the process.
+        let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            door::admit(&mut view, &chunks, &self.writer, scope, granted, |a| {
+                gate.bound(a)
+            })
+        }))
+        .unwrap_or_else(|_| {
+            tracing::error!(peer = %self.peer, doc = %doc, "the door panicked on a message");
+            Err(Refusal::Malformed)
+        });
+        let judged = match judged {
+            Ok(j) => j,
+            Err(why) => return Ok((Vec::new(), Some(self.refusal_frame(doc, &[], &why)))),
+        };
+        let mut tell = judged
+            .reason
+            .as_ref()
+            .map(|why| self.refusal_frame(doc, &judged.refused, why));
+        let mut new = judged.changes;
+        if !judged.new_actors.is_empty() {
             let foreign = gate
-                .bind(&self.who.member, &admitted.new_actors)
+                .bind(&self.who.member, &judged.new_actors)
                 .await
                 .map_err(|e| store_failed(&e))?;
+            // Another connection bound one of these actors first: none of this is stored.
             if let Some(actor) = foreign {
-                return Err(Refusal::ForeignActor(actor).reason());
+                let hashes: Vec<ChangeHash> = new.iter().map(Change::hash).collect();
+                tell = Some(self.refusal_frame(doc, &hashes, &Refusal::ForeignActor(actor)));
+                new.clear();
+                return Ok((new, tell));
             }
         }
-        let new = admitted.changes;
         // A new request or an acceptance decides who shares the request's private document:
         // recorded before the change is stored, so no stored request lacks its pair.
         if let (
@@ -340,7 +444,7 @@ impl Door {
             .entry(doc)
             .or_default()
             .extend(new.iter().cloned());
-        Ok(new)
+        Ok((new, tell))
     }
 }
 

@@ -110,9 +110,9 @@ pub fn post_request(
             tx.put(&rec, "needed_by", t.0)?;
         }
         tx.put(&rec, "expires_at", now.0 + days * Millis::DAY)?;
-        tx.put_object(&rec, "offers", ObjType::Map)?;
-        tx.put_object(&rec, "accepts", ObjType::Map)?;
-        tx.put_object(&rec, "hidden", ObjType::Map)?;
+        for map in super::rules::MEMBER_MAPS {
+            tx.put_object(&rec, map, ObjType::Map)?;
+        }
         Ok(())
     })?;
     Ok(hash)
@@ -148,19 +148,15 @@ pub fn offer(
             max: NOTE_MAX,
         });
     }
-    let offers = map_at(doc, &rec, "offers").ok_or(LinliError::NotFound)?;
-    let existing = map_at(doc, &offers, me);
+    let [offers, offered_at, withdrawn] =
+        member_maps(doc, &rec, ["offers", "offered_at", "withdrawn"])?;
+    let first = req.offer_of(&writer.member).is_none();
     let (_, hash) = transact(doc, now, |tx| {
-        let o = match existing {
-            Some(o) => o,
-            None => {
-                let o = tx.put_object(&offers, me, ObjType::Map)?;
-                tx.put(&o, "at", now.0)?;
-                o
-            }
-        };
-        tx.put(&o, "note", note)?;
-        tx.put(&o, "withdrawn", false)?;
+        tx.put(&offers, me, note)?;
+        if first {
+            tx.put(&offered_at, me, now.0)?;
+        }
+        tx.put(&withdrawn, me, false)?;
         Ok(())
     })?;
     Ok(hash)
@@ -179,7 +175,7 @@ pub fn withdraw_offer(
         writer,
         &no_ctx(),
         &record(&req),
-        &["requests", id, "offers", me],
+        &["requests", id, "withdrawn", me],
     )?;
     if req.offer_of(&writer.member).is_none_or(|o| o.withdrawn) {
         return Err(LinliError::NoSuchOffer);
@@ -187,11 +183,9 @@ pub fn withdraw_offer(
     if req.accepted.as_ref() == Some(&writer.member) {
         return Err(LinliError::AlreadyAccepted);
     }
-    let o = map_at(doc, &rec, "offers")
-        .and_then(|offers| map_at(doc, &offers, me))
-        .ok_or(LinliError::NoSuchOffer)?;
+    let [withdrawn] = member_maps(doc, &rec, ["withdrawn"])?;
     let (_, hash) = transact(doc, now, |tx| {
-        tx.put(&o, "withdrawn", true)?;
+        tx.put(&withdrawn, me, true)?;
         Ok(())
     })?;
     Ok(hash)
@@ -244,7 +238,7 @@ pub fn mark_done(
         writer,
         &no_ctx(),
         &record(&req),
-        &["requests", id, "offers", me],
+        &["requests", id, "done", me],
     )?;
     if req.accepted.as_ref() != Some(&writer.member) {
         return Err(LinliError::NotChosen);
@@ -252,14 +246,25 @@ pub fn mark_done(
     if req.status(now) != Status::Accepted {
         return Err(LinliError::RequestClosed);
     }
-    let o = map_at(doc, &rec, "offers")
-        .and_then(|offers| map_at(doc, &offers, me))
-        .ok_or(LinliError::NoSuchOffer)?;
+    let [done] = member_maps(doc, &rec, ["done"])?;
     let (_, hash) = transact(doc, now, |tx| {
-        tx.put(&o, "done_at", now.0)?;
+        tx.put(&done, me, now.0)?;
         Ok(())
     })?;
     Ok(hash)
+}
+
+/// The record's per-member maps, created with it.
+fn member_maps<const N: usize>(
+    doc: &Automerge,
+    rec: &ObjId,
+    names: [&str; N],
+) -> Result<[ObjId; N]> {
+    let mut out = Vec::with_capacity(N);
+    for name in names {
+        out.push(map_at(doc, rec, name).ok_or(LinliError::NotFound)?);
+    }
+    out.try_into().map_err(|_| LinliError::NotFound)
 }
 
 /// Sets one of the author's time fields of request `id` after `allowed` has judged the
@@ -353,11 +358,10 @@ pub fn hide(
     )?;
     debug_assert_eq!(writer.role, Role::Staff);
     let reason = check_text(Field::Reason, reason, REASON_MAX)?;
-    let hidden = map_at(doc, &rec, "hidden").ok_or(LinliError::NotFound)?;
+    let [hidden, hidden_at] = member_maps(doc, &rec, ["hidden", "hidden_at"])?;
     let (_, hash) = transact(doc, now, |tx| {
-        let h = tx.put_object(&hidden, me, ObjType::Map)?;
-        tx.put(&h, "reason", reason.as_str())?;
-        tx.put(&h, "at", now.0)?;
+        tx.put(&hidden, me, reason.as_str())?;
+        tx.put(&hidden_at, me, now.0)?;
         Ok(())
     })?;
     Ok(hash)

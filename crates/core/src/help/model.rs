@@ -1,3 +1,4 @@
+use super::rules::MEMBER_MAPS;
 use crate::read::{each_field, map_at, FieldRef};
 use crate::{Lang, MemberId, Millis, Role};
 use automerge::{Automerge, ObjId, ROOT};
@@ -252,13 +253,22 @@ pub fn read_request(doc: &Automerge, id: &str) -> Option<Request> {
     read_record(doc, id, &rec)
 }
 
+/// One member's entry in a record's per-member map, owned.
+#[derive(Clone, Debug, PartialEq)]
+enum Entry {
+    Str(String),
+    Int(i64),
+    Bool(bool),
+    Other,
+}
+
 fn read_record(doc: &Automerge, id: &str, rec: &ObjId) -> Option<Request> {
     let mut author = None;
     let (mut category, mut title, mut details) = (String::new(), None, String::new());
     let (mut urgency, mut place) = (String::new(), String::new());
     let (mut needed_by, mut expires_at, mut created_at) = (None, None, Millis::default());
     let (mut cancelled_at, mut confirmed_at) = (None, None);
-    let (mut offers_obj, mut accepts_obj, mut hidden_obj) = (None, None, None);
+    let mut maps: [Option<ObjId>; 7] = Default::default();
     each_field(doc, rec, |key, v| match (key, v) {
         ("author", FieldRef::Str(s)) => author = MemberId::parse(s).ok(),
         ("category", FieldRef::Str(s)) => category = s.to_owned(),
@@ -271,32 +281,51 @@ fn read_record(doc: &Automerge, id: &str, rec: &ObjId) -> Option<Request> {
         ("created_at", FieldRef::Int(t)) => created_at = Millis(t),
         ("cancelled_at", FieldRef::Int(t)) => cancelled_at = Some(Millis(t)),
         ("confirmed_at", FieldRef::Int(t)) => confirmed_at = Some(Millis(t)),
-        ("offers", FieldRef::Obj(o)) => offers_obj = Some(o),
-        ("accepts", FieldRef::Obj(o)) => accepts_obj = Some(o),
-        ("hidden", FieldRef::Obj(o)) => hidden_obj = Some(o),
+        (name, FieldRef::Obj(o)) => {
+            if let Some(i) = MEMBER_MAPS.iter().position(|m| *m == name) {
+                maps[i] = Some(o);
+            }
+        }
         _ => {}
     });
-    let mut offers: Vec<Offer> = Vec::new();
-    if let Some(map) = &offers_obj {
-        each_field(doc, map, |helper, v| {
-            let (FieldRef::Obj(o), Ok(helper)) = (v, MemberId::parse(helper)) else {
-                return;
-            };
-            let mut offer = Offer {
-                helper,
-                note: String::new(),
-                at: Millis::default(),
-                withdrawn: false,
-                done_at: None,
-            };
-            each_field(doc, &o, |k, v| match (k, v) {
-                ("note", FieldRef::Str(s)) => offer.note = s.to_owned(),
-                ("at", FieldRef::Int(t)) => offer.at = Millis(t),
-                ("withdrawn", FieldRef::Bool(b)) => offer.withdrawn = b,
-                ("done_at", FieldRef::Int(t)) => offer.done_at = Some(Millis(t)),
-                _ => {}
+    let [offers_obj, offered_at, withdrawn, done, accepts_obj, hidden_obj, hidden_at] = maps;
+    // Each member's entry is one value per map; read each map once.
+    let entries = |map: &Option<ObjId>| {
+        let mut out: Vec<(String, Entry)> = Vec::new();
+        if let Some(m) = map {
+            each_field(doc, m, |k, v| {
+                let v = match v {
+                    FieldRef::Str(s) => Entry::Str(s.to_owned()),
+                    FieldRef::Int(t) => Entry::Int(t),
+                    FieldRef::Bool(b) => Entry::Bool(b),
+                    _ => Entry::Other,
+                };
+                out.push((k.to_owned(), v));
             });
-            offers.push(offer);
+        }
+        out
+    };
+    let (offered_at, withdrawn, done) = (entries(&offered_at), entries(&withdrawn), entries(&done));
+    let of = |list: &[(String, Entry)], k: &str| {
+        list.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    let time = |e: Option<Entry>| match e {
+        Some(Entry::Int(t)) => Some(Millis(t)),
+        _ => None,
+    };
+    let mut offers: Vec<Offer> = Vec::new();
+    for (helper, v) in entries(&offers_obj) {
+        let (Entry::Str(note), Ok(id)) = (v, MemberId::parse(&helper)) else {
+            continue;
+        };
+        offers.push(Offer {
+            note,
+            at: time(of(&offered_at, &helper)).unwrap_or_default(),
+            withdrawn: of(&withdrawn, &helper) == Some(Entry::Bool(true)),
+            done_at: time(of(&done, &helper)),
+            helper: id,
         });
     }
     offers.sort_by(|a, b| (a.at, &a.helper).cmp(&(b.at, &b.helper)));
@@ -314,25 +343,20 @@ fn read_record(doc: &Automerge, id: &str, rec: &ObjId) -> Option<Request> {
     let mut accepts = accepts.into_iter().map(|(_, h)| h);
     let accepted = accepts.next();
     let set_aside = accepts.collect();
-    let mut hidden = Vec::new();
-    if let Some(map) = &hidden_obj {
-        each_field(doc, map, |by, v| {
-            let (FieldRef::Obj(h), Ok(by)) = (v, MemberId::parse(by)) else {
-                return;
+    let hidden_at = entries(&hidden_at);
+    let hidden = entries(&hidden_obj)
+        .into_iter()
+        .filter_map(|(by, v)| {
+            let Entry::Str(reason) = v else {
+                return None;
             };
-            let mut entry = Hidden {
-                by,
-                reason: String::new(),
-                at: Millis::default(),
-            };
-            each_field(doc, &h, |k, v| match (k, v) {
-                ("reason", FieldRef::Str(s)) => entry.reason = s.to_owned(),
-                ("at", FieldRef::Int(t)) => entry.at = Millis(t),
-                _ => {}
-            });
-            hidden.push(entry);
-        });
-    }
+            Some(Hidden {
+                at: time(of(&hidden_at, &by)).unwrap_or_default(),
+                by: MemberId::parse(&by).ok()?,
+                reason,
+            })
+        })
+        .collect();
     Some(Request {
         id: id.to_owned(),
         author: author?,

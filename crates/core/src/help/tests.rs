@@ -80,7 +80,7 @@ fn a_posted_request_is_open_with_every_child_map() {
         "r1",
     )
     .unwrap();
-    for child in ["offers", "accepts", "hidden"] {
+    for child in super::rules::MEMBER_MAPS {
         assert!(crate::read::map_at(&doc, &rec, child).is_some(), "{child}");
     }
     // One change creates it all.
@@ -507,4 +507,91 @@ fn the_door_refuses_what_commands_would_never_write() {
         forbidden("requests/r1/offers")
     );
     let _ = doc.get(ROOT, "requests");
+}
+
+#[test]
+fn the_door_refuses_over_long_fields_and_values_of_the_wrong_kind() {
+    use crate::error::Field;
+    let too_long = |field, max| Err(LinliError::TooLong { field, max });
+    let long = |n: usize| "长".repeat(n + 1);
+    // Every field of a request that has a limit, written by Ann's own raw change.
+    for (key, field, max) in [
+        ("title", Field::Title, commands::TITLE_MAX),
+        ("details", Field::Details, commands::DETAILS_MAX),
+        ("place", Field::Place, commands::PLACE_MAX),
+    ] {
+        let mut doc = posted();
+        let r = rec(&doc, "r1");
+        assert_eq!(
+            judge(&mut doc, &ann(), |tx| tx.put(&r, key, long(max))),
+            too_long(field, max),
+            "{key}"
+        );
+    }
+    // The same limits hold when the record is created, in the creating change.
+    let mut doc = genesis(&DocKind::Help);
+    let requests = crate::read::map_at(&doc, &ROOT, "requests").unwrap();
+    assert_eq!(
+        judge(&mut doc, &ann(), |tx| {
+            let o = tx.put_object(&requests, "r9", ObjType::Map)?;
+            tx.put(&o, "author", "m_ann")?;
+            tx.put(&o, "details", "x".repeat(100_000))
+        }),
+        too_long(Field::Details, commands::DETAILS_MAX)
+    );
+    // Bob's offer note, and staff's reason for hiding.
+    let mut doc = posted();
+    let offers = crate::read::map_at(&doc, &rec(&doc, "r1"), "offers").unwrap();
+    assert_eq!(
+        judge(&mut doc, &bob(), |tx| tx.put(
+            &offers,
+            "m_bob",
+            long(commands::NOTE_MAX)
+        )),
+        too_long(Field::Note, commands::NOTE_MAX)
+    );
+    let mut doc = posted();
+    let hidden = crate::read::map_at(&doc, &rec(&doc, "r1"), "hidden").unwrap();
+    assert_eq!(
+        judge(&mut doc, &staff(), |tx| tx.put(
+            &hidden,
+            "m_staff",
+            long(commands::REASON_MAX)
+        )),
+        too_long(Field::Reason, commands::REASON_MAX)
+    );
+    // A category no version knows, a number where text belongs, text where a time belongs.
+    let bad = |p: &str| Err(LinliError::BadValue { path: p.into() });
+    let mut doc = posted();
+    let r = rec(&doc, "r1");
+    assert_eq!(
+        judge(&mut doc, &ann(), |tx| tx.put(&r, "category", "bribe")),
+        bad("requests/r1/category")
+    );
+    let mut doc = posted();
+    let r = rec(&doc, "r1");
+    assert_eq!(
+        judge(&mut doc, &ann(), |tx| tx.put(&r, "title", 7)),
+        bad("requests/r1/title")
+    );
+    let mut doc = posted();
+    let r = rec(&doc, "r1");
+    assert_eq!(
+        judge(&mut doc, &ann(), |tx| tx.put(&r, "expires_at", "soon")),
+        bad("requests/r1/expires_at")
+    );
+    // An entry made a map on first use: exactly what the schema rules out.
+    let mut doc = posted();
+    let offers = crate::read::map_at(&doc, &rec(&doc, "r1"), "offers").unwrap();
+    assert_eq!(
+        judge(&mut doc, &bob(), |tx| tx
+            .put_object(&offers, "m_bob", ObjType::Map)
+            .map(|_| ())),
+        bad("requests/r1/offers/m_bob")
+    );
+    // The rules' strings are the model's.
+    let cats: Vec<&str> = Category::KNOWN.iter().map(Category::as_str).collect();
+    assert_eq!(cats, rules::CATEGORIES);
+    let urg: Vec<&str> = Urgency::KNOWN.iter().map(Urgency::as_str).collect();
+    assert_eq!(urg, rules::URGENCIES);
 }

@@ -5,7 +5,7 @@
 use crate::doc::{transact, Writer};
 use crate::error::{check_text, Field};
 use crate::read::{i64_at, map_at, str_at};
-use crate::rules::{DocContext, Reach, Record, Rule, Seg, Who, WriteRules};
+use crate::rules::{DocContext, Reach, Record, Rule, Seg, Shape, Who, WriteRules};
 use crate::{CommunityId, DocId, DocKind, LinliError, MemberId, Millis, Result};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ChangeHash, ObjType, ReadDoc, ROOT};
@@ -29,12 +29,39 @@ pub const RULES: WriteRules = WriteRules {
         Rule {
             path: &[Seg::Key("contacts"), Seg::Me],
             who: Who::Anyone,
-            reach: Reach::Below,
+            reach: Reach::Exact,
+            shape: Shape::Text {
+                field: Field::Contact,
+                max: CONTACT_MAX,
+            },
         },
         Rule {
             path: &[Seg::Key("messages"), Seg::Any],
             who: Who::NewRecord,
-            reach: Reach::Below,
+            reach: Reach::Exact,
+            shape: Shape::Map,
+        },
+        // `author` must name the writer (`NewRecord` reads it), so any other value fails.
+        Rule {
+            path: &[Seg::Key("messages"), Seg::Any, Seg::Key("author")],
+            who: Who::NewRecord,
+            reach: Reach::Exact,
+            shape: Shape::Any,
+        },
+        Rule {
+            path: &[Seg::Key("messages"), Seg::Any, Seg::Key("text")],
+            who: Who::NewRecord,
+            reach: Reach::Exact,
+            shape: Shape::Text {
+                field: Field::Message,
+                max: MESSAGE_MAX,
+            },
+        },
+        Rule {
+            path: &[Seg::Key("messages"), Seg::Any, Seg::Key("at")],
+            who: Who::NewRecord,
+            reach: Reach::Exact,
+            shape: Shape::Int,
         },
     ],
 };

@@ -4,7 +4,7 @@
 use crate::doc::{transact, Writer};
 use crate::error::{check_text, Field};
 use crate::read::{each_field, map_at, FieldRef};
-use crate::rules::{DocContext, Reach, Rule, Seg, Who, WriteRules};
+use crate::rules::{DocContext, Reach, Rule, Seg, Shape, Who, WriteRules};
 use crate::{DocId, LinliError, MemberId, Millis, Result, Role};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ChangeHash, ObjType, ReadDoc, ROOT};
@@ -18,7 +18,8 @@ pub const RULES: WriteRules = WriteRules {
     rules: &[Rule {
         path: &[Seg::Key("reports"), Seg::Any, Seg::Key("handled")],
         who: Who::Roles(STAFF),
-        reach: Reach::Below,
+        reach: Reach::Exact,
+        shape: Shape::Int,
     }],
 };
 

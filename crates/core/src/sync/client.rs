@@ -20,6 +20,14 @@ pub enum Event {
     Unavailable(DocId),
     /// The server refused us and is closing the connection.
     Refused(String),
+    /// The server refused these changes of `doc` and goes on syncing everything else: set
+    /// them aside ([`super::set_aside`]) and rebuild the document without them.
+    ChangesRefused {
+        doc: DocId,
+        changes: Vec<automerge::ChangeHash>,
+        zh: String,
+        en: String,
+    },
     /// Nothing for the caller (gossip the client does not use).
     Nothing,
 }
@@ -119,6 +127,19 @@ impl Client {
             }
             Wire::DocUnavailable { doc, .. } => Ok(Event::Unavailable(doc)),
             Wire::Error { message } => Ok(Event::Refused(message)),
+            Wire::Refused {
+                doc,
+                changes,
+                zh,
+                en,
+                ..
+            } => Ok(Event::ChangesRefused {
+                doc,
+                // A hash that does not parse names nothing this device holds.
+                changes: changes.iter().filter_map(|h| h.parse().ok()).collect(),
+                zh,
+                en,
+            }),
             Wire::Join { .. } | Wire::Leave { .. } | Wire::Other { .. } => Ok(Event::Nothing),
         }
     }
@@ -134,6 +155,12 @@ impl Client {
         let state = self.states.entry(id).or_default();
         doc.receive_sync_message(state, msg)
             .map_err(ClientError::Automerge)
+    }
+
+    /// Starts `doc`'s sync afresh: after a rebuild its history is not what the server was
+    /// told it was.
+    pub fn forget(&mut self, id: &DocId) {
+        self.states.remove(id);
     }
 
     /// The next frame to send for `doc`, if it has anything to say.

@@ -6,9 +6,9 @@ use crate::access::{self, Access, Scope};
 use crate::doc::Writer;
 use crate::schema;
 use crate::{Lang, LinliError, MemberId};
-use automerge::{ActorId, Automerge, Change, ReadDoc};
+use automerge::{ActorId, Automerge, Change, ChangeHash};
 
-/// Why a message was refused; the connection closes with [`Refusal::reason`].
+/// Why changes were refused; the writer hears [`Refusal::reason`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Refusal {
     /// The member may read this document but not change it.
@@ -27,7 +27,16 @@ impl Refusal {
     /// The reason sent to the client, in both languages (the server does not know which one
     /// the person reads).
     pub fn reason(&self) -> String {
-        let pick = |lang: Lang| match self {
+        format!(
+            "{} / {}",
+            self.reason_in(Lang::Zh),
+            self.reason_in(Lang::En)
+        )
+    }
+
+    /// The reason in one language.
+    pub fn reason_in(&self, lang: Lang) -> String {
+        match self {
             Refusal::ReadOnly => lang
                 .pick("这份文档对你只读。", "this document is read-only to you")
                 .to_owned(),
@@ -45,34 +54,47 @@ impl Refusal {
                 )
                 .to_owned(),
             Refusal::Rule(e) => e.message(lang),
-        };
-        format!("{} / {}", pick(Lang::Zh), pick(Lang::En))
+        }
     }
 }
 
-/// What of a message may pass: its new changes that were judged and admitted, the new
-/// actor ids they bring (to bind to the writer), and how many were set aside because
-/// their dependencies are not here yet (automerge's sync sends those again once it
-/// learns the server lacks their parents; they are never passed on unjudged).
+/// What the door made of one message's changes for one document: the changes it admitted
+/// (now in `view`), the new actor ids they bring (to bind to the writer), and the changes
+/// it refused with the first reason. A refusal is for this document and these changes
+/// alone: the connection stays open and everything else keeps syncing. Changes whose
+/// dependencies have not arrived are neither: automerge keeps them aside until their
+/// parents come, so they are judged in a later round, never refused for arriving early.
 #[derive(Debug, Default)]
-pub struct Admitted {
+pub struct Judged {
     pub changes: Vec<Change>,
     pub new_actors: Vec<ActorId>,
-    pub set_aside: usize,
+    pub refused: Vec<ChangeHash>,
+    pub reason: Option<Refusal>,
 }
 
-impl PartialEq for Admitted {
+impl PartialEq for Judged {
     fn eq(&self, other: &Self) -> bool {
-        let hashes = |a: &Admitted| a.changes.iter().map(Change::hash).collect::<Vec<_>>();
+        let hashes = |a: &Judged| a.changes.iter().map(Change::hash).collect::<Vec<_>>();
         hashes(self) == hashes(other)
             && self.new_actors == other.new_actors
-            && self.set_aside == other.set_aside
+            && self.refused == other.refused
+            && self.reason == other.reason
     }
 }
 
-/// Judges the changes of one incoming sync message. `view` is the server's document (or a
-/// fork of it) and receives the changes when they pass. `bound` says which member an actor id
-/// is already bound to.
+impl Judged {
+    fn refuse(&mut self, hash: ChangeHash, why: Refusal) {
+        if !self.refused.contains(&hash) {
+            self.refused.push(hash);
+        }
+        self.reason.get_or_insert(why);
+    }
+}
+
+/// Judges the changes of one incoming sync message for one document. `view` is the
+/// server's document (or a fork of it) and receives the admitted changes. `bound` says
+/// which member an actor id is already bound to. `Err` only when the bytes cannot be read
+/// at all.
 pub fn admit(
     view: &mut Automerge,
     chunks: &[&[u8]],
@@ -80,89 +102,123 @@ pub fn admit(
     scope: &Scope,
     granted: Access,
     bound: impl Fn(&ActorId) -> Option<MemberId>,
-) -> Result<Admitted, Refusal> {
-    let mut incoming: Vec<Change> = Vec::new();
-    for chunk in chunks {
-        match Change::from_bytes(chunk.to_vec()) {
-            Ok(c) => incoming.push(c),
-            // A peer that knows we hold nothing may send the whole document in one chunk.
-            Err(_) => match Automerge::load(chunk) {
-                Ok(doc) => incoming.extend(doc.get_changes(&[])),
-                Err(_) => return Err(Refusal::Malformed),
-            },
-        }
+) -> Result<Judged, Refusal> {
+    let mut judged = Judged::default();
+    if chunks.iter().all(|c| c.is_empty()) {
+        return Ok(judged);
     }
-    incoming.retain(|c| view.get_change_by_hash(&c.hash()).is_none());
+    let (fork, incoming) = decode(view, chunks)?;
     if incoming.is_empty() {
-        return Ok(Admitted::default());
+        return Ok(judged);
     }
     if granted != Access::Write {
-        return Err(Refusal::ReadOnly);
+        for c in &incoming {
+            judged.refuse(c.hash(), Refusal::ReadOnly);
+        }
+        return Ok(judged);
     }
 
     let genesis_actor = schema::genesis_actor();
-    let mut new_actors: Vec<ActorId> = Vec::new();
     for c in &incoming {
         let actor = c.actor_id();
         if *actor == genesis_actor {
-            let genuine = scope.kind().is_some_and(|k| schema::is_genesis(k, c));
-            if !genuine {
-                return Err(Refusal::FalseGenesis);
+            if !scope.kind().is_some_and(|k| schema::is_genesis(k, c)) {
+                judged.refuse(c.hash(), Refusal::FalseGenesis);
             }
             continue;
         }
-        match bound(actor) {
-            Some(m) if m == writer.member => {}
-            Some(_) => return Err(Refusal::ForeignActor(actor.to_hex_string())),
-            None if !new_actors.contains(actor) => new_actors.push(actor.clone()),
-            None => {}
-        }
-    }
-
-    // Judge on a fork: a refused message must leave `view` exactly as it was. Only
-    // changes whose dependencies are here can be judged; the rest wait for another round.
-    let mut fork = view.fork();
-    let mut pending = incoming;
-    let mut placed: Vec<Change> = Vec::new();
-    loop {
-        let (ready, later): (Vec<Change>, Vec<Change>) = pending.into_iter().partition(|c| {
-            c.deps()
-                .iter()
-                .all(|d| fork.get_change_by_hash(d).is_some())
-        });
-        pending = later;
-        if ready.is_empty() {
-            break;
-        }
-        fork.apply_changes(ready.iter().cloned())
-            .map_err(|_| Refusal::Malformed)?;
-        placed.extend(ready);
-    }
-    let set_aside = pending.len();
-    let incoming = placed;
-    new_actors.retain(|a| incoming.iter().any(|c| c.actor_id() == a));
-    if let Some(kind) = scope.kind() {
-        let ctx = scope.context();
-        for c in incoming.iter().filter(|c| *c.actor_id() != genesis_actor) {
-            match access::rules(kind) {
-                Some(rules) => rules
-                    .check_change(&fork, c, writer, &ctx)
-                    .map_err(Refusal::Rule)?,
-                None => {
-                    return Err(Refusal::Rule(LinliError::Forbidden {
-                        path: kind.as_str().to_owned(),
-                    }))
-                }
+        if let Some(m) = bound(actor) {
+            if m != writer.member {
+                judged.refuse(c.hash(), Refusal::ForeignActor(actor.to_hex_string()));
             }
         }
     }
-    view.apply_changes(incoming.iter().cloned())
+
+    // Judge on a fork: `view` only ever receives admitted changes. A change that depends
+    // on a refused one goes with it; the rest are judged again without the refused ones,
+    // since a rule may look at what else the document holds. The first round reuses the
+    // fork the message was read into: most messages refuse nothing.
+    let mut fork = Some(fork);
+    loop {
+        refuse_dependents(&incoming, &mut judged);
+        let admitted: Vec<Change> = incoming
+            .iter()
+            .filter(|c| !judged.refused.contains(&c.hash()))
+            .cloned()
+            .collect();
+        let fork = match fork.take() {
+            Some(f) if judged.refused.is_empty() => f,
+            _ => {
+                let mut f = view.fork();
+                f.apply_changes(admitted.iter().cloned())
+                    .map_err(|_| Refusal::Malformed)?;
+                f
+            }
+        };
+        let before = judged.refused.len();
+        if let Some(kind) = scope.kind() {
+            let ctx = scope.context();
+            for c in admitted.iter().filter(|c| *c.actor_id() != genesis_actor) {
+                let verdict = match access::rules(kind) {
+                    Some(rules) => rules
+                        .check_change(&fork, c, writer, &ctx)
+                        .map_err(Refusal::Rule),
+                    None => Err(Refusal::Rule(LinliError::Forbidden {
+                        path: kind.as_str().to_owned(),
+                    })),
+                };
+                if let Err(why) = verdict {
+                    judged.refuse(c.hash(), why);
+                }
+            }
+        }
+        if judged.refused.len() == before {
+            view.apply_changes(admitted.iter().cloned())
+                .map_err(|_| Refusal::Malformed)?;
+            judged.changes = admitted;
+            break;
+        }
+    }
+    let mut new_actors: Vec<ActorId> = Vec::new();
+    for c in &judged.changes {
+        let actor = c.actor_id();
+        if *actor != genesis_actor && bound(actor).is_none() && !new_actors.contains(actor) {
+            new_actors.push(actor.clone());
+        }
+    }
+    judged.new_actors = new_actors;
+    Ok(judged)
+}
+
+/// The changes of a message that `view` lacks and can place now, read exactly as
+/// automerge's own `receive_sync_message` reads them: the chunks joined and loaded
+/// incrementally, so single changes, compressed changes, bundles of several changes and
+/// whole documents all arrive, and a change whose parents are missing waits in the fork's
+/// queue instead of failing the message.
+/// Returns the fork they were read into, with them.
+fn decode(view: &Automerge, chunks: &[&[u8]]) -> Result<(Automerge, Vec<Change>), Refusal> {
+    let joined = chunks.concat();
+    let mut fork = view.fork();
+    let before = view.get_heads();
+    fork.load_incremental(&joined)
         .map_err(|_| Refusal::Malformed)?;
-    Ok(Admitted {
-        changes: incoming,
-        new_actors,
-        set_aside,
-    })
+    let incoming = fork.get_changes(&before);
+    Ok((fork, incoming))
+}
+
+/// Adds to the refused every change that depends, directly or not, on a refused one.
+fn refuse_dependents(incoming: &[Change], judged: &mut Judged) {
+    loop {
+        let why = judged.reason.clone().unwrap_or(Refusal::Malformed);
+        let next = incoming.iter().find(|c| {
+            !judged.refused.contains(&c.hash())
+                && c.deps().iter().any(|d| judged.refused.contains(d))
+        });
+        match next {
+            Some(c) => judged.refuse(c.hash(), why),
+            None => return,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -174,7 +230,7 @@ mod tests {
     use crate::schema::{genesis, DocKind};
     use crate::{CommunityId, Millis, Role};
     use automerge::transaction::Transactable;
-    use automerge::{AutomergeError, ROOT};
+    use automerge::{AutomergeError, ReadDoc, ROOT};
 
     fn member(id: &str) -> Writer {
         Writer {
@@ -199,7 +255,7 @@ mod tests {
         scope: &Scope,
         granted: Access,
         bound: &[(ActorId, &str)],
-    ) -> Result<Admitted, Refusal> {
+    ) -> Result<Judged, Refusal> {
         let chunks: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
         admit(view, &chunks, w, scope, granted, |a| {
             bound
@@ -243,7 +299,7 @@ mod tests {
             Access::Write,
             &[],
         );
-        assert_eq!(again, Ok(Admitted::default()));
+        assert_eq!(again, Ok(Judged::default()));
     }
 
     #[test]
@@ -261,15 +317,19 @@ mod tests {
         })
         .unwrap();
         let mut fresh = Automerge::new();
+        let out = run(&mut fresh, &[doc.save()], &w, &scope, Access::Write, &[]).unwrap();
         assert!(matches!(
-            run(&mut fresh, &[doc.save()], &w, &scope, Access::Write, &[]),
-            Err(Refusal::Rule(LinliError::Forbidden { .. }))
+            out.reason,
+            Some(Refusal::Rule(LinliError::Forbidden { .. }))
         ));
-        assert!(fresh.get_heads().is_empty());
+        assert_eq!(out.refused, doc.get_heads());
+        // The honest part of the document is still admitted; the forgery is not.
+        assert_eq!(out.changes.len(), 2);
+        assert_ne!(fresh.get_heads(), doc.get_heads());
     }
 
     #[test]
-    fn a_broken_rule_refuses_the_whole_message_and_changes_nothing() {
+    fn a_broken_rule_refuses_that_change_and_changes_nothing() {
         let w = member("r2");
         let scope = profile_of("r1");
         // r2's app writes into r1's profile, bypassing the command's check.
@@ -282,20 +342,23 @@ mod tests {
         .unwrap();
         let mut server = genesis(&DocKind::Profile);
         let before = server.get_heads();
-        let err = run(
+        let out = run(
             &mut server,
             &raw(&doc.get_changes(&[])),
             &w,
             &scope,
             Access::Write,
             &[],
-        );
+        )
+        .unwrap();
         assert_eq!(
-            err,
-            Err(Refusal::Rule(LinliError::Forbidden {
+            out.reason,
+            Some(Refusal::Rule(LinliError::Forbidden {
                 path: "fields/about".into()
             }))
         );
+        assert_eq!(out.refused, doc.get_heads());
+        assert!(out.changes.is_empty());
         assert_eq!(server.get_heads(), before);
     }
 
@@ -305,15 +368,18 @@ mod tests {
         let scope = profile_of("r1");
         let doc = honest(&member("r1"), &scope);
         let mut server = Automerge::new();
-        let err = run(
+        let out = run(
             &mut server,
             &raw(&doc.get_changes(&[])),
             &w,
             &scope,
             Access::Read,
             &[],
-        );
-        assert_eq!(err, Err(Refusal::ReadOnly));
+        )
+        .unwrap();
+        assert_eq!(out.reason, Some(Refusal::ReadOnly));
+        assert_eq!(out.refused.len(), 2);
+        assert!(server.get_heads().is_empty());
         // Sending back what the server already holds is no write.
         let mut server = doc.fork();
         let echo = run(
@@ -324,7 +390,7 @@ mod tests {
             Access::Read,
             &[],
         );
-        assert_eq!(echo, Ok(Admitted::default()));
+        assert_eq!(echo, Ok(Judged::default()));
     }
 
     #[test]
@@ -334,18 +400,21 @@ mod tests {
         let doc = honest(&w, &scope);
         let actor = doc.get_actor().clone();
         let mut server = Automerge::new();
-        let err = run(
+        let out = run(
             &mut server,
             &raw(&doc.get_changes(&[])),
             &w,
             &scope,
             Access::Write,
             &[(actor.clone(), "r9")],
-        );
+        )
+        .unwrap();
         assert_eq!(
-            err.err(),
+            out.reason,
             Some(Refusal::ForeignActor(actor.to_hex_string()))
         );
+        // Genesis is no one's: it passes while the bound actor's edit does not.
+        assert_eq!(out.changes.len(), 1);
         let ok = run(
             &mut server,
             &raw(&doc.get_changes(&[])),
@@ -364,15 +433,17 @@ mod tests {
         // The genesis of another kind, under this profile's id.
         let other = genesis(&DocKind::Staff);
         let mut server = Automerge::new();
-        let err = run(
+        let out = run(
             &mut server,
             &raw(&other.get_changes(&[])),
             &w,
             &scope,
             Access::Write,
             &[],
-        );
-        assert_eq!(err.err(), Some(Refusal::FalseGenesis));
+        )
+        .unwrap();
+        assert_eq!(out.reason, Some(Refusal::FalseGenesis));
+        assert!(out.changes.is_empty());
     }
 
     #[test]
@@ -393,12 +464,14 @@ mod tests {
         )
         .unwrap();
         assert!(out.changes.is_empty());
-        assert_eq!(out.set_aside, 1);
+        assert!(out.refused.is_empty(), "early is not refused");
         assert!(server.get_heads().is_empty());
         // Next round, with the parent: both pass.
         let out = run(&mut server, &raw(&changes), &w, &scope, Access::Write, &[]).unwrap();
         assert_eq!(out.changes.len(), 2);
-        let err = run(
+        // Bytes that are no change are skipped as automerge skips them: nothing is taken.
+        let heads = server.get_heads();
+        let out = run(
             &mut server,
             &[vec![1, 2, 3]],
             &w,
@@ -406,7 +479,104 @@ mod tests {
             Access::Write,
             &[],
         );
+        assert_eq!(out, Ok(Judged::default()));
+        assert_eq!(server.get_heads(), heads);
+        // Into an empty document they cannot even load.
+        let err = run(
+            &mut Automerge::new(),
+            &[vec![1, 2, 3]],
+            &w,
+            &scope,
+            Access::Write,
+            &[],
+        );
         assert_eq!(err.err(), Some(Refusal::Malformed));
+    }
+
+    /// Three more honest edits after what the server already holds.
+    fn three_more(w: &Writer, scope: &Scope, doc: &mut Automerge) -> Vec<ChangeHash> {
+        let before = doc.get_heads();
+        for (i, about) in ["一", "二", "三"].into_iter().enumerate() {
+            profile::set_about(doc, w, &scope.context(), Millis(2 + i as i64), about).unwrap();
+        }
+        doc.get_changes(&before).iter().map(Change::hash).collect()
+    }
+
+    #[test]
+    fn a_bundle_of_changes_is_read_as_automerge_reads_it() {
+        // automerge 3 in JavaScript sends what a peer lacks as one bundle chunk; its first
+        // change builds on what the server already holds.
+        let w = member("r1");
+        let scope = profile_of("r1");
+        let mut doc = honest(&w, &scope);
+        let mut server = doc.fork();
+        let new = three_more(&w, &scope, &mut doc);
+        let bundle = doc.bundle(new.clone()).unwrap().bytes().to_vec();
+        let out = run(&mut server, &[bundle], &w, &scope, Access::Write, &[]).unwrap();
+        assert_eq!(out.reason, None);
+        assert_eq!(
+            out.changes.iter().map(Change::hash).collect::<Vec<_>>(),
+            new
+        );
+        assert_eq!(server.get_heads(), doc.get_heads());
+    }
+
+    #[test]
+    fn changes_sent_before_their_parents_wait_and_are_not_refused() {
+        let w = member("r1");
+        let scope = profile_of("r1");
+        let mut doc = honest(&w, &scope);
+        let mut server = doc.fork();
+        let new = three_more(&w, &scope, &mut doc);
+        // The last two arrive first: neither refused nor applied.
+        let later = doc.bundle(new[1..].to_vec()).unwrap().bytes().to_vec();
+        let out = run(
+            &mut server,
+            std::slice::from_ref(&later),
+            &w,
+            &scope,
+            Access::Write,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(out, Judged::default());
+        // Then the first, with the others again: all three pass.
+        let first = doc
+            .get_change_by_hash(&new[0])
+            .unwrap()
+            .raw_bytes()
+            .to_vec();
+        let out = run(&mut server, &[first, later], &w, &scope, Access::Write, &[]).unwrap();
+        assert_eq!(out.changes.len(), 3);
+        assert_eq!(server.get_heads(), doc.get_heads());
+    }
+
+    #[test]
+    fn a_refused_change_takes_its_dependents_and_nothing_else() {
+        let w = member("r1");
+        let scope = profile_of("r1");
+        let mut doc = honest(&w, &scope);
+        let mut server = doc.fork();
+        let before = doc.get_heads();
+        let fine = three_more(&w, &scope, &mut doc)[0];
+        // A forged root key after honest edits, and honest edits on top of the forgery.
+        doc.transact::<_, _, AutomergeError>(|tx| {
+            tx.put(ROOT, "owner", "r1")?;
+            Ok(())
+        })
+        .unwrap();
+        let forged = doc.get_heads()[0];
+        let after = three_more(&w, &scope, &mut doc);
+        let chunks = raw(&doc.get_changes(&before));
+        let out = run(&mut server, &chunks, &w, &scope, Access::Write, &[]).unwrap();
+        assert!(matches!(out.reason, Some(Refusal::Rule(_))), "{out:?}");
+        assert!(out.refused.contains(&forged));
+        for h in &after {
+            assert!(out.refused.contains(h), "a dependent of the forgery passed");
+        }
+        // The edits that did not build on the forgery are in.
+        assert!(server.get_change_by_hash(&fine).is_some());
+        assert!(server.get_change_by_hash(&forged).is_none());
     }
 
     #[test]

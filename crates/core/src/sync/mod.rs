@@ -3,6 +3,8 @@
 pub mod cbor;
 pub mod client;
 pub mod door;
+pub mod set_aside;
+pub mod shape;
 pub mod wire;
 
 pub use client::{Client, Event};

@@ -41,6 +41,18 @@ pub enum Wire {
     Error {
         message: String,
     },
+    /// The server refused some changes of one document and kept the connection open
+    /// (`linli-refused`): which changes, and why in both languages. A plain automerge-repo
+    /// peer drops a message type it does not know and keeps syncing.
+    Refused {
+        doc: DocId,
+        sender: String,
+        target: String,
+        /// The refused changes' hashes, hex.
+        changes: Vec<String>,
+        zh: String,
+        en: String,
+    },
     /// Any other type (ephemeral, remote-heads-changed, …): passed on, never interpreted.
     Other {
         kind: String,
@@ -73,13 +85,17 @@ impl std::fmt::Display for WireError {
     }
 }
 
+/// The type of [`Wire::Refused`]; prefixed so it never collides with the protocol's own.
+pub const REFUSED: &str = "linli-refused";
+
 impl Wire {
     /// The document a message is about, if any.
     pub fn doc(&self) -> Option<DocId> {
         match self {
             Wire::Request { doc, .. }
             | Wire::Sync { doc, .. }
-            | Wire::DocUnavailable { doc, .. } => Some(*doc),
+            | Wire::DocUnavailable { doc, .. }
+            | Wire::Refused { doc, .. } => Some(*doc),
             Wire::Other { doc, .. } => *doc,
             _ => None,
         }
@@ -152,6 +168,25 @@ impl Wire {
             Wire::Error { message } => {
                 put("type", t("error"));
                 put("message", t(message));
+            }
+            Wire::Refused {
+                doc,
+                sender,
+                target,
+                changes,
+                zh,
+                en,
+            } => {
+                put("type", t(REFUSED));
+                put("senderId", t(sender));
+                put("targetId", t(target));
+                put("documentId", t(&doc.to_string()));
+                put(
+                    "changes",
+                    Value::Array(changes.iter().map(|c| t(c)).collect()),
+                );
+                put("zh", t(zh));
+                put("en", t(en));
             }
             Wire::Other { kind, doc } => {
                 put("type", t(kind));
@@ -231,6 +266,20 @@ impl Wire {
             "error" => Wire::Error {
                 message: text("message")?,
             },
+            REFUSED => Wire::Refused {
+                doc: doc()?,
+                sender: text("senderId")?,
+                target: text("targetId")?,
+                changes: match v.get("changes") {
+                    Some(Value::Array(items)) => items
+                        .iter()
+                        .filter_map(|i| i.as_text().map(str::to_owned))
+                        .collect(),
+                    _ => return Err(WireError::Missing("changes")),
+                },
+                zh: text("zh")?,
+                en: text("en")?,
+            },
             _ => Wire::Other {
                 doc: doc().ok(),
                 kind,
@@ -274,6 +323,14 @@ mod tests {
                 sender: "p-1".into(),
                 target: "server".into(),
                 data: vec![],
+            },
+            Wire::Refused {
+                doc: doc(),
+                sender: "server".into(),
+                target: "p-1".into(),
+                changes: vec!["ab".repeat(32)],
+                zh: "只读".into(),
+                en: "read-only".into(),
             },
             Wire::DocUnavailable {
                 doc: doc(),

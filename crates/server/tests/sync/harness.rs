@@ -155,8 +155,53 @@ type Ws =
 pub enum Outcome {
     InStep,
     Unavailable(DocId),
+    /// The server ended the connection, for this reason.
     Refused(String),
+    /// The server refused these changes of `doc` and kept the connection open; the reason
+    /// as "zh / en".
+    ChangesRefused {
+        doc: DocId,
+        changes: Vec<automerge::ChangeHash>,
+        reason: String,
+    },
     Closed,
+}
+
+impl Outcome {
+    fn of(event: Event) -> Option<Outcome> {
+        match event {
+            Event::Unavailable(id) => Some(Outcome::Unavailable(id)),
+            Event::Refused(r) => Some(Outcome::Refused(r)),
+            Event::ChangesRefused {
+                doc,
+                changes,
+                zh,
+                en,
+            } => Some(Outcome::ChangesRefused {
+                doc,
+                changes,
+                reason: format!("{zh} / {en}"),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The refused changes of `id`, after checking the reason names `why`; panics on any
+    /// other outcome (a closed connection above all: a refusal must not end it).
+    pub fn refused_in(self, id: DocId, why: &str) -> Vec<automerge::ChangeHash> {
+        match self {
+            Outcome::ChangesRefused {
+                doc,
+                changes,
+                reason,
+            } => {
+                assert_eq!(doc, id, "refused in another document");
+                assert!(reason.contains(why), "{reason}");
+                changes
+            }
+            other => panic!("expected changes of {id} refused, got {other:?}"),
+        }
+    }
 }
 
 /// A device: its documents, and a connection to the server.
@@ -253,9 +298,11 @@ impl Peer {
                         }
                     }
                 }
-                Event::Unavailable(id) => return Outcome::Unavailable(id),
-                Event::Refused(r) => return Outcome::Refused(r),
-                Event::Connected | Event::Nothing => {}
+                other => {
+                    if let Some(outcome) = Outcome::of(other) {
+                        return outcome;
+                    }
+                }
             }
         }
     }
@@ -286,10 +333,36 @@ impl Peer {
             let Some(frame) = next_binary(&mut self.ws).await else {
                 return Outcome::Closed;
             };
-            match self.client.handle(&frame).unwrap() {
-                Event::Refused(r) => return Outcome::Refused(r),
-                Event::Unavailable(d) => return Outcome::Unavailable(d),
-                _ => {}
+            if let Some(outcome) = Outcome::of(self.client.handle(&frame).unwrap()) {
+                return outcome;
+            }
+        }
+    }
+
+    /// Sends a frame and waits for no answer.
+    pub async fn send_only(&mut self, frame: Vec<u8>) -> bool {
+        self.ws.send(Message::Binary(frame.into())).await.is_ok()
+    }
+
+    /// Every frame the server sends for `how_long` (sync messages are taken in, as a
+    /// device would), decoded; `None` if the connection closed meanwhile.
+    pub async fn listen(&mut self, how_long: Duration) -> Option<Vec<Wire>> {
+        let until = tokio::time::Instant::now() + how_long;
+        let mut seen = Vec::new();
+        loop {
+            let next = tokio::time::timeout_at(until, self.ws.next()).await;
+            let bytes = match next {
+                Err(_) => return Some(seen),
+                Ok(Some(Ok(Message::Binary(b)))) => b.to_vec(),
+                Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) => return None,
+                Ok(Some(Ok(_))) => continue,
+            };
+            if let Ok(Event::Sync(id, msg)) = self.client.handle(&bytes) {
+                let doc = self.docs.entry(id).or_default();
+                self.client.receive(id, doc, msg).unwrap();
+            }
+            if let Ok(w) = Wire::decode(&bytes) {
+                seen.push(w);
             }
         }
     }
@@ -330,10 +403,8 @@ impl Peer {
             let Some(frame) = next_binary(&mut self.ws).await else {
                 return Outcome::Closed;
             };
-            match self.client.handle(&frame).unwrap() {
-                Event::Refused(r) => return Outcome::Refused(r),
-                Event::Unavailable(d) => return Outcome::Unavailable(d),
-                _ => {}
+            if let Some(outcome) = Outcome::of(self.client.handle(&frame).unwrap()) {
+                return outcome;
             }
         }
     }

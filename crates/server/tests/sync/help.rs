@@ -77,10 +77,8 @@ async fn refused(
         .map_err(|e| e.error)
         .unwrap();
     let forged = doc.get_heads();
-    match p.sync(&[id]).await {
-        Outcome::Refused(reason) => assert!(reason.contains("not allowed"), "{reason}"),
-        other => panic!("expected a refusal, got {other:?}"),
-    }
+    let refused = p.sync(&[id]).await.refused_in(id, "not allowed");
+    assert_eq!(refused, forged);
     let fresh = ts.add_device(ann);
     let (held, _) = fetch(ts, &fresh, id, &DocKind::Help).await;
     for h in forged {
