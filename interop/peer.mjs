@@ -17,7 +17,7 @@ const repo = new Repo({
 
 if (mode === 'create') {
   // linli-server keeps a member's own documents only under ids it minted for them.
-  const api = url.replace(/^ws/, 'http').replace(/\/sync\/.*$/, '/api/docs');
+  const api = url.replace(/^ws/, 'http').replace(/\/api\/sync\/.*$/, '/api/docs');
   const res = await fetch(api, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
   const body = await res.json();
   if (res.status !== 200) {

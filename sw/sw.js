@@ -29,7 +29,7 @@ self.addEventListener('fetch', (event) => {
   if (req.method !== 'GET') return;
   const url = new URL(req.url);
   // Sync, the API and anything from elsewhere always go to the network, never a cache.
-  if (url.origin !== self.location.origin || url.pathname.startsWith('/sync') || url.pathname.startsWith('/api/')) return;
+  if (url.origin !== self.location.origin || url.pathname.startsWith('/api/')) return;
   if (req.mode === 'navigate') {
     // Every route of the app is the same shell: this build's index.html.
     event.respondWith(caches.open(CACHE).then((c) => c.match('/index.html')).then((hit) => hit || fetch(req)));

@@ -73,6 +73,13 @@ pub enum MemberCommand {
         /// The member id (m_…).
         id: String,
     },
+    /// Gives a member another role: resident, grid_worker, staff or officer.
+    Role {
+        /// The member id (m_…).
+        id: String,
+        #[arg(long)]
+        role: String,
+    },
     /// Revokes a member (every device), or one device with --device.
     Revoke {
         /// The member id (m_…), or with --device the device's peer id (p_…).

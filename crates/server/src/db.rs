@@ -380,11 +380,35 @@ impl Db {
             Some(d) if d.member.revoked => Err(AuthError::MemberRevoked),
             Some(d) if d.revoked => Err(AuthError::DeviceRevoked),
             Some(d) if now.0 > d.expires_at => Err(AuthError::Expired),
-            Some(d) => Ok(Authed {
-                member: d.member,
-                peer_id: d.peer_id,
-            }),
+            Some(d) => {
+                // A token in use renews itself: a device used within a year of its last
+                // use never has to join again (and lose its history). At most one write
+                // a day per device.
+                if d.expires_at < now.0 + (TOKEN_DAYS - 1) * Millis::DAY {
+                    self.conn().execute(
+                        "UPDATE devices SET expires_at = ?2 WHERE peer_id = ?1",
+                        params![d.peer_id, now.0 + TOKEN_DAYS * Millis::DAY],
+                    )?;
+                }
+                Ok(Authed {
+                    member: d.member,
+                    peer_id: d.peer_id,
+                })
+            }
         })
+    }
+
+    /// Gives a member another role (a resident who becomes a grid worker). Open connections
+    /// take it up at their next token check.
+    pub fn set_role(&self, member: &MemberId, role: &Role) -> DbResult<()> {
+        let n = self.conn().execute(
+            "UPDATE members SET role = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            params![member.as_str(), role.as_str()],
+        )?;
+        if n == 0 {
+            return Err(DbError::Refused(Refusal::UnknownMember));
+        }
+        Ok(())
     }
 
     pub fn members(&self, community: &CommunityId) -> DbResult<Vec<MemberRow>> {
@@ -643,6 +667,41 @@ mod tests {
             Err(AuthError::MemberRevoked)
         );
         assert!(db.members(&c).unwrap().iter().any(|m| m.revoked));
+    }
+
+    #[test]
+    fn a_token_in_use_renews_itself_and_an_idle_one_expires() {
+        let db = Db::in_memory().unwrap();
+        let c = huqian(&db);
+        let code = db.create_invite(&c, &Role::Resident, T0).unwrap();
+        let used = db.join(&code, "天天用", T0).unwrap();
+        let idle = db.join(&code, "不常用", T0).unwrap();
+        // Used every 300 days for three years: never expires.
+        let mut t = T0;
+        for _ in 0..4 {
+            t = Millis(t.0 + 300 * Millis::DAY);
+            assert!(db.authenticate(&used.token, t).unwrap().is_ok(), "at {t:?}");
+        }
+        assert!(t.0 > T0.0 + 2 * TOKEN_DAYS * Millis::DAY);
+        // Untouched for more than a year: expired, as before.
+        assert_eq!(
+            db.authenticate(&idle.token, t).unwrap(),
+            Err(AuthError::Expired)
+        );
+    }
+
+    #[test]
+    fn a_role_change_shows_at_the_next_token_check() {
+        let db = Db::in_memory().unwrap();
+        let c = huqian(&db);
+        let code = db.create_invite(&c, &Role::Staff, T0).unwrap();
+        let s = db.join(&code, "社区小陈", T0).unwrap();
+        db.set_role(&s.member, &Role::Resident).unwrap();
+        let authed = db.authenticate(&s.token, T0).unwrap().unwrap();
+        assert_eq!(authed.member.role, Role::Resident);
+        assert!(db
+            .set_role(&MemberId::parse("m_nobody").unwrap(), &Role::Staff)
+            .is_err());
     }
 
     #[test]

@@ -81,7 +81,7 @@ impl Server {
     /// The API, the sync endpoint, and (given `dist`) the built app.
     pub fn router(self: &Arc<Self>, dist: Option<&Path>) -> Router {
         let app = api::router()
-            .route("/sync/{community}", get(sync::upgrade))
+            .route("/api/sync/{community}", get(sync::upgrade))
             .with_state(self.clone());
         match dist {
             Some(d) => app.merge(static_files::router(d)),

@@ -80,6 +80,20 @@ fn main() {
             println!("peer {peer}\ntoken {token}");
         }
         Command::Member {
+            command: MemberCommand::Role { id, role },
+        } => {
+            let role = Role::parse(&role);
+            if matches!(role, Role::Unknown(_)) {
+                fail(format!("unknown role {}", role.as_str()));
+            }
+            db.set_role(&MemberId(id.clone()), &role)
+                .unwrap_or_else(|e| fail(explain(e)));
+            println!(
+                "{id} is now {}: open connections take it up within seconds",
+                role.as_str()
+            );
+        }
+        Command::Member {
             command: MemberCommand::Revoke { id, device },
         } => {
             let done = if device {

@@ -17,8 +17,9 @@ pub fn router(dist: &Path) -> Router {
         let index = index.clone();
         async move {
             let last = req.uri().path().rsplit('/').next().unwrap_or("");
-            let under_api =
-                req.uri().path().starts_with("/api/") || req.uri().path().starts_with("/sync");
+            // The sync endpoint lives under /api/ too, so every app route (/sync among them)
+            // reloads as the shell.
+            let under_api = req.uri().path().starts_with("/api/");
             if last.contains('.') || under_api {
                 Ok(StatusCode::NOT_FOUND.into_response())
             } else {
@@ -139,7 +140,7 @@ mod serving {
             "/linli-fedcba9876543210_bg.wasm",
             "/gone.css",
             "/api/nothing",
-            "/sync",
+            "/api/sync",
         ] {
             let (status, h, body) = get(path, None).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
@@ -150,7 +151,7 @@ mod serving {
 
     #[tokio::test]
     async fn every_route_gets_the_shell_revalidated() {
-        for path in ["/", "/me", "/help/anything"] {
+        for path in ["/", "/me", "/help/anything", "/sync"] {
             let (status, h, body) = get(path, None).await;
             assert_eq!(status, StatusCode::OK, "{path}");
             assert_eq!(body, "<html>shell</html>", "{path}");

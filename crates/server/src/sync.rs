@@ -1,4 +1,4 @@
-//! The sync endpoint: `GET /sync/{community}?token=…` upgrades to a WebSocket speaking the automerge-repo
+//! The sync endpoint: `GET /api/sync/{community}?token=…` upgrades to a WebSocket speaking the automerge-repo
 //! protocol to samod. The token is checked before the upgrade (browsers cannot set headers
 //! on a WebSocket, so it rides in the query; it is never logged), the connection is pinned
 //! to the device's peer id, and every frame passes the door before samod sees it.
@@ -95,6 +95,19 @@ fn accept(srv: Arc<Server>, socket: WebSocket, peer: String, who: Reader, token:
     let to_samod = out.clone().with(|bytes: Vec<u8>| {
         futures::future::ok::<_, mpsc::SendError>(Message::Binary(bytes.into()))
     });
+    // Ends the connection when the watcher says so; dropped with the connection, which
+    // stops the watcher.
+    let (stop, stopped) = futures::channel::oneshot::channel::<()>();
+    let (alive, gone) = futures::channel::oneshot::channel::<()>();
+    tokio::spawn(watch(
+        srv.clone(),
+        token.clone(),
+        who.clone(),
+        peer.clone(),
+        out.clone(),
+        stop,
+        gone,
+    ));
     let door = Door {
         writer: Writer {
             member: who.member.clone(),
@@ -107,6 +120,7 @@ fn accept(srv: Arc<Server>, socket: WebSocket, peer: String, who: Reader, token:
         peer: peer.clone(),
         token,
         checked_at: std::time::Instant::now(),
+        _alive: alive,
     };
     let incoming = futures::stream::unfold(
         (ws_in, door, out, false),
@@ -143,10 +157,64 @@ fn accept(srv: Arc<Server>, socket: WebSocket, peer: String, who: Reader, token:
             }
         },
     );
+    let incoming = incoming.take_until(stopped);
     let transport = Transport::new(Box::pin(incoming), to_samod)
         .with_expected_peer_id(PeerId::from(peer.as_str()));
     if srv.acceptor.accept(transport).is_err() {
         tracing::warn!(peer = %peer, "the repo is stopping; connection dropped");
+    }
+}
+
+/// How often an open connection checks its token again, writing or not.
+const WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// WebSocket close code asking the client to come back (RFC 6455 "service restart").
+const COME_BACK: u16 = 1012;
+
+/// Checks an open connection's token every few seconds: a member revoked (in another
+/// process, by the CLI) stops receiving within seconds, and a changed role or community
+/// ends the connection so the device comes back and is shared what the new role may see.
+async fn watch(
+    srv: Arc<Server>,
+    token: String,
+    who: Reader,
+    peer: String,
+    mut out: mpsc::Sender<Message>,
+    stop: futures::channel::oneshot::Sender<()>,
+    mut gone: futures::channel::oneshot::Receiver<()>,
+) {
+    loop {
+        tokio::select! {
+            _ = &mut gone => return,
+            _ = tokio::time::sleep(WATCH_EVERY) => {}
+        }
+        let (db, now, key) = (srv.db.clone(), srv.now(), token.clone());
+        let checked = tokio::task::spawn_blocking(move || db.authenticate(&key, now)).await;
+        let reason = match checked {
+            Ok(Ok(Ok(a))) => {
+                let now = reader(&a.member);
+                if now == who {
+                    continue;
+                }
+                tracing::info!(peer = %peer, "the member's role changed: reconnecting them");
+                srv.gate.connect(&peer, now);
+                let _ = out
+                    .send(Message::Close(Some(CloseFrame {
+                        code: COME_BACK,
+                        reason: "role changed".into(),
+                    })))
+                    .await;
+                let _ = stop.send(());
+                return;
+            }
+            Ok(Ok(Err(e))) => crate::api::auth_reason(&e),
+            // The store cannot answer now: try again at the next tick.
+            _ => continue,
+        };
+        tracing::info!(peer = %peer, reason = %reason, "closing a connection whose token no longer holds");
+        refuse(&mut out, reason).await;
+        let _ = stop.send(());
+        return;
     }
 }
 
@@ -181,6 +249,8 @@ struct Door {
     /// process, and an open socket must not keep writing after that.
     token: String,
     checked_at: std::time::Instant,
+    /// Dropped with the connection: tells its watcher to stop.
+    _alive: futures::channel::oneshot::Sender<()>,
 }
 
 /// How long a token check stands before a write checks it again.

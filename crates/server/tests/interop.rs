@@ -26,7 +26,7 @@ fn script() -> PathBuf {
 }
 
 fn ws_url(ts: &TestServer, who: &Joined) -> String {
-    format!("ws://{}/sync/{HUQIAN}?token={}", ts.addr, who.token)
+    format!("ws://{}/api/sync/{HUQIAN}?token={}", ts.addr, who.token)
 }
 
 fn greeting(doc: &Automerge) -> Option<String> {

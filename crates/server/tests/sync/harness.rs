@@ -228,7 +228,7 @@ impl Peer {
         peer_id: &str,
         docs: HashMap<DocId, Automerge>,
     ) -> Result<Peer, (u16, String)> {
-        let url = format!("ws://{addr}/sync/{c}?token={token}");
+        let url = format!("ws://{addr}/api/sync/{c}?token={token}");
         let (mut ws, _) = match tokio_tungstenite::connect_async(url).await {
             Ok(ok) => ok,
             Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {

@@ -98,7 +98,7 @@ async fn bad_tokens_are_refused_with_401_or_403_and_a_reason() {
     assert_eq!(status, 401);
     assert!(body.contains("expired_token"), "{body}");
 
-    let (status, body) = http(ts.addr, "GET", "/sync/huqian-2?token=x", "").await;
+    let (status, body) = http(ts.addr, "GET", "/api/sync/huqian-2?token=x", "").await;
     assert_eq!(status, 401, "{body}");
     ts.stop().await;
 }
@@ -282,7 +282,7 @@ async fn an_actor_bound_to_one_member_is_refused_from_another() {
 async fn the_server_answers_a_plain_request_without_an_upgrade() {
     let ts = TestServer::start().await;
     let a = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
-    let path = format!("/sync/{HUQIAN}?token={}", a.token);
+    let path = format!("/api/sync/{HUQIAN}?token={}", a.token);
     let (status, body) = http(ts.addr, "GET", &path, "").await;
     assert_eq!(status, 400);
     assert!(body.contains("not_websocket"), "{body}");
@@ -385,5 +385,49 @@ async fn a_revoked_member_cannot_keep_writing_on_an_open_connection() {
         Outcome::Refused(reason) => assert!(reason.contains("revoked"), "{reason}"),
         other => panic!("expected a refusal, got {other:?}"),
     }
+    ts.stop().await;
+}
+
+#[tokio::test]
+async fn a_revoked_member_stops_receiving_within_seconds() {
+    let ts = TestServer::start().await;
+    let a = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let b = ts.join(HUQIAN, Role::Resident, "李叔").await;
+    let pb = profile_id(&harness::community(HUQIAN), &b.member);
+    let mut phone = Peer::connect(ts.addr, HUQIAN, &a).await.unwrap();
+    phone.doc(pb, &DocKind::Profile);
+    assert_eq!(phone.sync(&[pb]).await, Outcome::InStep);
+
+    ts.srv.db.revoke_member(&a.member, ts.srv.now()).unwrap();
+    // The connection ends by itself, without A sending anything, and says why.
+    let heard = phone.listen(std::time::Duration::from_secs(5)).await;
+    assert!(heard.is_none(), "still open 5 s after revocation");
+
+    // What B writes afterwards never reaches A's device.
+    let mut other = Peer::connect(ts.addr, HUQIAN, &b).await.unwrap();
+    let doc = other.doc(pb, &DocKind::Profile);
+    profile::set_about(doc, &writer(&b), &own(&b), Millis(1), "新住户").unwrap();
+    assert_eq!(other.sync(&[pb]).await, Outcome::InStep);
+    assert_eq!(about(&phone.docs[&pb]), None);
+    ts.stop().await;
+}
+
+#[tokio::test]
+async fn a_role_change_reaches_an_open_connection() {
+    let ts = TestServer::start().await;
+    let s = ts.join(HUQIAN, Role::Staff, "社区小陈").await;
+    let staff = linli_core::access::staff_id(&harness::community(HUQIAN));
+    let mut desk = Peer::connect(ts.addr, HUQIAN, &s).await.unwrap();
+    desk.doc(staff, &DocKind::Staff);
+    assert_eq!(desk.sync(&[staff]).await, Outcome::InStep);
+
+    ts.srv.db.set_role(&s.member, &Role::Resident).unwrap();
+    // The server ends the connection within seconds, so the device comes back ...
+    let heard = desk.listen(std::time::Duration::from_secs(5)).await;
+    assert!(heard.is_none(), "still open 5 s after the role changed");
+    // ... and is then shared what a resident sees: not the staff document.
+    let mut again = Peer::connect(ts.addr, HUQIAN, &s).await.unwrap();
+    again.doc(staff, &DocKind::Staff);
+    assert_eq!(again.sync(&[staff]).await, Outcome::Unavailable(staff));
     ts.stop().await;
 }
