@@ -42,35 +42,55 @@ pub fn App() -> impl IntoView {
         }
     });
 
-    leptos::task::spawn_local(async move {
-        match Store::open("linli").await {
-            Ok(s) => {
-                store::install(s.clone());
-                session.store.set(StoreStatus::Ready);
-                mark("linli-interactive");
-                // A change the disk refused is retried until it is on disk.
-                let retry = s.clone();
-                set_interval(
-                    move || {
-                        if retry.unsaved.get_untracked() > 0 {
-                            let retry = retry.clone();
-                            leptos::task::spawn_local(async move { retry.flush_all().await });
-                        }
-                    },
-                    std::time::Duration::from_secs(5),
-                );
-                store::request_persistence().await;
+    // The sandbox keeps its own database, so nothing it wrote is ever offered to a real
+    // community (their documents share derived ids). Choosing the sandbox on the first
+    // screen opens its database in place; leaving it for a real community, with documents
+    // open, reloads the app onto the other database.
+    let sandbox_db = StoredValue::new(
+        session
+            .member
+            .with_untracked(|m| m.as_ref().is_some_and(|m| m.sandbox)),
+    );
+    Effect::new(move |had_member: Option<bool>| {
+        let (has_member, sandbox) = session
+            .member
+            .with(|m| (m.is_some(), m.as_ref().is_some_and(|m| m.sandbox)));
+        if had_member.is_some() && sandbox != sandbox_db.get_value() {
+            if had_member == Some(true) {
+                leptos::task::spawn_local(async move {
+                    store::drafts::flush_all().await;
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.location().reload();
+                    }
+                });
+            } else {
+                sandbox_db.set_value(sandbox);
+                session.store.set(StoreStatus::Opening);
+                open_store(session, sandbox);
             }
-            Err(e) => session.store.set(StoreStatus::Failed(e)),
         }
+        has_member
     });
+    open_store(session, sandbox_db.get_value());
+    // A change the disk refused is retried until it is on disk.
+    set_interval(
+        move || {
+            if let Some(s) = store::get().filter(|s| s.unsaved.get_untracked() > 0) {
+                leptos::task::spawn_local(async move { s.flush_all().await });
+            }
+        },
+        std::time::Duration::from_secs(5),
+    );
 
     // A joined member's documents sync from the moment both the store and the membership
     // are there (joining happens while the app runs).
     Effect::new(move |_| {
         let ready = session.store.get() == StoreStatus::Ready;
         if let (true, Some(member), Some(s)) = (ready, session.member.get(), store::get()) {
-            store::sync::start(s, member);
+            // Never the sandbox's database, even in the moment before the reload above.
+            if member.sandbox == sandbox_db.get_value() {
+                store::sync::start(s, member);
+            }
         }
     });
 
@@ -94,6 +114,21 @@ pub fn App() -> impl IntoView {
             view! { <Onboarding/> }.into_any()
         }
     }
+}
+
+/// Opens this device's database for the sandbox or for real membership, and installs it.
+fn open_store(session: Session, sandbox: bool) {
+    leptos::task::spawn_local(async move {
+        match Store::open(store::db_name(sandbox)).await {
+            Ok(s) => {
+                store::install(s);
+                session.store.set(StoreStatus::Ready);
+                mark("linli-interactive");
+                store::request_persistence().await;
+            }
+            Err(e) => session.store.set(StoreStatus::Failed(e)),
+        }
+    });
 }
 
 #[component]

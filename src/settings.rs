@@ -161,6 +161,13 @@ pub fn save_sync_state(doc: &linli_core::DocId, state: &[u8]) {
     }
 }
 
+/// Forgets it: after a rebuild the document's history is not what the server was told.
+pub fn clear_sync_state(doc: &linli_core::DocId) {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(&sync_key(doc));
+    }
+}
+
 /// When a document was last known to be in step with the server.
 pub fn synced_at(doc: &linli_core::DocId) -> Option<linli_core::Millis> {
     get(&format!("linli.synced.{doc}"))?

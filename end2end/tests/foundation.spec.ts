@@ -90,7 +90,7 @@ test('a corrupted change record leaves the others visible, warns, and the next w
 
   const corrupted = await page.evaluate(async () => {
     const db: IDBDatabase = await new Promise((ok, err) => {
-      const req = indexedDB.open('linli');
+      const req = indexedDB.open('linli-sandbox'); // the sandbox's own database
       req.onsuccess = () => ok(req.result);
       req.onerror = () => err(req.error);
     });

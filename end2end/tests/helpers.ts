@@ -67,6 +67,24 @@ export function invite(role: Role = 'resident'): string {
   return out.trim().split(/\s+/)[0];
 }
 
+/** Runs the e2e server's CLI against its store and returns what it printed. */
+export function cli(...args: string[]): string {
+  const target = process.env.CARGO_TARGET_DIR ?? '../target';
+  const data = process.env.LINLI_E2E_DATA;
+  if (!data) throw new Error('LINLI_E2E_DATA is set by playwright.config.ts');
+  return execFileSync(`${target}/release/linli-server`, ['--data', data, ...args]).toString();
+}
+
+/** The member id of the demo community's member with this display name. */
+export function memberId(name: string): string {
+  const row = cli('member', 'list', '--community', 'huqian-2')
+    .split('\n')
+    .map((l) => l.split('\t'))
+    .find((cols) => cols[2] === name);
+  if (!row) throw new Error(`no member named ${name}`);
+  return row[0];
+}
+
 /** Joins the demo community with an invite code and waits until the app is in step. */
 export async function join(page: Page, code: string, name: string) {
   await page.goto('/');

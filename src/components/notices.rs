@@ -61,8 +61,15 @@ fn Banner(notice: Notice, i18n: crate::i18n::I18n) -> impl IntoView {
                 Notice::NewerSchema => t.newer_schema.to_owned(),
                 Notice::ReloadBlocked => t.reload_blocked.to_owned(),
                 Notice::SyncRefused(r) => (t.sync_refused)(r),
+                Notice::ChangesRefused { zh, en, .. } => {
+                    (t.changes_refused)(i18n.lang().pick(zh, en))
+                }
             }
         }
+    };
+    let texts = match &notice {
+        Notice::ChangesRefused { texts, .. } if !texts.is_empty() => Some(texts.join("\n")),
+        _ => None,
     };
     let dismiss = move |_| {
         if let Some(s) = store::get() {
@@ -72,6 +79,12 @@ fn Banner(notice: Notice, i18n: crate::i18n::I18n) -> impl IntoView {
     view! {
         <div class="notice warn" role="alert" data-testid="notice">
             <p>{text}</p>
+            {texts.map(|written| view! {
+                <label class="refused-text">
+                    <span>{move || i18n.t().refused_text_label}</span>
+                    <textarea readonly data-testid="refused-text" rows="3">{written}</textarea>
+                </label>
+            })}
             <button type="button" on:click=dismiss>{move || i18n.t().dismiss}</button>
         </div>
     }

@@ -49,8 +49,64 @@ pub fn SyncPage() -> impl IntoView {
                         />
                     </For>
                 </ul>
+                <Refused/>
             </Show>
         </section>
+    }
+}
+
+/// What the server refused, kept on this device: the reason and the text, to copy.
+#[component]
+fn Refused() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    // Read again whenever a notice comes or goes: a refusal always brings one.
+    let kept = LocalResource::new(move || {
+        session.store.track();
+        if let Some(s) = crate::store::get() {
+            s.notices.track();
+        }
+        async move {
+            match crate::store::get() {
+                Some(s) => s.refused().await.map_err(|e| (i18n.t().write_failed)(&e)),
+                None => Ok(Vec::new()),
+            }
+        }
+    });
+    let rows = move || {
+        let lang = i18n.lang();
+        match kept.get() {
+            Some(Ok(records)) => records
+                .into_iter()
+                .filter_map(|r| {
+                    let change = automerge::Change::from_bytes(r.bytes).ok()?;
+                    let texts = linli_core::sync::set_aside::texts(&change).join("\n");
+                    Some((r.hash, lang.pick(&r.zh, &r.en).to_owned(), texts))
+                })
+                .collect::<Vec<_>>(),
+            _ => Vec::new(),
+        }
+    };
+    let failed = move || match kept.get() {
+        Some(Err(e)) => Some(view! { <p class="error" role="alert">{e}</p> }),
+        _ => None,
+    };
+    view! {
+        {failed}
+        <Show when=move || !rows().is_empty()>
+            <h2>{move || i18n.t().sync_refused_title}</h2>
+            <p>{move || i18n.t().sync_refused_intro}</p>
+            <ul class="sync-refused" data-testid="sync-refused">
+                <For each=rows key=|(h, _, _)| h.clone() let:row>
+                    <li>
+                        <p>{row.1}</p>
+                        {(!row.2.is_empty()).then(|| view! {
+                            <textarea readonly rows="2" data-testid="refused-kept">{row.2}</textarea>
+                        })}
+                    </li>
+                </For>
+            </ul>
+        </Show>
     }
 }
 

@@ -15,7 +15,9 @@ pub const SNAPSHOTS: &str = "snapshots";
 pub const CHANGES: &str = "changes";
 pub const QUARANTINE: &str = "quarantine";
 pub const DRAFTS: &str = "drafts";
-const VERSION: u32 = 1;
+/// Changes the server refused, with what they said and why, kept for the person to see.
+pub const REFUSED: &str = "refused";
+const VERSION: u32 = 2;
 
 #[wasm_bindgen]
 extern "C" {
@@ -106,7 +108,7 @@ pub async fn open(name: &str) -> IdbResult<IdbDatabase> {
             .and_then(|r| r.dyn_into::<IdbDatabase>())
         {
             let names = db.object_store_names();
-            for store in [SNAPSHOTS, CHANGES, QUARANTINE, DRAFTS] {
+            for store in [SNAPSHOTS, CHANGES, QUARANTINE, DRAFTS, REFUSED] {
                 if !names.contains(store) {
                     let _ = db.create_object_store(store);
                 }
@@ -271,6 +273,83 @@ pub async fn set_aside(
             .map_err(describe)?;
     }
     done(&t).await
+}
+
+/// A change the server refused, as this device keeps it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RefusedRecord {
+    pub doc: String,
+    pub hash: String,
+    pub bytes: Vec<u8>,
+    pub zh: String,
+    pub en: String,
+    pub at: f64,
+}
+
+/// Replaces a document by one rebuilt without refused changes, in one transaction: the new
+/// snapshot, every change record of the document deleted (the snapshot holds all that was
+/// kept), and the refused changes moved to their own store. A crash leaves the old document
+/// whole, or the new one with the refused changes kept aside.
+pub async fn rebuild(
+    db: &IdbDatabase,
+    doc: &str,
+    snapshot: &[u8],
+    refused: &[RefusedRecord],
+) -> IdbResult<()> {
+    let t = tx(db, &[SNAPSHOTS, CHANGES, REFUSED], true)?;
+    store(&t, SNAPSHOTS)?
+        .put_with_key(&Uint8Array::from(snapshot), &doc.into())
+        .map_err(describe)?;
+    store(&t, CHANGES)?
+        .delete(&doc_range(doc)?.into())
+        .map_err(describe)?;
+    let r = store(&t, REFUSED)?;
+    for rec in refused {
+        let value = record_value(&rec.bytes)?;
+        for (k, v) in [("zh", &rec.zh), ("en", &rec.en)] {
+            Reflect::set(&value, &k.into(), &v.into()).map_err(describe)?;
+        }
+        r.put_with_key(&value, &format!("{}/{}", rec.doc, rec.hash).into())
+            .map_err(describe)?;
+    }
+    done(&t).await
+}
+
+/// Every refused change this device keeps, oldest first.
+pub async fn refused(db: &IdbDatabase) -> IdbResult<Vec<RefusedRecord>> {
+    let t = tx(db, &[REFUSED], false)?;
+    let s = store(&t, REFUSED)?;
+    let keys_req = s.get_all_keys().map_err(describe)?;
+    let vals_req = s.get_all().map_err(describe)?;
+    let keys: Array = request(keys_req).await?.unchecked_into();
+    let vals: Array = request(vals_req).await?.unchecked_into();
+    let text = |v: &JsValue, k: &str| {
+        Reflect::get(v, &k.into())
+            .ok()
+            .and_then(|x| x.as_string())
+            .unwrap_or_default()
+    };
+    let mut out: Vec<RefusedRecord> = keys
+        .iter()
+        .zip(vals.iter())
+        .map(|(k, v)| {
+            let key = k.as_string().unwrap_or_default();
+            let (doc, hash) = key.split_once('/').unwrap_or((&key, ""));
+            RefusedRecord {
+                doc: doc.to_owned(),
+                hash: hash.to_owned(),
+                bytes: record_bytes(&v),
+                zh: text(&v, "zh"),
+                en: text(&v, "en"),
+                at: Reflect::get(&v, &"stored_at".into())
+                    .ok()
+                    .and_then(|x| x.as_f64())
+                    .unwrap_or(0.0),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.at.total_cmp(&b.at));
+    Ok(out)
 }
 
 pub async fn count(db: &IdbDatabase, name: &str) -> IdbResult<u32> {

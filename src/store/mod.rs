@@ -40,6 +40,13 @@ pub enum Notice {
     ReloadBlocked,
     /// The server refused a change (its reason, as it gave it). The change stays here.
     SyncRefused(String),
+    /// The server refused these changes of one document: they are kept aside on this
+    /// device, the document goes on without them. The reason, and what the person wrote.
+    ChangesRefused {
+        zh: String,
+        en: String,
+        texts: Vec<String>,
+    },
 }
 
 /// Why a write did not happen (a rule refused it) or is not yet durable (the disk refused it).
@@ -84,6 +91,15 @@ pub struct Store {
 
 thread_local! {
     static STORE: RefCell<Option<Rc<Store>>> = const { RefCell::new(None) };
+}
+
+/// The database a member's documents live in: the sandbox has its own.
+pub fn db_name(sandbox: bool) -> &'static str {
+    if sandbox {
+        "linli-sandbox"
+    } else {
+        "linli"
+    }
 }
 
 /// The app's store, once `install`ed.
@@ -462,6 +478,84 @@ impl Store {
             slot.on_disk.retain(|h| !folded.contains(&h.to_string()));
         }
         Ok(())
+    }
+
+    /// Takes the changes the server refused (and any built on them) out of a document: they
+    /// move to the device's store of refused changes, the document is rebuilt without them
+    /// under a new actor id, and the person is told what they wrote. Returns how many
+    /// changes left the document (0 when it held none of them).
+    pub async fn set_aside_refused(
+        &self,
+        id: DocId,
+        refused: &[ChangeHash],
+        zh: &str,
+        en: &str,
+    ) -> Result<usize, String> {
+        let removed = tabs::with_write_lock(|| async {
+            // Other tabs' records first: the rebuilt snapshot replaces every record.
+            self.refresh(id).await?;
+            let fresh = ActorId::random();
+            let (snapshot, removed) = {
+                let docs = self.docs.borrow();
+                let Some(slot) = docs.get(&id) else {
+                    return Ok(Vec::new());
+                };
+                let Some(rebuilt) = linli_core::sync::set_aside::without(&slot.doc, refused, fresh)
+                else {
+                    return Ok(Vec::new());
+                };
+                let options = SaveOptions {
+                    deflate: false,
+                    retain_orphans: false,
+                };
+                (rebuilt.doc.save_with_options(options), rebuilt.removed)
+            };
+            let records: Vec<idb::RefusedRecord> = removed
+                .iter()
+                .map(|c| idb::RefusedRecord {
+                    doc: id.to_string(),
+                    hash: c.hash().to_string(),
+                    bytes: c.raw_bytes().to_vec(),
+                    zh: zh.to_owned(),
+                    en: en.to_owned(),
+                    at: js_sys::Date::now(),
+                })
+                .collect();
+            idb::rebuild(&self.db, &id.to_string(), &snapshot, &records).await?;
+            let doc = Automerge::load(&snapshot).map_err(|e| e.to_string())?;
+            if let Some(slot) = self.docs.borrow_mut().get_mut(&id) {
+                let gone: HashSet<ChangeHash> = removed.iter().map(Change::hash).collect();
+                slot.doc = doc;
+                slot.on_disk.clear();
+                slot.unsaved.retain(|c| !gone.contains(&c.hash()));
+                slot.version.update(|v| *v += 1);
+            }
+            // The old actor's sequence now has gaps the server will never see filled.
+            self.renew_actor();
+            if let Some(c) = self.channel.borrow().as_ref() {
+                c.announce(&id.to_string());
+            }
+            Ok::<_, String>(removed)
+        })
+        .await?;
+        if !removed.is_empty() {
+            let texts = removed
+                .iter()
+                .flat_map(linli_core::sync::set_aside::texts)
+                .collect();
+            self.notify(Notice::ChangesRefused {
+                zh: zh.to_owned(),
+                en: en.to_owned(),
+                texts,
+            });
+        }
+        self.count_unsaved();
+        Ok(removed.len())
+    }
+
+    /// Every change the server refused that this device keeps.
+    pub async fn refused(&self) -> Result<Vec<idb::RefusedRecord>, String> {
+        idb::refused(&self.db).await
     }
 
     /// How many damaged records this device keeps aside.

@@ -109,7 +109,7 @@ fn sync_url(member: &Member) -> Option<String> {
         "ws"
     };
     Some(format!(
-        "{scheme}://{}/sync/{}?token={}",
+        "{scheme}://{}/api/sync/{}?token={}",
         loc.host().ok()?,
         member.community.as_str(),
         link.token
@@ -520,6 +520,23 @@ impl SyncManager {
                 self.refused.set(true);
                 self.store.notify(Notice::SyncRefused(reason.clone()));
                 self.status.set(SyncStatus::Refused(reason));
+            }
+            Ok(Event::ChangesRefused {
+                doc,
+                changes,
+                zh,
+                en,
+            }) => {
+                // Refused for this document alone: set them aside, rebuild, sync on.
+                match self.store.set_aside_refused(doc, &changes, &zh, &en).await {
+                    Ok(0) => {}
+                    Ok(_) => {
+                        self.client.borrow_mut().forget(&doc);
+                        settings::clear_sync_state(&doc);
+                        self.send(doc);
+                    }
+                    Err(e) => self.store.notify(Notice::WriteFailed(e)),
+                }
             }
             Ok(Event::Nothing) => {}
             Err(e) => {
