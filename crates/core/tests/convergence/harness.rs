@@ -1,6 +1,6 @@
 //! The generic part: replicas, causal knowledge, random sync and merge orders.
 
-use automerge::Automerge;
+use automerge::{Automerge, ReadDoc};
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 use std::fmt::Debug;
@@ -36,6 +36,11 @@ pub trait Model {
         cmd: &Self::Cmd,
     ) -> Result<Self::Note, String>;
     fn view(doc: &Automerge) -> Self::View;
+    /// The server's door on one change that reached it (`Err` names the refusal). Every
+    /// change an honest replica made must pass, whatever it was merged with first.
+    fn judge(_server: &mut Automerge, _change: &automerge::Change) -> Result<(), String> {
+        Ok(())
+    }
     /// Panics, naming the broken rule, if the merged document lost an accepted intent.
     fn check_intent(doc: &Automerge, accepted: &[(Accepted<Self::Cmd>, Self::Note)]);
 }
@@ -73,6 +78,7 @@ pub fn check<M: Model>(n: usize, steps: Vec<Step<M::Cmd>>, merge_order: Vec<usiz
         .map(|i| M::genesis().with_actor(automerge::ActorId::from(vec![i as u8 + 1; 16])))
         .collect();
     let mut knows: Vec<BTreeSet<CmdId>> = vec![BTreeSet::new(); n];
+    let mut server = M::genesis();
     let mut accepted = Vec::new();
 
     for (i, step) in steps.into_iter().enumerate() {
@@ -101,6 +107,8 @@ pub fn check<M: Model>(n: usize, steps: Vec<Step<M::Cmd>>, merge_order: Vec<usiz
                 }
             }
             Step::Sync { from, to } if from != to => {
+                // `from` is online: what it holds reaches the server through the door.
+                upload::<M>(&mut server, &docs[from]);
                 let mut src = docs[from].clone();
                 docs[to].merge(&mut src).expect("merge");
                 let learned = knows[from].clone();
@@ -123,10 +131,29 @@ pub fn check<M: Model>(n: usize, steps: Vec<Step<M::Cmd>>, merge_order: Vec<usiz
     }
 
     let heads = docs[0].get_heads();
+    upload::<M>(&mut server, &docs[0]);
+    assert_eq!(server.get_heads(), heads, "the server lacks changes it admitted");
     let view = M::view(&docs[0]);
     for doc in &docs[1..] {
         assert_eq!(doc.get_heads(), heads, "replicas hold different changes");
         assert_eq!(M::view(doc), view, "replicas derive different views");
     }
     M::check_intent(&docs[0], &accepted);
+}
+
+/// Sends the server every change of `doc` it lacks, one at a time in causal order, each
+/// judged by the module's door against what the server holds at that moment.
+fn upload<M: Model>(server: &mut Automerge, doc: &Automerge) {
+    for change in doc.get_changes(&[]) {
+        if server.get_change_by_hash(&change.hash()).is_some() {
+            continue;
+        }
+        if let Err(why) = M::judge(server, &change) {
+            panic!("the door refused an honest change: {why}");
+        }
+        assert!(
+            server.get_change_by_hash(&change.hash()).is_some(),
+            "the door neither admitted nor refused a change"
+        );
+    }
 }

@@ -10,7 +10,9 @@ use linli_core::doc::Writer;
 use linli_core::profile::{self, Profile};
 use linli_core::rules::DocContext;
 use linli_core::schema::{genesis, DocKind};
-use linli_core::{MemberId, Millis, Role};
+use linli_core::access::{Access, Scope};
+use linli_core::sync::door;
+use linli_core::{CommunityId, MemberId, Millis, Role};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -52,6 +54,25 @@ impl Model for ProfileModel {
 
     fn genesis() -> Automerge {
         genesis(&DocKind::Profile)
+    }
+
+    fn judge(server: &mut Automerge, change: &automerge::Change) -> Result<(), String> {
+        let (w, _) = me();
+        let scope = Scope::Member {
+            community: CommunityId::parse("huqian-2").unwrap(),
+            kind: DocKind::Profile,
+            subject: w.member.clone(),
+        };
+        let judged = door::admit(
+            server,
+            &[change.raw_bytes()],
+            &w,
+            &scope,
+            Access::Write,
+            |_| Some(w.member.clone()),
+        )
+        .map_err(|r| r.reason())?;
+        judged.reason.map_or(Ok(()), |r| Err(r.reason()))
     }
 
     fn command() -> BoxedStrategy<Cmd> {
