@@ -2,6 +2,7 @@
 //! Chromium's IndexedDB. Run by `cargo test --target wasm32-unknown-unknown --test store`.
 #![cfg(target_arch = "wasm32")]
 
+use automerge::ReadDoc;
 use leptos::prelude::GetUntracked;
 use linli::store::{idb, Notice, Store};
 use linli_core::doc::Writer;
@@ -293,4 +294,49 @@ async fn a_document_from_a_newer_app_is_read_only() {
         Err(WriteError::Refused(LinliError::SchemaTooNew { .. }))
     ));
     assert_eq!(labels(&reopened), ["a"]);
+}
+
+#[wasm_bindgen_test]
+async fn refused_changes_are_kept_aside_and_the_document_goes_on_without_them() {
+    let name = db_name("refused");
+    let (id, _, _) = fixture();
+    let store = open(&name).await;
+    add(&store, "keep", 1).await;
+    add(&store, "refused", 2).await;
+    add(&store, "later", 3).await;
+    let refused = store.read(&id, |d| d.get_changes(&[])[2].hash()).unwrap();
+    let actor = store.actor();
+
+    let n = store
+        .set_aside_refused(id, &[refused], "你没有权限", "not allowed")
+        .await
+        .unwrap();
+    assert_eq!(n, 2, "the refused change and the one built on it");
+    assert_eq!(labels(&store), vec!["keep".to_owned()]);
+    assert_ne!(store.actor(), actor, "a new actor after the rebuild");
+    // The person is told, with what they wrote.
+    let told = store.notices.get_untracked();
+    assert!(
+        told.iter()
+            .any(|n| matches!(n, Notice::ChangesRefused { texts, .. }
+            if texts.iter().any(|t| t == "refused") && texts.iter().any(|t| t == "later"))),
+        "{told:?}"
+    );
+    // On disk: the rebuilt document alone, the refused changes in their own store.
+    let kept = store.refused().await.unwrap();
+    assert_eq!(kept.len(), 2);
+    assert!(kept
+        .iter()
+        .all(|r| r.zh == "你没有权限" && r.doc == id.to_string()));
+    drop(store);
+    let again = open(&name).await;
+    assert_eq!(labels(&again), vec!["keep".to_owned()]);
+    // Writing goes on, and a second refusal of the same hashes finds nothing to remove.
+    add(&again, "new", 4).await;
+    assert_eq!(labels(&again).len(), 2);
+    let none = again
+        .set_aside_refused(id, &[refused], "你没有权限", "not allowed")
+        .await
+        .unwrap();
+    assert_eq!(none, 0);
 }

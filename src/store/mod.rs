@@ -128,7 +128,7 @@ impl Store {
             on_open: RefCell::default(),
         });
         let weak: Weak<Store> = Rc::downgrade(&store);
-        let channel = tabs::Channel::open(move |doc| {
+        let channel = tabs::Channel::open(name, move |doc| {
             let (Some(store), Ok(id)) = (weak.upgrade(), DocId::parse(&doc)) else {
                 return;
             };

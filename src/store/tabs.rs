@@ -82,8 +82,9 @@ pub struct Channel {
 
 impl Channel {
     /// Listens for other tabs' "document changed" messages; `on_doc` gets the document id.
-    pub fn open(on_doc: impl Fn(String) + 'static) -> Channel {
-        let Ok(channel) = BroadcastChannel::new(CHANNEL_NAME) else {
+    /// One channel per database: the sandbox's tabs and a member's never mix.
+    pub fn open(db: &str, on_doc: impl Fn(String) + 'static) -> Channel {
+        let Ok(channel) = BroadcastChannel::new(&format!("{CHANNEL_NAME}/{db}")) else {
             return Channel {
                 channel: None,
                 _on_message: None,
@@ -105,6 +106,17 @@ impl Channel {
     pub fn announce(&self, doc: &str) {
         if let Some(c) = &self.channel {
             let _ = c.post_message(&doc.into());
+        }
+    }
+}
+
+/// A store replaced in place (the sandbox chosen on the first screen) drops its channel:
+/// the browser must not call the handler freed with it.
+impl Drop for Channel {
+    fn drop(&mut self) {
+        if let Some(c) = &self.channel {
+            c.set_onmessage(None);
+            c.close();
         }
     }
 }
