@@ -132,7 +132,11 @@ pub fn check<M: Model>(n: usize, steps: Vec<Step<M::Cmd>>, merge_order: Vec<usiz
 
     let heads = docs[0].get_heads();
     upload::<M>(&mut server, &docs[0]);
-    assert_eq!(server.get_heads(), heads, "the server lacks changes it admitted");
+    assert_eq!(
+        server.get_heads(),
+        heads,
+        "the server lacks changes it admitted"
+    );
     let view = M::view(&docs[0]);
     for doc in &docs[1..] {
         assert_eq!(doc.get_heads(), heads, "replicas hold different changes");

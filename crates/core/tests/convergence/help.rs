@@ -9,10 +9,10 @@
 
 use crate::harness::{check, scenario, Accepted, Model, Step};
 use automerge::Automerge;
+use linli_core::access::{Access, Scope};
 use linli_core::doc::Writer;
 use linli_core::help::{self, Category, Request, RequestDraft, Status, Urgency};
 use linli_core::schema::{genesis, DocKind};
-use linli_core::access::{Access, Scope};
 use linli_core::sync::door;
 use linli_core::{CommunityId, MemberId, Millis, Role};
 use proptest::prelude::*;

@@ -6,11 +6,11 @@
 
 use crate::harness::{check, scenario, Accepted, Model};
 use automerge::Automerge;
+use linli_core::access::{Access, Scope};
 use linli_core::doc::Writer;
 use linli_core::profile::{self, Profile};
 use linli_core::rules::DocContext;
 use linli_core::schema::{genesis, DocKind};
-use linli_core::access::{Access, Scope};
 use linli_core::sync::door;
 use linli_core::{CommunityId, MemberId, Millis, Role};
 use proptest::prelude::*;
