@@ -38,7 +38,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   webServer: {
-    command: `${target}/release/linli-server serve --addr 127.0.0.1:${port} --dist ../dist --data ${data}`,
+    command: `${target}/server/linli-server serve --addr 127.0.0.1:${port} --dist ../dist --data ${data}`,
     url: `http://127.0.0.1:${port}/`,
     reuseExistingServer: !process.env.CI,
     timeout: 30_000,

@@ -21,7 +21,7 @@ const port = await new Promise((ok) => {
 });
 const url = `http://127.0.0.1:${port}/`;
 const data = mkdtempSync(join(tmpdir(), 'linli-bench-data-'));
-const server = spawn(`${target}/release/linli-server`, ['serve', '--addr', `127.0.0.1:${port}`, '--dist', 'dist', '--data', data], { stdio: 'ignore' });
+const server = spawn(`${target}/server/linli-server`, ['serve', '--addr', `127.0.0.1:${port}`, '--dist', 'dist', '--data', data], { stdio: 'ignore' });
 for (let i = 0; ; i++) {
   try { if ((await fetch(url)).ok) break; } catch { /* starting */ }
   if (i > 100) throw new Error('server did not start');

@@ -71,6 +71,8 @@ pub enum DocState {
     Loading,
     Ready,
     Failed(String),
+    /// The document here is of another kind than the view asked for (a crafted link).
+    WrongKind,
 }
 
 /// An open document as a view sees it. Memos that derive views call `track`, so they re-run
@@ -132,6 +134,9 @@ pub fn use_doc(id: DocId, kind: DocKind) -> OpenDoc {
                 Ok(t) => {
                     ticks.try_set(Some(t));
                     state.try_set(DocState::Ready);
+                }
+                Err(e) if e == store::WRONG_KIND => {
+                    state.try_set(DocState::WrongKind);
                 }
                 Err(e) => {
                     state.try_set(DocState::Failed(e));

@@ -2,7 +2,6 @@
 //! Chromium's IndexedDB. Run by `cargo test --target wasm32-unknown-unknown --test store`.
 #![cfg(target_arch = "wasm32")]
 
-use automerge::ReadDoc;
 use leptos::prelude::GetUntracked;
 use linli::store::{idb, Notice, Store};
 use linli_core::doc::Writer;
@@ -339,4 +338,56 @@ async fn refused_changes_are_kept_aside_and_the_document_goes_on_without_them() 
         .await
         .unwrap();
     assert_eq!(none, 0);
+}
+
+#[wasm_bindgen_test]
+async fn a_write_on_disk_succeeds_even_when_the_fold_after_it_fails() {
+    let name = db_name("fold-fails");
+    let (id, _, _) = fixture();
+    let store = open(&name).await;
+    add(&store, "a", 1).await;
+    idb::compact(store.database(), &id.to_string(), b"not a snapshot", &[])
+        .await
+        .unwrap();
+    // Enough writes to make a fold due; each one is on disk, so each one succeeds.
+    for i in 0..linli::store::COMPACT_AFTER as i64 {
+        add(&store, &format!("s{i}"), 10 + i).await;
+    }
+    let told = store.notices.get_untracked();
+    assert!(
+        told.iter()
+            .any(|n| matches!(n, Notice::CompactionFailed(_))),
+        "{told:?}"
+    );
+    assert!(!told.iter().any(|n| matches!(n, Notice::WriteFailed(_))));
+    let stored = idb::read_doc(store.database(), &id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(stored.changes.len(), 1 + linli::store::COMPACT_AFTER);
+}
+
+#[wasm_bindgen_test]
+async fn a_document_opened_as_another_kind_is_refused_and_left_whole() {
+    let name = db_name("wrong-kind");
+    let (id, _, _) = fixture();
+    let store = open(&name).await;
+    add(&store, "a", 1).await;
+    store.compact(id).await.unwrap();
+    add(&store, "b", 2).await;
+    drop(store);
+    // A crafted link names the profile's id as a help document.
+    let other = Store::open(&name).await.unwrap();
+    assert_eq!(
+        other.open_doc(id, DocKind::Help).await.err().as_deref(),
+        Some(linli::store::WRONG_KIND)
+    );
+    assert_eq!(
+        other.set_aside_count().await.unwrap(),
+        0,
+        "nothing set aside"
+    );
+    assert!(other.notices.get_untracked().is_empty());
+    drop(other);
+    let again = open(&name).await;
+    assert_eq!(labels(&again), vec!["a".to_owned(), "b".to_owned()]);
 }

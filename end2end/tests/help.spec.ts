@@ -35,7 +35,7 @@ test('a request gets offers made offline; the chosen helper sees the contact, th
     await ctx.setOffline(true);
     await expect(page.getByTestId('sync-badge')).toHaveText('离线');
   }
-  await pb.locator('#field-help-offer').fill('我下午在家');
+  await pb.locator('[id^="field-help-offer"]').fill('我下午在家');
   await pb.getByRole('button', { name: '我来帮忙' }).click();
   await pc.getByRole('button', { name: '我来帮忙' }).click();
   for (const page of [pb, pc]) {
@@ -122,7 +122,7 @@ test('a report reaches staff, who hide the request; residents no longer see it',
   await expect(ps.getByTestId('reports')).toContainText('吴先生 举报：重复发布');
   await ps.getByTestId('reports').getByRole('link', { name: '查看求助' }).click();
   await expect(ps.getByTestId('help-detail-title')).toHaveText('教老人用手机挂号');
-  await ps.locator('#field-help-hide').fill('重复发布，已合并');
+  await ps.locator('[id^="field-help-hide"]').fill('重复发布，已合并');
   await ps.getByRole('button', { name: '隐藏这条求助' }).click();
   await expect(ps.getByText('已被社区工作者隐藏：重复发布，已合并')).toBeVisible();
 
@@ -130,4 +130,30 @@ test('a report reaches staff, who hide the request; residents no longer see it',
   await expect(pr.getByTestId('help-list')).toContainText('帮忙去药店取药');
   await expect(pr.getByTestId('help-list')).not.toContainText('教老人用手机挂号');
   await Promise.all([r.close(), s.close()]);
+});
+
+test('a refused offer note stays in its field, and one request\'s draft never shows on another\'s page', async ({ page }) => {
+  await join(page, invite('resident'), '孙阿姨');
+  await openHelp(page);
+  await page.getByTestId('help-list').getByText('帮忙去药店取药').click();
+  const note = page.locator('[id^="field-help-offer"]');
+  const long = '好'.repeat(101);
+  await note.fill(long);
+  await page.getByRole('button', { name: '我来帮忙' }).click();
+  await expect(page.getByRole('alert')).toContainText('留言');
+  await expect(note).toHaveValue(long);
+  await expect(page.getByTestId('offers').getByTestId('offer')).toHaveCount(0);
+
+  // Another request's page starts empty; coming back, the first draft is still there.
+  await page.getByRole('link', { name: '返回列表' }).click();
+  await page.getByTestId('help-list').getByText('借一把两米的梯子').click();
+  await expect(page.getByTestId('help-detail-title')).toHaveText('借一把两米的梯子');
+  await expect(page.locator('[id^="field-help-offer"]')).toHaveValue('');
+  await page.getByRole('link', { name: '返回列表' }).click();
+  await page.getByTestId('help-list').getByText('帮忙去药店取药').click();
+  await expect(page.locator('[id^="field-help-offer"]')).toHaveValue(long);
+  // Shortened to fit, it goes through and only then is the field cleared.
+  await page.locator('[id^="field-help-offer"]').fill('我可以去');
+  await page.getByRole('button', { name: '我来帮忙' }).click();
+  await expect(page.getByTestId('offers').getByTestId('offer')).toHaveCount(1);
 });

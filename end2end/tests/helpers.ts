@@ -61,7 +61,7 @@ export function invite(role: Role = 'resident'): string {
   const target = process.env.CARGO_TARGET_DIR ?? '../target';
   const data = process.env.LINLI_E2E_DATA;
   if (!data) throw new Error('LINLI_E2E_DATA is set by playwright.config.ts');
-  const out = execFileSync(`${target}/release/linli-server`, [
+  const out = execFileSync(`${target}/server/linli-server`, [
     '--data', data, 'invite', 'create', '--community', 'huqian-2', '--role', role,
   ]).toString();
   return out.trim().split(/\s+/)[0];
@@ -72,7 +72,7 @@ export function cli(...args: string[]): string {
   const target = process.env.CARGO_TARGET_DIR ?? '../target';
   const data = process.env.LINLI_E2E_DATA;
   if (!data) throw new Error('LINLI_E2E_DATA is set by playwright.config.ts');
-  return execFileSync(`${target}/release/linli-server`, ['--data', data, ...args]).toString();
+  return execFileSync(`${target}/server/linli-server`, ['--data', data, ...args]).toString();
 }
 
 /** The member id of the demo community's member with this display name. */

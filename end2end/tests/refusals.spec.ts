@@ -55,7 +55,7 @@ test('a change refused after a role change offline is shown in words with its te
   await ps.evaluate(() => navigator.serviceWorker.ready.then(() => true));
   await s.setOffline(true);
   await expect(ps.getByTestId('sync-badge')).toHaveText('离线');
-  await ps.locator('#field-help-hide').fill('和另一条重复，先隐藏');
+  await ps.locator('[id^="field-help-hide"]').fill('和另一条重复，先隐藏');
   await ps.getByRole('button', { name: '隐藏这条求助' }).click();
   await expect(ps.getByText('已被社区工作者隐藏：和另一条重复，先隐藏')).toBeVisible();
   cli('member', 'role', memberId('社区小吴'), '--role', 'resident');
@@ -75,4 +75,26 @@ test('a change refused after a role change offline is shown in words with its te
   await expect(ps.getByTestId('sync-refused')).toContainText('你没有权限做这项修改');
   await expect(ps.getByTestId('refused-kept')).toHaveValue('和另一条重复，先隐藏');
   await s.close();
+});
+
+test('every route of the app survives a reload, online and offline', async ({ page, context }) => {
+  await join(page, invite('staff'), '社区小郑');
+  await post(page, '路灯不亮，求助');
+  const detail = new URL(page.url()).pathname;
+  const routes = ['/help', '/help/new', '/help/reports', detail, '/deliberation', '/points', '/patrol', '/me', '/neighbours', '/sync'];
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  for (const offline of [false, true]) {
+    await context.setOffline(offline);
+    for (const route of routes) {
+      await page.goto(route);
+      await page.reload();
+      await expect(page.getByTestId('sync-badge'), `${route} offline=${offline}`).toBeVisible();
+      await expect(page.getByText('找不到这个页面。'), route).toHaveCount(0);
+    }
+  }
+  await context.setOffline(false);
+  // The sync page, reloaded, is the app's page, not the server's endpoint.
+  await page.goto('/sync');
+  await page.reload();
+  await expect(page.getByRole('heading', { name: '同步状态' })).toBeVisible();
 });

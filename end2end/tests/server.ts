@@ -36,7 +36,7 @@ export class OwnServer {
   async start() {
     if (!this.port) this.port = await freePort();
     const args = ['serve', '--addr', `127.0.0.1:${this.port}`, '--dist', this.dir, '--data', `${this.dir}-data`];
-    this.proc = spawn(`${target}/release/linli-server`, args, {
+    this.proc = spawn(`${target}/server/linli-server`, args, {
       stdio: 'ignore',
     });
     for (let i = 0; i < 100; i++) {

@@ -25,18 +25,60 @@ pub fn DraftField(
     let session = use_session();
     let generation = StoredValue::new(0u64);
     let saved = RwSignal::new(false);
+    // Until the stored draft has been read, nothing is saved over it; if it cannot be read,
+    // nothing is saved over it at all, and the person is told.
+    let loaded = RwSignal::new(false);
+    let unreadable = RwSignal::new(false);
+
+    // Runs from timers and blur events that may fire after the field is gone.
+    async fn save(
+        draft_key: &'static str,
+        value: RwSignal<String>,
+        saved: RwSignal<bool>,
+        loaded: RwSignal<bool>,
+        unreadable: RwSignal<bool>,
+    ) {
+        let Some(text) = value.try_get_untracked() else {
+            return;
+        };
+        if !loaded.try_get_untracked().unwrap_or(false)
+            || unreadable.try_get_untracked().unwrap_or(true)
+        {
+            return;
+        }
+        saved.try_set(drafts::save(draft_key, &text).await.is_ok() && !text.is_empty());
+    }
+    let write_now = move || save(draft_key, value, saved, loaded, unreadable);
+    let write = write_now;
 
     Effect::new(move |done: Option<bool>| {
         if done == Some(true) || session.store.get() != StoreStatus::Ready {
             return done.unwrap_or(false);
         }
         leptos::task::spawn_local(async move {
-            let found = drafts::load(draft_key).await.filter(|d| !d.is_empty());
+            let found = match drafts::load(draft_key).await {
+                Ok(found) => found.filter(|d| !d.is_empty()),
+                Err(_) => {
+                    unreadable.try_set(true);
+                    None
+                }
+            };
             let had = found.is_some();
             if let Some(text) = found {
                 drafts::set_open(draft_key, true);
-                value.try_set(text);
-                saved.try_set(true);
+                // What was typed before the draft arrived is newer: keep both, never drop
+                // either.
+                let typed = value.try_get_untracked().unwrap_or_default();
+                let both = if typed.trim().is_empty() || typed == text {
+                    text
+                } else {
+                    format!("{text}{}{typed}", if multiline { "\n" } else { " " })
+                };
+                value.try_set(both);
+            }
+            loaded.try_set(true);
+            if had || value.try_get_untracked().is_some_and(|v| !v.is_empty()) {
+                write_now().await;
             }
             if let Some(r) = restored {
                 r.try_set(Some(had));
@@ -45,13 +87,6 @@ pub fn DraftField(
         true
     });
 
-    // Runs from timers and blur events that may fire after the field is gone.
-    let write = move || async move {
-        let Some(text) = value.try_get_untracked() else {
-            return;
-        };
-        saved.try_set(drafts::save(draft_key, &text).await.is_ok() && !text.is_empty());
-    };
     let save_now = move || leptos::task::spawn_local(write());
     drafts::register_flusher(draft_key, std::rc::Rc::new(move || Box::pin(write())));
     on_cleanup(move || {
@@ -102,6 +137,9 @@ pub fn DraftField(
             >
                 {move || i18n.t().draft_kept}
             </small>
+            <Show when=move || unreadable.get()>
+                <small class="error" role="alert">{move || i18n.t().draft_unreadable}</small>
+            </Show>
         </div>
     }
 }

@@ -61,6 +61,7 @@ fn Banner(notice: Notice, i18n: crate::i18n::I18n) -> impl IntoView {
                 Notice::NewerSchema => t.newer_schema.to_owned(),
                 Notice::ReloadBlocked => t.reload_blocked.to_owned(),
                 Notice::SyncRefused(r) => (t.sync_refused)(r),
+                Notice::CompactionFailed(e) => (t.compaction_failed)(e),
                 Notice::ChangesRefused { zh, en, .. } => {
                     (t.changes_refused)(i18n.lang().pick(zh, en))
                 }

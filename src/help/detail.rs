@@ -30,14 +30,29 @@ type Command = Box<
 
 impl Act {
     fn run(self, f: Command) {
+        self.run_then(f, || {});
+    }
+
+    /// Runs `f`, then `done` only if it succeeded: a field is cleared only once what it
+    /// held is a durable change, never when the command refused it.
+    fn run_then(self, f: Command, done: impl FnOnce() + 'static) {
         leptos::task::spawn_local(async move {
-            let done = self
+            let out = self
                 .session
                 .command(self.doc, move |d, w, now| f(d, w, now))
                 .await;
-            self.error.try_set(done.err());
+            if out.is_ok() {
+                done();
+            }
+            self.error.try_set(out.err());
         });
     }
+}
+
+/// A draft key of one request's own: text typed on one request's page never shows on
+/// another's. Leaked once per request opened: a few bytes each.
+fn draft_key(field: &str, request: &str) -> &'static str {
+    Box::leak(format!("help.{field}.{request}").into_boxed_str())
 }
 
 #[component]
@@ -68,17 +83,21 @@ fn Loaded(doc: OpenDoc, id: String) -> impl IntoView {
         doc.read(|d| help::read_request(d, &id.get_value()))
             .flatten()
     });
-    move || match doc.state.get() {
+    move || {
+        match doc.state.get() {
         DocState::Loading => view! { <p class="loading">{move || i18n.t().loading}</p> }.into_any(),
         DocState::Failed(e) => {
             view! { <p class="error" role="alert">{move || (i18n.t().storage_failed)(&e)}</p> }
                 .into_any()
         }
+        DocState::WrongKind => view! { <p class="empty" role="status" data-testid="wrong-kind">{move || i18n.t().help_not_found}</p> }
+            .into_any(),
         DocState::Ready => match req.get() {
             None => view! { <p class="empty" role="status">{move || i18n.t().help_not_found}</p> }
                 .into_any(),
             Some(_) => view! { <Detail doc=doc req=req/> }.into_any(),
         },
+    }
     }
 }
 
@@ -242,6 +261,10 @@ fn OfferForm(
     let note = RwSignal::new(String::new());
     let offered = move || matches!((req.get(), me.get()), (Some(r), Some((m, _))) if r.offer_of(&m).is_some_and(|o| !o.withdrawn));
     let rid = move || req.get().map(|r| r.id).unwrap_or_default();
+    let key = draft_key(
+        "offer",
+        &req.with_untracked(|r| r.as_ref().map(|r| r.id.clone()).unwrap_or_default()),
+    );
     view! {
         <Show
             when=offered
@@ -249,11 +272,15 @@ fn OfferForm(
                 <form class="inline-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                     ev.prevent_default();
                     let (id, text) = (rid(), note.get_untracked());
-                    act.run(Box::new(move |d, w, now| help::offer(d, w, now, &id, &text).map(|_| ())));
-                    note.set(String::new());
-                    leptos::task::spawn_local(async { let _ = crate::store::drafts::clear("help.offer").await; });
+                    act.run_then(
+                        Box::new(move |d, w, now| help::offer(d, w, now, &id, &text).map(|_| ())),
+                        move || {
+                            note.try_set(String::new());
+                            leptos::task::spawn_local(async move { let _ = crate::store::drafts::clear(key).await; });
+                        },
+                    );
                 }>
-                    <DraftField draft_key="help.offer" value=note label=|t| t.help_offer_note/>
+                    <DraftField draft_key=key value=note label=|t| t.help_offer_note/>
                     <button type="submit" class="primary">{move || i18n.t().help_offer}</button>
                 </form>
             }
@@ -292,13 +319,20 @@ fn CancelButton(act: Act, rid: Signal<String>) -> impl IntoView {
 fn HideForm(act: Act, rid: Signal<String>) -> impl IntoView {
     let i18n = use_i18n();
     let reason = RwSignal::new(String::new());
+    let key = draft_key("hide", &rid.get_untracked());
     view! {
         <form class="inline-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             let (id, why) = (rid.get_untracked(), reason.get_untracked());
-            act.run(Box::new(move |d, w, now| help::hide(d, w, now, &id, &why).map(|_| ())));
+            act.run_then(
+                Box::new(move |d, w, now| help::hide(d, w, now, &id, &why).map(|_| ())),
+                move || {
+                    reason.try_set(String::new());
+                    leptos::task::spawn_local(async move { let _ = crate::store::drafts::clear(key).await; });
+                },
+            );
         }>
-            <DraftField draft_key="help.hide" value=reason label=|t| t.help_hide_reason/>
+            <DraftField draft_key=key value=reason label=|t| t.help_hide_reason/>
             <button type="submit" class="danger">{move || i18n.t().help_hide}</button>
         </form>
     }

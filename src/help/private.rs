@@ -91,6 +91,7 @@ pub fn PrivatePanel(
             {move || match doc.state.get() {
                 DocState::Loading => view! { <p class="loading">{move || i18n.t().loading}</p> }.into_any(),
                 DocState::Failed(e) => view! { <p class="error" role="alert">{move || (i18n.t().storage_failed)(&e)}</p> }.into_any(),
+                DocState::WrongKind => view! { <p class="error" role="alert">{move || i18n.t().wrong_kind}</p> }.into_any(),
                 DocState::Ready => ().into_any(),
             }}
             <p data-testid="their-contact">{their_contact}</p>

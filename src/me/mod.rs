@@ -64,6 +64,9 @@ fn Profile() -> impl IntoView {
                 view! { <p class="error" role="alert">{move || (i18n.t().storage_failed)(&e)}</p> }
                     .into_any()
             }
+            DocState::WrongKind => {
+                view! { <p class="error" role="alert">{move || i18n.t().wrong_kind}</p> }.into_any()
+            }
             DocState::Ready => view! {
                 <about::About doc=doc ctx=ctx.clone()/>
                 <skills::Skills doc=doc ctx=ctx.clone()/>

@@ -45,6 +45,9 @@ fn Directory(community: CommunityId, me: MemberId) -> impl IntoView {
             view! { <p class="error" role="alert">{move || (i18n.t().storage_failed)(&e)}</p> }
                 .into_any()
         }
+        DocState::WrongKind => {
+            view! { <p class="error" role="alert">{move || i18n.t().wrong_kind}</p> }.into_any()
+        }
         DocState::Ready if listed.with(Vec::is_empty) => {
             view! { <p class="empty" role="status">{move || i18n.t().neighbours_empty}</p> }
                 .into_any()

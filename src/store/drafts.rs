@@ -4,17 +4,19 @@
 
 use super::{get, idb};
 
-pub async fn load(key: &str) -> Option<String> {
-    let store = get()?;
-    idb::get_text(store.database(), idb::DRAFTS, key)
-        .await
-        .ok()
-        .flatten()
+/// The draft kept under `key`; `Err` when it could not be read (then nothing may be saved
+/// over it).
+pub async fn load(key: &str) -> Result<Option<String>, String> {
+    let store = get().ok_or(NOT_OPEN)?;
+    idb::get_text(store.database(), idb::DRAFTS, key).await
 }
 
+/// Why a draft could not be kept before the store opened.
+const NOT_OPEN: &str = "the store is not open";
+
 pub async fn save(key: &str, text: &str) -> Result<(), String> {
-    // Before the store opens there is nowhere to keep a draft; the field still holds it.
-    let Some(store) = get() else { return Ok(()) };
+    // Before the store opens there is nowhere to keep a draft: say so, never "kept".
+    let store = get().ok_or(NOT_OPEN)?;
     if text.is_empty() {
         idb::delete(store.database(), idb::DRAFTS, key).await
     } else {

@@ -39,6 +39,28 @@ pub struct Loaded {
     pub applied: Vec<ChangeHash>,
 }
 
+/// The kind the stored document declares, from its snapshot or its genesis record; `None`
+/// when nothing stored says (a document never written here).
+pub fn stored_kind(snapshot: Option<&[u8]>, records: &[Record]) -> Option<DocKind> {
+    if let Some(kind) = snapshot
+        .and_then(|b| Automerge::load(b).ok())
+        .and_then(|d| linli_core::schema::header(&d).ok())
+        .map(|(k, _)| k)
+    {
+        return Some(kind);
+    }
+    let genesis_actor = linli_core::schema::genesis_actor();
+    records.iter().find_map(|r| {
+        let change = Change::from_bytes(r.bytes.clone()).ok()?;
+        if *change.actor_id() != genesis_actor {
+            return None;
+        }
+        DocKind::KNOWN
+            .into_iter()
+            .find(|k| linli_core::schema::is_genesis(k, &change))
+    })
+}
+
 pub fn assemble(kind: &DocKind, snapshot: Option<&[u8]>, records: Vec<Record>) -> Loaded {
     let mut report = LoadReport::default();
     let mut doc = genesis(kind);
@@ -111,6 +133,19 @@ mod tests {
             }
         }
         (doc, records)
+    }
+
+    #[test]
+    fn the_kind_stored_is_read_from_the_snapshot_or_the_genesis_record() {
+        let (doc, records) = records_of_three_skills();
+        assert_eq!(stored_kind(None, &records), Some(DocKind::Profile));
+        assert_eq!(stored_kind(Some(&doc.save()), &[]), Some(DocKind::Profile));
+        assert_eq!(
+            stored_kind(None, &records[1..]),
+            None,
+            "no genesis record, no claim"
+        );
+        assert_eq!(stored_kind(None, &[]), None);
     }
 
     #[test]

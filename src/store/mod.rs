@@ -24,6 +24,10 @@ use web_sys::IdbDatabase;
 /// Records a document may gather before it is folded into a snapshot.
 pub const COMPACT_AFTER: usize = 64;
 
+/// `open_doc`'s refusal when the document on this device is of another kind than asked
+/// (a crafted link): nothing is read into it, nothing set aside.
+pub const WRONG_KIND: &str = "the document here is of another kind";
+
 /// `refresh`'s refusal when the snapshot on disk does not load.
 const UNREADABLE_SNAPSHOT: &str = "the snapshot on disk could not be read";
 
@@ -40,6 +44,9 @@ pub enum Notice {
     ReloadBlocked,
     /// The server refused a change (its reason, as it gave it). The change stays here.
     SyncRefused(String),
+    /// Folding a document's records into a snapshot failed after the change was on disk:
+    /// nothing is lost, records keep accumulating.
+    CompactionFailed(String),
     /// The server refused these changes of one document: they are kept aside on this
     /// device, the document goes on without them. The reason, and what the person wrote.
     ChangesRefused {
@@ -177,11 +184,14 @@ impl Store {
         let key = id.to_string();
         let stored = idb::read_doc(&self.db, &key).await?;
         let copies: HashMap<String, Vec<u8>> = stored.changes.iter().cloned().collect();
-        let records = stored
+        let records: Vec<load::Record> = stored
             .changes
             .into_iter()
             .map(|(key_hash, bytes)| load::Record { key_hash, bytes })
             .collect();
+        if load::stored_kind(stored.snapshot.as_deref(), &records).is_some_and(|k| k != kind) {
+            return Err(WRONG_KIND.to_owned());
+        }
         let loaded = load::assemble(&kind, stored.snapshot.as_deref(), records);
         let report = loaded.report.clone();
         if !report.unreadable.is_empty() || report.snapshot_damaged {
@@ -277,7 +287,7 @@ impl Store {
             };
             if grew {
                 self.flush(id).await?;
-                self.compact_if_due(id).await?;
+                self.compact_or_notice(id).await;
             }
             Ok(())
         })
@@ -339,7 +349,10 @@ impl Store {
             // Sync may send it even if the disk refused: the server then holds it too.
             self.changed(id);
             self.flush(id).await.map_err(WriteError::Disk)?;
-            self.compact_if_due(id).await.map_err(WriteError::Disk)?;
+            // The change is on disk: that is a success. A failed fold is only a notice
+            // (records simply accumulate); reporting it as a failed write would have the
+            // person write the same thing again.
+            self.compact_or_notice(id).await;
             Ok(out)
         })
         .await;
@@ -426,6 +439,12 @@ impl Store {
             self.changed(id);
         }
         Ok(())
+    }
+
+    async fn compact_or_notice(&self, id: DocId) {
+        if let Err(e) = self.compact_if_due(id).await {
+            self.notify(Notice::CompactionFailed(e));
+        }
     }
 
     async fn compact_if_due(&self, id: DocId) -> Result<(), String> {
