@@ -183,8 +183,8 @@ fn Detail(doc: OpenDoc, req: Memo<Option<Request>>) -> impl IntoView {
             let (r, (my_id, _)) = (r()?, me.get()?);
             let helper = r.accepted.clone()?;
             (r.author == my_id || helper == my_id).then(|| {
-                let other = if r.author == my_id { helper } else { r.author.clone() };
-                view! { <PrivatePanel help=doc.id request=r.id.clone() other=other names=names/> }
+                let other = if r.author == my_id { helper.clone() } else { r.author.clone() };
+                view! { <PrivatePanel help=doc.id request=r.id.clone() helper=helper other=other names=names/> }
             })
         }}
         <Show when=move || is_author() && !matches!(status.get(), Some(Status::Done | Status::Cancelled) | None)>

@@ -16,6 +16,8 @@ use linli_core::{DocKind, MemberId};
 pub fn PrivatePanel(
     help: linli_core::DocId,
     request: String,
+    /// The chosen helper: with the request, it names the pair's document.
+    helper: MemberId,
     other: MemberId,
     names: Memo<Vec<(MemberId, String)>>,
 ) -> impl IntoView {
@@ -25,7 +27,7 @@ pub fn PrivatePanel(
         return ().into_any();
     };
     let doc = use_doc(
-        help_private::doc_id(&member.community, &help, &request),
+        help_private::doc_id(&member.community, &help, &request, &helper),
         DocKind::HelpPrivate,
     );
     let talk = Memo::new(move |_| doc.read(help_private::read).unwrap_or_default());

@@ -568,20 +568,20 @@ impl SyncManager {
     /// the chosen helper.
     async fn follow_help(self: &Rc<Self>, help: DocId) {
         let me = self.member.id.clone();
-        let mine: Vec<String> = self
+        let mine: Vec<(String, linli_core::MemberId)> = self
             .store
             .read(&help, |d| {
                 linli_core::help::requests(d)
                     .into_iter()
-                    .filter(|r| {
-                        r.accepted.is_some() && (r.author == me || r.accepted.as_ref() == Some(&me))
+                    .filter_map(|r| {
+                        let helper = r.accepted.clone()?;
+                        (r.author == me || helper == me).then_some((r.id, helper))
                     })
-                    .map(|r| r.id)
                     .collect()
             })
             .unwrap_or_default();
-        for rid in mine {
-            let id = linli_core::help_private::doc_id(&self.member.community, &help, &rid);
+        for (rid, helper) in mine {
+            let id = linli_core::help_private::doc_id(&self.member.community, &help, &rid, &helper);
             if self.docs.borrow().contains_key(&id) {
                 continue;
             }

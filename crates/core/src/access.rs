@@ -184,9 +184,9 @@ pub fn patrol_doc(community: &CommunityId, grid: &str, month: &str) -> (DocId, S
     )
 }
 
-/// The help-private document of each request of help document `help` and who shares it:
-/// the requester and the chosen helper, or the requester alone until one is chosen. Known
-/// from the moment the request exists, so nobody can claim its id first.
+/// The help-private document of each request of help document `help` that has a chosen
+/// helper, and its pair: the requester and that helper. A pair's document never changes
+/// hands; another helper chosen later means another document.
 pub fn pairs_of(
     community: &CommunityId,
     help: &DocId,
@@ -194,16 +194,16 @@ pub fn pairs_of(
 ) -> Vec<(DocId, Scope)> {
     requests
         .into_iter()
-        .map(|r| {
-            let helper = r.accepted.clone().unwrap_or_else(|| r.author.clone());
-            (
-                crate::help_private::doc_id(community, help, &r.id),
+        .filter_map(|r| {
+            let helper = r.accepted.clone()?;
+            Some((
+                crate::help_private::doc_id(community, help, &r.id, &helper),
                 Scope::Pair {
                     community: community.clone(),
                     kind: DocKind::HelpPrivate,
                     members: [r.author, helper],
                 },
-            )
+            ))
         })
         .collect()
 }

@@ -191,28 +191,15 @@ impl Gate {
         Ok(kept)
     }
 
-    /// Records who shares each pair document; returns those that are new or changed. The
-    /// first member (the requester) never changes, and a chosen helper is never taken away
-    /// by a view that has not seen the acceptance yet: only a new pair, the requester alone
-    /// becoming a pair, or a pair whose helper the acceptance rule replaced.
+    /// Records who shares each pair document; returns those that are new. A pair document's
+    /// members never change (its id names the helper), and a request never takes over a
+    /// document the server already knows.
     pub async fn set_pairs(&self, pairs: Vec<(DocId, Scope)>) -> DbResult<Vec<(DocId, Scope)>> {
         let changed: Vec<(DocId, Scope)> = {
             let scopes = read(&self.scopes);
             pairs
                 .into_iter()
-                .filter(|(id, new)| match (scopes.get(id), new) {
-                    (None, _) => true,
-                    (
-                        Some(Scope::Pair {
-                            members: [a, b], ..
-                        }),
-                        Scope::Pair {
-                            members: [na, nb], ..
-                        },
-                    ) => a == na && nb != a && nb != b,
-                    // Already something else: a request never takes over another document.
-                    (Some(_), _) => false,
-                })
+                .filter(|(id, _)| !scopes.contains_key(id))
                 .collect()
         };
         for (id, scope) in &changed {

@@ -13,13 +13,15 @@ use automerge::{Automerge, ChangeHash, ObjType, ReadDoc, ROOT};
 pub const CONTACT_MAX: usize = 60;
 pub const MESSAGE_MAX: usize = 300;
 
-/// The private document of request `request` of help document `help`. Bound to that
-/// document: the same record id in another month's document names another private one.
-pub fn doc_id(community: &CommunityId, help: &DocId, request: &str) -> DocId {
+/// The private document of request `request` of help document `help` with the chosen
+/// helper `helper`. Bound to that document and to that pair: when an acceptance made
+/// elsewhere (or written with an earlier time) chooses another helper, the new pair gets a
+/// document of its own, and nothing the first pair wrote ever reaches the new helper.
+pub fn doc_id(community: &CommunityId, help: &DocId, request: &str, helper: &MemberId) -> DocId {
     DocId::derive(
         community,
         DocKind::HelpPrivate.as_str(),
-        &format!("{help}/{request}"),
+        &format!("{help}/{request}/{}", helper.as_str()),
     )
 }
 

@@ -126,7 +126,7 @@ async fn only_the_pair_reads_its_private_document() {
     let bob = ts.join(HUQIAN, Role::Resident, "李叔").await;
     let cai = ts.join(HUQIAN, Role::Resident, "蔡姐").await;
     let (id, now) = with_request(&ts, &ann).await;
-    let private = help_private::doc_id(&community(HUQIAN), &id, "r1");
+    let private = help_private::doc_id(&community(HUQIAN), &id, "r1", &bob.member);
 
     // Nobody reads it before a helper is chosen.
     let (_, out) = fetch(&ts, &bob, private, &DocKind::HelpPrivate).await;
@@ -181,5 +181,73 @@ async fn only_the_pair_reads_its_private_document() {
     assert_eq!(seen.contacts[0].1, "138 0000 0000");
     let (_, out) = fetch(&ts, &cai, private, &DocKind::HelpPrivate).await;
     assert_eq!(out, Outcome::Unavailable(private));
+    ts.stop().await;
+}
+
+#[tokio::test]
+async fn a_helper_chosen_later_never_sees_the_first_pairs_messages() {
+    let ts = TestServer::start().await;
+    let ann = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let tablet = ts.add_device(&ann);
+    let bob = ts.join(HUQIAN, Role::Resident, "李叔").await;
+    let cai = ts.join(HUQIAN, Role::Resident, "蔡姐").await;
+    let (id, now) = with_request(&ts, &ann).await;
+    for (who, note) in [(&bob, "我来"), (&cai, "我也行")] {
+        let (mut p, _) = fetch(&ts, who, id, &DocKind::Help).await;
+        help::offer(p.docs.get_mut(&id).unwrap(), &writer(who), now, "r1", note).unwrap();
+        assert_eq!(p.sync(&[id]).await, Outcome::InStep);
+    }
+    // Ann's tablet sees both offers, then goes offline.
+    let (mut t, _) = fetch(&ts, &tablet, id, &DocKind::Help).await;
+
+    // On her phone Ann chooses Bob, and they talk.
+    let (mut a, _) = fetch(&ts, &ann, id, &DocKind::Help).await;
+    help::accept(
+        a.docs.get_mut(&id).unwrap(),
+        &writer(&ann),
+        now,
+        "r1",
+        &bob.member,
+    )
+    .unwrap();
+    assert_eq!(a.sync(&[id]).await, Outcome::InStep);
+    let first = help_private::doc_id(&community(HUQIAN), &id, "r1", &bob.member);
+    let (mut bp, out) = fetch(&ts, &bob, first, &DocKind::HelpPrivate).await;
+    assert_eq!(out, Outcome::InStep);
+    help_private::send_message(
+        bp.docs.get_mut(&first).unwrap(),
+        &writer(&bob),
+        now,
+        "x1",
+        "我家门牌是 3-201",
+    )
+    .unwrap();
+    assert_eq!(bp.sync(&[first]).await, Outcome::InStep);
+
+    // The tablet, apart, chose Cai a moment earlier: by the rule Cai is now the helper.
+    help::accept(
+        t.docs.get_mut(&id).unwrap(),
+        &writer(&ann),
+        Millis(now.0 - 1_000),
+        "r1",
+        &cai.member,
+    )
+    .unwrap();
+    assert_eq!(t.sync(&[id]).await, Outcome::InStep);
+    let (check, _) = fetch(&ts, &cai, id, &DocKind::Help).await;
+    let r = help::read_request(&check.docs[&id], "r1").unwrap();
+    assert_eq!(r.accepted.as_ref(), Some(&cai.member));
+
+    // Cai gets a pair document of her own, empty, and never Bob's.
+    let (_, out) = fetch(&ts, &cai, first, &DocKind::HelpPrivate).await;
+    assert_eq!(out, Outcome::Unavailable(first));
+    let second = help_private::doc_id(&community(HUQIAN), &id, "r1", &cai.member);
+    let (cp, out) = fetch(&ts, &cai, second, &DocKind::HelpPrivate).await;
+    assert_eq!(out, Outcome::InStep);
+    assert!(help_private::read(&cp.docs[&second]).messages.is_empty());
+    // Bob still reads what he and Ann wrote.
+    let (bp, out) = fetch(&ts, &bob, first, &DocKind::HelpPrivate).await;
+    assert_eq!(out, Outcome::InStep);
+    assert_eq!(help_private::read(&bp.docs[&first]).messages.len(), 1);
     ts.stop().await;
 }
