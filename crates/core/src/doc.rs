@@ -12,6 +12,24 @@ pub struct Writer {
     pub role: Role,
 }
 
+/// The id the server writes its own facts under. Member ids are `m_…`, so no member can
+/// ever hold it, and the server binds its own actor to it.
+pub const SERVER_MEMBER: &str = "linli-server";
+
+impl Writer {
+    /// The server, writing a fact no device may forge (`Who::Server` paths).
+    pub fn server() -> Writer {
+        Writer {
+            member: MemberId(SERVER_MEMBER.to_owned()),
+            role: Role::Unknown(SERVER_MEMBER.to_owned()),
+        }
+    }
+
+    pub fn is_server(&self) -> bool {
+        self.member.as_str() == SERVER_MEMBER
+    }
+}
+
 /// Runs `f` in one transaction. The change carries `now` as its (claimed) time. Returns the
 /// hash of the new change, or `None` when the command had nothing to change.
 pub fn transact<T>(

@@ -36,6 +36,10 @@ pub enum Who {
     /// live at `<root map>/<id>`; `author` can be written only when the record is created
     /// (see `NewRecord`), so it always names who created it.
     Author,
+    /// Only the server, under its own bound actor: facts no device may forge (a vote's
+    /// close, a certified result, the time a report was filed). The door refuses these
+    /// paths from every member, staff included.
+    Server,
     /// Only as part of creating the record, by its author: the change that writes this
     /// also creates the record (a record creates every child map in its first change), and
     /// a record is never created over one that exists.
@@ -276,6 +280,7 @@ fn matches(pattern: &[Seg], reach: Reach, path: &[&str], writer: &Writer) -> boo
 fn admits(who: Who, writer: &Writer, ctx: &DocContext, record: &Record) -> bool {
     match who {
         Who::Anyone => true,
+        Who::Server => writer.is_server(),
         Who::Roles(roles) => roles.contains(&writer.role),
         Who::Subject => ctx.subject.as_ref() == Some(&writer.member),
         Who::Author => record.author.as_ref() == Some(&writer.member),

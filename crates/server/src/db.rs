@@ -66,6 +66,14 @@ CREATE TABLE IF NOT EXISTS pairs (
     a TEXT NOT NULL,
     b TEXT NOT NULL
 );
+-- When each change first reached the server, by the server's clock: written before the
+-- change is stored or acknowledged, never changed after (device times are claims).
+CREATE TABLE IF NOT EXISTS receipts (
+    hash TEXT PRIMARY KEY,
+    doc TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS receipts_by_doc ON receipts(doc);
 -- Documents a member made under a random id (any automerge-repo peer may): theirs alone.
 CREATE TABLE IF NOT EXISTS personal_docs (
     doc TEXT PRIMARY KEY,
@@ -396,6 +404,32 @@ impl Db {
                 })
             }
         })
+    }
+
+    /// Records that these changes of `doc` reached the server at `at`; a change seen
+    /// before keeps its first time.
+    pub fn record_receipts(&self, doc: &str, hashes: &[String], at: Millis) -> DbResult<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for h in hashes {
+            tx.execute(
+                "INSERT OR IGNORE INTO receipts (hash, doc, at) VALUES (?1, ?2, ?3)",
+                params![h, doc, at.0],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// When each change of `doc` first reached the server, oldest first.
+    pub fn receipts(&self, doc: &str) -> DbResult<Vec<(String, Millis)>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT hash, at FROM receipts WHERE doc = ?1 ORDER BY at, hash")?;
+        let rows = stmt
+            .query_map([doc], |r| Ok((r.get(0)?, Millis(r.get(1)?))))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     /// Gives a member another role (a resident who becomes a grid worker). Open connections

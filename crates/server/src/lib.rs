@@ -24,9 +24,8 @@ use std::path::Path;
 use std::sync::Arc;
 use storage::SqliteStorage;
 
-/// The member id the server's own actor is bound to; member ids are `m_…`, so no member
-/// can ever hold it.
-pub const SERVER_MEMBER: &str = "linli-server";
+/// The member id the server's own actor is bound to (core's: the write rules know it).
+pub use linli_core::doc::SERVER_MEMBER;
 
 pub struct Server {
     pub db: Arc<Db>,

@@ -509,6 +509,18 @@ impl Door {
                     .map_err(|e| store_failed(&e))?;
             }
         }
+        // The server's time of arrival, on disk before the change is: a fact rules that
+        // depend on time can trust, where the change's own time is the device's claim.
+        if !new.is_empty() {
+            let (db, at) = (self.srv.db.clone(), self.srv.now());
+            let hashes: Vec<String> = new.iter().map(|c| c.hash().to_string()).collect();
+            let key = doc.to_string();
+            tokio::task::spawn_blocking(move || db.record_receipts(&key, &hashes, at))
+                .await
+                .map_err(|e| crate::db::DbError::Store(e.to_string()))
+                .and_then(|r| r)
+                .map_err(|e| store_failed(&e))?;
+        }
         self.srv.write_ahead(doc, &new).await;
         self.accepted
             .entry(doc)

@@ -5,6 +5,7 @@
 #[allow(dead_code)]
 mod harness;
 
+use automerge::ReadDoc;
 use harness::{http, Outcome, Peer};
 use linli_core::access::profile_id;
 use linli_core::doc::Writer;
@@ -134,12 +135,30 @@ async fn an_acknowledged_change_survives_sigkill() {
     let ctx = DocContext {
         subject: Some(member.clone()),
     };
+    // The device claims a time in 1970; the server records its own.
     profile::set_about(doc, &writer, &ctx, Millis(1), "住 3 栋 2 单元").unwrap();
+    let edit = phone.docs[&id].get_heads()[0];
+    let sent_at = linli_server::api::now();
     assert_eq!(phone.sync(&[id]).await, Outcome::InStep);
 
     // The server's heads hold the change: kill it without a chance to flush anything.
     first.kill();
     drop(phone);
+
+    // The time the change reached the server was on disk before the server said so.
+    let receipts = linli_server::db::Db::open(data.path())
+        .unwrap()
+        .receipts(&id.to_string())
+        .unwrap();
+    let at = receipts
+        .iter()
+        .find(|(h, _)| *h == edit.to_string())
+        .map(|(_, at)| *at)
+        .expect("a receipt time for the acknowledged change");
+    assert!(
+        at.0 >= sent_at.0 && at.0 <= linli_server::api::now().0,
+        "{at:?}"
+    );
 
     let mut second = serve(data.path(), dist.path());
     assert!(

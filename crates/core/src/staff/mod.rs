@@ -15,12 +15,27 @@ const STAFF: &[Role] = &[Role::Staff];
 
 /// Staff mark reports handled; reports themselves are the server's to write.
 pub const RULES: WriteRules = WriteRules {
-    rules: &[Rule {
-        path: &[Seg::Key("reports"), Seg::Any, Seg::Key("handled")],
-        who: Who::Roles(STAFF),
-        reach: Reach::Exact,
-        shape: Shape::Int,
-    }],
+    rules: &[
+        Rule {
+            path: &[Seg::Key("reports"), Seg::Any, Seg::Key("handled")],
+            who: Who::Roles(STAFF),
+            reach: Reach::Exact,
+            shape: Shape::Int,
+        },
+        // A report is the server's fact: what a resident filed through the API, and when.
+        Rule {
+            path: &[Seg::Key("reports"), Seg::Any],
+            who: Who::Server,
+            reach: Reach::Exact,
+            shape: Shape::Map,
+        },
+        Rule {
+            path: &[Seg::Key("reports"), Seg::Any, Seg::Any],
+            who: Who::Server,
+            reach: Reach::Exact,
+            shape: Shape::Any,
+        },
+    ],
 };
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +61,7 @@ pub fn file_report(
     request: &str,
     reason: &str,
 ) -> Result<Option<ChangeHash>> {
+    RULES.authorize(&Writer::server(), &DocContext::default(), &["reports", id])?;
     MemberId::parse(id)?;
     MemberId::parse(request)?;
     let reason = check_text(Field::Reason, reason, REPORT_MAX)?;
@@ -162,5 +178,37 @@ mod tests {
         assert_eq!(all.len(), 1);
         assert!(all[0].handled);
         assert_eq!(all[0].doc, help.to_string());
+    }
+
+    #[test]
+    fn reports_are_the_servers_to_write_never_a_members() {
+        use automerge::transaction::Transactable;
+        let mut doc = crate::schema::genesis(&crate::DocKind::Staff);
+        let reports = map_at(&doc, &ROOT, "reports").unwrap();
+        let before = doc.get_heads();
+        doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+            let r = tx.put_object(&reports, "p9", ObjType::Map)?;
+            tx.put(&r, "reason", "伪造的举报")?;
+            Ok(())
+        })
+        .unwrap();
+        let forged = doc.get_changes(&before).pop().unwrap();
+        let ctx = DocContext::default();
+        for role in [Role::Staff, Role::Resident] {
+            let member = Writer {
+                member: MemberId::parse("m_s").unwrap(),
+                role,
+            };
+            assert_eq!(
+                RULES.check_change(&doc, &forged, &member, &ctx),
+                Err(LinliError::Forbidden {
+                    path: "reports/p9".into()
+                })
+            );
+        }
+        assert_eq!(
+            RULES.check_change(&doc, &forged, &Writer::server(), &ctx),
+            Ok(())
+        );
     }
 }
