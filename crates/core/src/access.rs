@@ -29,9 +29,36 @@ pub enum Scope {
         kind: DocKind,
         members: [MemberId; 2],
     },
+    /// A grid's document (its patrol log): the grid's assigned workers write it, the
+    /// community's staff read it.
+    Grid {
+        community: CommunityId,
+        grid: String,
+        kind: DocKind,
+    },
+    /// A city department's own document (the index of what is addressed to it): its
+    /// officers read it, whichever community they joined through; only the server writes.
+    Department { department: String, kind: DocKind },
+    /// One case across audiences (an escalation): the worker who reported it, the
+    /// community's staff, and the officers of the department it is addressed to, if that
+    /// department serves the community.
+    Case {
+        community: CommunityId,
+        kind: DocKind,
+        reporter: MemberId,
+        department: String,
+    },
     /// A document a member made under a random id, as any automerge-repo peer may: theirs
     /// alone, with no Linli schema.
     Personal { owner: MemberId },
+}
+
+/// A department an officer works for, and the communities it serves, as the server's
+/// records say.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Posting {
+    pub department: String,
+    pub serves: Vec<CommunityId>,
 }
 
 /// The member asking, as the server's records (never a document) say.
@@ -40,6 +67,31 @@ pub struct Reader {
     pub member: MemberId,
     pub role: Role,
     pub community: CommunityId,
+    /// The grids a grid worker is assigned to (in `community`).
+    pub grids: Vec<String>,
+    /// The department an officer works for.
+    pub posting: Option<Posting>,
+}
+
+impl Reader {
+    /// A member with no assignments.
+    pub fn new(member: MemberId, role: Role, community: CommunityId) -> Reader {
+        Reader {
+            member,
+            role,
+            community,
+            grids: Vec::new(),
+            posting: None,
+        }
+    }
+
+    fn officer_of(&self, department: &str) -> bool {
+        self.role == Role::Officer
+            && self
+                .posting
+                .as_ref()
+                .is_some_and(|p| p.department == department)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -57,7 +109,10 @@ impl Scope {
         match self {
             Scope::Community { kind, .. }
             | Scope::Member { kind, .. }
-            | Scope::Pair { kind, .. } => Some(kind),
+            | Scope::Pair { kind, .. }
+            | Scope::Grid { kind, .. }
+            | Scope::Department { kind, .. }
+            | Scope::Case { kind, .. } => Some(kind),
             Scope::Personal { .. } => None,
         }
     }
@@ -73,7 +128,6 @@ impl Scope {
 }
 
 const STAFF: &[Role] = &[Role::Staff];
-const PATROL: &[Role] = &[Role::GridWorker, Role::Staff];
 
 pub fn access(reader: &Reader, scope: &Scope) -> Access {
     let (community, kind) = match scope {
@@ -93,6 +147,45 @@ pub fn access(reader: &Reader, scope: &Scope) -> Access {
                 Access::None
             }
         }
+        Scope::Grid {
+            community, grid, ..
+        } => {
+            return if *community != reader.community {
+                Access::None
+            } else if reader.role == Role::GridWorker && reader.grids.contains(grid) {
+                Access::Write
+            } else if reader.role == Role::Staff {
+                Access::Read
+            } else {
+                Access::None
+            }
+        }
+        Scope::Department { department, .. } => {
+            return if reader.officer_of(department) {
+                Access::Read
+            } else {
+                Access::None
+            }
+        }
+        Scope::Case {
+            community,
+            reporter,
+            department,
+            ..
+        } => {
+            let serves = reader
+                .posting
+                .as_ref()
+                .is_some_and(|p| p.serves.contains(community));
+            let reporter_here = *community == reader.community && *reporter == reader.member;
+            return if reporter_here || (reader.officer_of(department) && serves) {
+                Access::Write
+            } else if *community == reader.community && reader.role == Role::Staff {
+                Access::Read
+            } else {
+                Access::None
+            };
+        }
         Scope::Community { community, kind }
         | Scope::Member {
             community, kind, ..
@@ -103,11 +196,10 @@ pub fn access(reader: &Reader, scope: &Scope) -> Access {
     }
     let role = &reader.role;
     match kind {
-        DocKind::Directory | DocKind::Department => Access::Read,
+        DocKind::Directory => Access::Read,
         DocKind::Help | DocKind::Proposal => Access::Write,
         DocKind::Points if STAFF.contains(role) => Access::Write,
         DocKind::Points => Access::Read,
-        DocKind::Patrol | DocKind::Escalation if PATROL.contains(role) => Access::Write,
         DocKind::Staff if STAFF.contains(role) => Access::Write,
         DocKind::Profile => match scope {
             Scope::Member { subject, .. } if *subject == reader.member => Access::Write,
@@ -115,9 +207,13 @@ pub fn access(reader: &Reader, scope: &Scope) -> Access {
         },
         // Only as a pair (above): never as a community document.
         DocKind::HelpPrivate => Access::None,
-        DocKind::Patrol | DocKind::Escalation | DocKind::Staff | DocKind::Unknown(_) => {
-            Access::None
-        }
+        // Grid, department and case documents are scoped by assignment (above), never
+        // as a whole community's.
+        DocKind::Patrol
+        | DocKind::Escalation
+        | DocKind::Department
+        | DocKind::Staff
+        | DocKind::Unknown(_) => Access::None,
     }
 }
 
@@ -177,12 +273,32 @@ pub fn patrol_doc(community: &CommunityId, grid: &str, month: &str) -> (DocId, S
             DocKind::Patrol.as_str(),
             &format!("{grid}/{month}"),
         ),
-        Scope::Community {
+        Scope::Grid {
             community: community.clone(),
+            grid: grid.to_owned(),
             kind: DocKind::Patrol,
         },
     )
 }
+
+/// A department's own document. Departments serve many communities, so its id is derived
+/// under the city, not a community.
+pub fn department_doc(department: &str) -> (DocId, Scope) {
+    (
+        DocId::derive(
+            &CommunityId(CITY.to_owned()),
+            DocKind::Department.as_str(),
+            department,
+        ),
+        Scope::Department {
+            department: department.to_owned(),
+            kind: DocKind::Department,
+        },
+    )
+}
+
+/// What department documents are derived under: not a slug, so no community has it.
+const CITY: &str = "@city";
 
 /// The help-private document of each request of help document `help` that has a chosen
 /// helper, and its pair: the requester and that helper. A pair's document never changes
@@ -233,11 +349,11 @@ mod tests {
     use super::*;
 
     fn reader(member: &str, role: Role, community: &str) -> Reader {
-        Reader {
-            member: MemberId::parse(member).unwrap(),
+        Reader::new(
+            MemberId::parse(member).unwrap(),
             role,
-            community: CommunityId::parse(community).unwrap(),
-        }
+            CommunityId::parse(community).unwrap(),
+        )
     }
 
     fn community(kind: DocKind) -> Scope {
@@ -260,8 +376,9 @@ mod tests {
         assert_eq!(access(&r, &community(DocKind::Help)), Access::Write);
         assert_eq!(access(&r, &community(DocKind::Directory)), Access::Read);
         assert_eq!(access(&r, &community(DocKind::Points)), Access::Read);
+        // A grid worker reaches patrol documents only through a grid assignment.
         let w = reader("w1", Role::GridWorker, "huqian-2");
-        assert_eq!(access(&w, &community(DocKind::Patrol)), Access::Write);
+        assert_eq!(access(&w, &community(DocKind::Patrol)), Access::None);
         let s = reader("s1", Role::Staff, "huqian-2");
         assert_eq!(access(&s, &community(DocKind::Staff)), Access::Write);
         assert_eq!(access(&s, &community(DocKind::Points)), Access::Write);
@@ -347,5 +464,85 @@ mod tests {
             access(&reader("s1", Role::Staff, "x"), &scope),
             Access::None
         );
+    }
+
+    #[test]
+    fn a_grids_documents_are_its_workers_and_the_communitys_staff() {
+        let c = CommunityId::parse("huqian-2").unwrap();
+        let (_, grid1) = patrol_doc(&c, "g1", "2026-12");
+        let (_, grid2) = patrol_doc(&c, "g2", "2026-12");
+        let mut w = reader("w1", Role::GridWorker, "huqian-2");
+        w.grids = vec!["g1".into()];
+        assert_eq!(access(&w, &grid1), Access::Write);
+        assert_eq!(access(&w, &grid2), Access::None);
+        assert_eq!(
+            access(&reader("s1", Role::Staff, "huqian-2"), &grid2),
+            Access::Read
+        );
+        assert_eq!(
+            access(&reader("r1", Role::Resident, "huqian-2"), &grid1),
+            Access::None
+        );
+        // The same grid name in another community is another grid.
+        let mut elsewhere = reader("w2", Role::GridWorker, "huazhong");
+        elsewhere.grids = vec!["g1".into()];
+        assert_eq!(access(&elsewhere, &grid1), Access::None);
+        let staff_elsewhere = reader("s2", Role::Staff, "huazhong");
+        assert_eq!(access(&staff_elsewhere, &grid1), Access::None);
+    }
+
+    #[test]
+    fn a_department_and_its_cases_are_reached_by_posting_from_any_community() {
+        let huqian = CommunityId::parse("huqian-2").unwrap();
+        let huazhong = CommunityId::parse("huazhong").unwrap();
+        let officer = |id: &str, dept: &str| {
+            let mut o = reader(id, Role::Officer, "huazhong");
+            o.posting = Some(Posting {
+                department: dept.into(),
+                serves: vec![huqian.clone(), huazhong.clone()],
+            });
+            o
+        };
+        let (water, mine) = (officer("o1", "water"), department_doc("water").1);
+        assert_eq!(access(&water, &mine), Access::Read);
+        assert_eq!(access(&water, &department_doc("housing").1), Access::None);
+        assert_eq!(access(&officer("o2", "housing"), &mine), Access::None);
+        for role in [Role::Resident, Role::Staff, Role::GridWorker] {
+            assert_eq!(access(&reader("x", role, "huazhong"), &mine), Access::None);
+        }
+        // A case from 湖前 addressed to water: its reporter, 湖前's staff, water's officers
+        // (who joined through 华中).
+        let case = Scope::Case {
+            community: huqian.clone(),
+            kind: DocKind::Escalation,
+            reporter: MemberId::parse("w1").unwrap(),
+            department: "water".into(),
+        };
+        assert_eq!(
+            access(&reader("w1", Role::GridWorker, "huqian-2"), &case),
+            Access::Write
+        );
+        assert_eq!(access(&water, &case), Access::Write);
+        assert_eq!(access(&officer("o2", "housing"), &case), Access::None);
+        assert_eq!(
+            access(&reader("s1", Role::Staff, "huqian-2"), &case),
+            Access::Read
+        );
+        assert_eq!(
+            access(&reader("s2", Role::Staff, "huazhong"), &case),
+            Access::None
+        );
+        assert_eq!(
+            access(&reader("w9", Role::GridWorker, "huqian-2"), &case),
+            Access::None
+        );
+        assert_eq!(
+            access(&reader("r1", Role::Resident, "huqian-2"), &case),
+            Access::None
+        );
+        // A department that does not serve the case's community does not see it.
+        let mut narrow = officer("o3", "water");
+        narrow.posting.as_mut().unwrap().serves = vec![huazhong.clone()];
+        assert_eq!(access(&narrow, &case), Access::None);
     }
 }

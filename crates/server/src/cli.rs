@@ -42,6 +42,16 @@ pub enum Command {
         #[command(subcommand)]
         command: MemberCommand,
     },
+    /// City departments.
+    Department {
+        #[command(subcommand)]
+        command: DepartmentCommand,
+    },
+    /// Grids.
+    Grid {
+        #[command(subcommand)]
+        command: GridCommand,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -52,13 +62,40 @@ pub enum CommunityCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum InviteCommand {
-    /// Creates an invite code for a role: resident, grid_worker, staff or officer.
+    /// Creates an invite code for a role: resident, grid_worker, staff or officer. A grid
+    /// worker's invite names the grid they patrol, an officer's their department.
     Create {
         #[arg(long)]
         community: String,
         #[arg(long)]
         role: String,
+        #[arg(long, conflicts_with = "department")]
+        grid: Option<String>,
+        #[arg(long)]
+        department: Option<String>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DepartmentCommand {
+    /// Creates a city department serving some communities:
+    /// `department create water 水务集团 --serves huqian-2,huazhong`.
+    Create {
+        id: String,
+        name: String,
+        #[arg(long, value_delimiter = ',')]
+        serves: Vec<String>,
+    },
+    /// Lists the departments and whom they serve.
+    List,
+    /// Posts a member (an officer) to a department.
+    Assign { member: String, department: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GridCommand {
+    /// Assigns a member (a grid worker) to one more grid of their community.
+    Assign { member: String, grid: String },
 }
 
 #[derive(Subcommand, Debug)]

@@ -3,6 +3,7 @@
 //! is a transaction that is on disk (WAL, synchronous=FULL) before the call returns, and
 //! every failure is returned, never swallowed.
 
+use linli_core::access::{Posting, Reader};
 use linli_core::member::check_display_name;
 use linli_core::{CommunityId, LinliError, MemberId, Millis, Role};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -66,6 +67,30 @@ CREATE TABLE IF NOT EXISTS pairs (
     a TEXT NOT NULL,
     b TEXT NOT NULL
 );
+-- City departments, and the communities each serves (a department serves many).
+CREATE TABLE IF NOT EXISTS departments (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS department_serves (
+    department TEXT NOT NULL REFERENCES departments(id),
+    community TEXT NOT NULL REFERENCES communities(id),
+    PRIMARY KEY (department, community)
+);
+-- Who works where: a grid worker's grids (in their community), an officer's department.
+-- Access follows these records, never anything a document says.
+CREATE TABLE IF NOT EXISTS assignments (
+    member TEXT NOT NULL REFERENCES members(id),
+    kind TEXT NOT NULL CHECK (kind IN ('grid', 'department')),
+    target TEXT NOT NULL,
+    PRIMARY KEY (member, kind, target)
+);
+-- What an invite assigns the person who joins with it.
+CREATE TABLE IF NOT EXISTS invite_assignments (
+    code TEXT NOT NULL REFERENCES invites(code),
+    kind TEXT NOT NULL CHECK (kind IN ('grid', 'department')),
+    target TEXT NOT NULL
+);
 -- When each change first reached the server, by the server's clock: written before the
 -- change is stored or acknowledged, never changed after (device times are claims).
 CREATE TABLE IF NOT EXISTS receipts (
@@ -81,6 +106,30 @@ CREATE TABLE IF NOT EXISTS personal_docs (
     created_at INTEGER NOT NULL
 );
 ";
+
+/// What an invite or a staff command assigns a member to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Assignment {
+    Grid(String),
+    Department(String),
+}
+
+impl Assignment {
+    fn as_row(&self) -> (&'static str, &str) {
+        match self {
+            Assignment::Grid(g) => ("grid", g),
+            Assignment::Department(d) => ("department", d),
+        }
+    }
+}
+
+/// A city department and the communities it serves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Department {
+    pub id: String,
+    pub name: String,
+    pub serves: Vec<CommunityId>,
+}
 
 #[derive(Debug)]
 pub enum DbError {
@@ -281,6 +330,149 @@ impl Db {
         Ok(code)
     }
 
+    /// An invite that also assigns whoever joins with it: a grid worker to a grid of the
+    /// community, an officer to a department serving it.
+    pub fn create_invite_assigned(
+        &self,
+        community: &CommunityId,
+        role: &Role,
+        assign: &Assignment,
+        now: Millis,
+    ) -> DbResult<String> {
+        let known = match (role, assign) {
+            (Role::GridWorker, Assignment::Grid(g)) => {
+                self.grids(community)?.iter().any(|(id, _)| id == g)
+            }
+            (Role::Officer, Assignment::Department(d)) => {
+                self.departments()?.iter().any(|x| x.id == *d)
+            }
+            _ => false,
+        };
+        if !known {
+            return Err(DbError::Refused(Refusal::Invalid(LinliError::BadId)));
+        }
+        let code = self.create_invite(community, role, now)?;
+        let (kind, target) = assign.as_row();
+        self.conn().execute(
+            "INSERT INTO invite_assignments (code, kind, target) VALUES (?1, ?2, ?3)",
+            params![code, kind, target],
+        )?;
+        Ok(code)
+    }
+
+    /// Creates a department (or renames it) and sets the communities it serves.
+    pub fn create_department(&self, id: &str, name: &str, serves: &[CommunityId]) -> DbResult<()> {
+        MemberId::parse(id).map_err(|e| DbError::Refused(Refusal::Invalid(e)))?;
+        for c in serves {
+            if self.community_name(c)?.is_none() {
+                return Err(DbError::Refused(Refusal::UnknownCommunity));
+            }
+        }
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO departments (id, name) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET name = ?2",
+            params![id, name],
+        )?;
+        tx.execute("DELETE FROM department_serves WHERE department = ?1", [id])?;
+        for c in serves {
+            tx.execute(
+                "INSERT INTO department_serves (department, community) VALUES (?1, ?2)",
+                params![id, c.as_str()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn departments(&self) -> DbResult<Vec<Department>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT id, name FROM departments ORDER BY id")?;
+        let rows: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut serves = conn.prepare(
+            "SELECT community FROM department_serves WHERE department = ?1 ORDER BY community",
+        )?;
+        rows.into_iter()
+            .map(|(id, name)| {
+                let communities = serves
+                    .query_map([&id], |r| Ok(CommunityId(r.get(0)?)))?
+                    .collect::<Result<_, _>>()?;
+                Ok(Department {
+                    id,
+                    name,
+                    serves: communities,
+                })
+            })
+            .collect()
+    }
+
+    /// Assigns a member to a grid of their community, or to a department.
+    pub fn assign(&self, member: &MemberId, assign: &Assignment) -> DbResult<()> {
+        let row = self
+            .member(member)?
+            .ok_or(DbError::Refused(Refusal::UnknownMember))?;
+        let known = match assign {
+            Assignment::Grid(g) => self.grids(&row.community)?.iter().any(|(id, _)| id == g),
+            Assignment::Department(d) => self.departments()?.iter().any(|x| x.id == *d),
+        };
+        if !known {
+            return Err(DbError::Refused(Refusal::Invalid(LinliError::BadId)));
+        }
+        let (kind, target) = assign.as_row();
+        self.conn().execute(
+            "INSERT OR IGNORE INTO assignments (member, kind, target) VALUES (?1, ?2, ?3)",
+            params![member.as_str(), kind, target],
+        )?;
+        Ok(())
+    }
+
+    /// What a member reads and writes by: their community and role, their grids, and
+    /// their department with the communities it serves.
+    pub fn reader(&self, m: &MemberRow) -> DbResult<Reader> {
+        let mut reader = Reader::new(m.id.clone(), m.role.clone(), m.community.clone());
+        let rows: Vec<(String, String)> = {
+            let conn = self.conn();
+            let mut stmt = conn.prepare(
+                "SELECT kind, target FROM assignments WHERE member = ?1 ORDER BY kind, target",
+            )?;
+            let rows = stmt
+                .query_map([m.id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            rows
+        };
+        for (kind, target) in rows {
+            match kind.as_str() {
+                "grid" => reader.grids.push(target),
+                _ => {
+                    let serves = self
+                        .departments()?
+                        .into_iter()
+                        .find(|d| d.id == target)
+                        .map(|d| d.serves)
+                        .unwrap_or_default();
+                    reader.posting = Some(Posting {
+                        department: target,
+                        serves,
+                    });
+                }
+            }
+        }
+        Ok(reader)
+    }
+
+    fn member(&self, id: &MemberId) -> DbResult<Option<MemberRow>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id, community, display_name, role, revoked_at FROM members WHERE id = ?1",
+                [id.as_str()],
+                member_row,
+            )
+            .optional()?)
+    }
+
     /// Turns an invite code and a display name into a member with one device token. The same
     /// code may bring several people (a building's residents, say) until it expires.
     pub fn join(&self, code: &str, display_name: &str, now: Millis) -> DbResult<Joined> {
@@ -318,6 +510,10 @@ impl Db {
         tx.execute(
             "INSERT INTO devices (peer_id, member, token_sha256, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![peer_id, member.as_str(), token_hash(&token), now.0, now.0 + TOKEN_DAYS * Millis::DAY],
+        )?;
+        tx.execute(
+            "INSERT INTO assignments (member, kind, target) SELECT ?1, kind, target FROM invite_assignments WHERE code = ?2",
+            params![member.as_str(), code],
         )?;
         tx.commit()?;
         Ok(Joined {
@@ -430,6 +626,21 @@ impl Db {
             .query_map([doc], |r| Ok((r.get(0)?, Millis(r.get(1)?))))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
+    }
+
+    /// `authenticate`, and what the member reads by (role and assignments).
+    pub fn authenticate_reader(
+        &self,
+        token: &str,
+        now: Millis,
+    ) -> DbResult<Result<(Authed, Reader), AuthError>> {
+        match self.authenticate(token, now)? {
+            Ok(a) => {
+                let reader = self.reader(&a.member)?;
+                Ok(Ok((a, reader)))
+            }
+            Err(e) => Ok(Err(e)),
+        }
     }
 
     /// Gives a member another role (a resident who becomes a grid worker). Open connections

@@ -47,14 +47,6 @@ fn months_around(now: Millis, back: i64, ahead: i64) -> Vec<String> {
         .collect()
 }
 
-pub fn reader(m: &MemberRow) -> Reader {
-    Reader {
-        member: m.id.clone(),
-        role: m.role.clone(),
-        community: m.community.clone(),
-    }
-}
-
 impl Gate {
     pub fn load(db: Arc<Db>, clock: Clock) -> DbResult<Gate> {
         let gate = Gate {
@@ -91,6 +83,9 @@ impl Gate {
                     scopes.extend([access::patrol_doc(&c, &grid, m)]);
                 }
             }
+        }
+        for d in self.db.departments()? {
+            scopes.extend([access::department_doc(&d.id)]);
         }
         for m in self.db.all_members()? {
             scopes.extend(access::member_docs(&m.community, &m.id));

@@ -4,9 +4,12 @@
 mod cli;
 
 use clap::Parser;
-use cli::{Cli, Command, CommunityCommand, InviteCommand, MemberCommand};
+use cli::{
+    Cli, Command, CommunityCommand, DepartmentCommand, GridCommand, InviteCommand, MemberCommand,
+};
 use linli_core::{CommunityId, MemberId, Role};
 use linli_server::api::now;
+use linli_server::db::Assignment;
 use linli_server::db::{self, Db, DbError};
 use linli_server::{seed, Server};
 
@@ -43,12 +46,23 @@ fn main() {
             println!("community {id} created");
         }
         Command::Invite {
-            command: InviteCommand::Create { community: c, role },
+            command:
+                InviteCommand::Create {
+                    community: c,
+                    role,
+                    grid,
+                    department,
+                },
         } => {
             let role = Role::parse(&role);
-            let code = db
-                .create_invite(&community(&c), &role, now())
-                .unwrap_or_else(|e| fail(explain(e)));
+            let assign = grid
+                .map(Assignment::Grid)
+                .or(department.map(Assignment::Department));
+            let code = match &assign {
+                Some(a) => db.create_invite_assigned(&community(&c), &role, a, now()),
+                None => db.create_invite(&community(&c), &role, now()),
+            }
+            .unwrap_or_else(|e| fail(explain(e)));
             println!(
                 "{code}  ({} of {c}, valid {} days)",
                 role.as_str(),
@@ -78,6 +92,39 @@ fn main() {
                 .add_device(&MemberId(id), now())
                 .unwrap_or_else(|e| fail(explain(e)));
             println!("peer {peer}\ntoken {token}");
+        }
+        Command::Department {
+            command: DepartmentCommand::Create { id, name, serves },
+        } => {
+            let serves: Vec<CommunityId> = serves.iter().map(|c| community(c)).collect();
+            db.create_department(&id, &name, &serves)
+                .unwrap_or_else(|e| fail(explain(e)));
+            println!("department {id} serves {}", serves.len());
+        }
+        Command::Department {
+            command: DepartmentCommand::List,
+        } => {
+            for d in db.departments().unwrap_or_else(|e| fail(explain(e))) {
+                let serves: Vec<&str> = d.serves.iter().map(CommunityId::as_str).collect();
+                println!("{}\t{}\t{}", d.id, d.name, serves.join(","));
+            }
+        }
+        Command::Department {
+            command: DepartmentCommand::Assign { member, department },
+        } => {
+            db.assign(
+                &MemberId(member.clone()),
+                &Assignment::Department(department.clone()),
+            )
+            .unwrap_or_else(|e| fail(explain(e)));
+            println!("{member} works for {department}: open connections take it up within seconds");
+        }
+        Command::Grid {
+            command: GridCommand::Assign { member, grid },
+        } => {
+            db.assign(&MemberId(member.clone()), &Assignment::Grid(grid.clone()))
+                .unwrap_or_else(|e| fail(explain(e)));
+            println!("{member} patrols {grid}: open connections take it up within seconds");
         }
         Command::Member {
             command: MemberCommand::Role { id, role },

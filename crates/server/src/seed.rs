@@ -1,6 +1,6 @@
 //! The demo community a fresh server starts with, so a new user sees a living app at once.
 
-use crate::db::{Db, DbResult};
+use crate::db::{Assignment, Db, DbResult};
 use crate::Server;
 use linli_core::doc::Writer;
 use linli_core::help::{self, Category, RequestDraft, Urgency};
@@ -20,9 +20,27 @@ pub fn seed_if_empty(db: &Db, now: Millis) -> DbResult<Option<Vec<(Role, String)
     for (grid, name) in GRIDS {
         db.create_grid(&id, grid, name)?;
     }
+    for (dept, name) in DEPARTMENTS {
+        db.create_department(dept, name, std::slice::from_ref(&id))?;
+    }
+    // The demo's grid worker patrols the first grid; its officer works for the water company.
     let codes = Role::KNOWN
         .into_iter()
-        .map(|role| db.create_invite(&id, &role, now).map(|code| (role, code)))
+        .map(|role| {
+            let code = match role {
+                Role::GridWorker => {
+                    db.create_invite_assigned(&id, &role, &Assignment::Grid(GRIDS[0].0.into()), now)
+                }
+                Role::Officer => db.create_invite_assigned(
+                    &id,
+                    &role,
+                    &Assignment::Department(DEPARTMENTS[1].0.into()),
+                    now,
+                ),
+                _ => db.create_invite(&id, &role, now),
+            };
+            code.map(|code| (role, code))
+        })
         .collect::<DbResult<Vec<_>>>()?;
     Ok(Some(codes))
 }

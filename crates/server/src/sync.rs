@@ -5,7 +5,6 @@
 
 use crate::api::{auth_refusal, refusal};
 use crate::db::DbError;
-use crate::gate::reader;
 use crate::Server;
 use automerge::{Automerge, Change, ChangeHash, ReadDoc};
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -46,8 +45,8 @@ pub async fn upgrade(
     let db = srv.db.clone();
     let now = srv.now();
     let key = token.clone();
-    let checked = tokio::task::spawn_blocking(move || db.authenticate(&key, now)).await;
-    let authed = match checked.unwrap_or_else(|e| Err(DbError::Store(e.to_string()))) {
+    let checked = tokio::task::spawn_blocking(move || db.authenticate_reader(&key, now)).await;
+    let (authed, who) = match checked.unwrap_or_else(|e| Err(DbError::Store(e.to_string()))) {
         Ok(Ok(a)) => a,
         Ok(Err(e)) => return auth_refusal(e),
         Err(e) => {
@@ -76,7 +75,6 @@ pub async fn upgrade(
             "Sync needs a WebSocket connection.",
         );
     };
-    let who = reader(&authed.member);
     srv.gate.connect(&authed.peer_id, who.clone());
     let peer = authed.peer_id;
     // A month of a busy community's help is a few hundred KB; a frame far beyond that is
@@ -189,14 +187,13 @@ async fn watch(
             _ = tokio::time::sleep(WATCH_EVERY) => {}
         }
         let (db, now, key) = (srv.db.clone(), srv.now(), token.clone());
-        let checked = tokio::task::spawn_blocking(move || db.authenticate(&key, now)).await;
+        let checked = tokio::task::spawn_blocking(move || db.authenticate_reader(&key, now)).await;
         let reason = match checked {
-            Ok(Ok(Ok(a))) => {
-                let now = reader(&a.member);
+            Ok(Ok(Ok((_, now)))) => {
                 if now == who {
                     continue;
                 }
-                tracing::info!(peer = %peer, "the member's role changed: reconnecting them");
+                tracing::info!(peer = %peer, "the member's role or assignments changed: reconnecting them");
                 srv.gate.connect(&peer, now);
                 let _ = out
                     .send(Message::Close(Some(CloseFrame {

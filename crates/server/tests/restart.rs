@@ -5,7 +5,6 @@
 #[allow(dead_code)]
 mod harness;
 
-use automerge::ReadDoc;
 use harness::{http, Outcome, Peer};
 use linli_core::access::profile_id;
 use linli_core::doc::Writer;

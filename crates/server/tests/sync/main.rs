@@ -1,5 +1,6 @@
 //! linli-server's sync endpoint with real WebSocket clients on loopback.
 
+mod assignments;
 mod harness;
 mod help;
 mod hostile;
@@ -139,7 +140,17 @@ async fn residents_cannot_fetch_staff_patrol_or_another_communitys_documents() {
     ts.srv.prepare_directories().await.unwrap();
     let month = ts.srv.now().month();
     let (patrol, _) = linli_core::access::patrol_doc(&harness::community(HUQIAN), "g1", &month);
-    let w = ts.join(HUQIAN, Role::GridWorker, "张网格").await;
+    let code = ts
+        .srv
+        .db
+        .create_invite_assigned(
+            &harness::community(HUQIAN),
+            &Role::GridWorker,
+            &linli_server::db::Assignment::Grid("g1".into()),
+            ts.srv.now(),
+        )
+        .unwrap();
+    let w = ts.srv.join(&code, "张网格").await.unwrap();
     let mut round = Peer::connect(ts.addr, HUQIAN, &w).await.unwrap();
     round.doc(patrol, &DocKind::Patrol);
     assert_eq!(round.sync(&[patrol]).await, Outcome::InStep);

@@ -1,0 +1,160 @@
+//! Who reads what by assignment, as the server's records say: a grid worker their grids'
+//! documents, an officer their department's, whichever community they joined through.
+
+use crate::harness::*;
+use automerge::transaction::Transactable;
+use automerge::{AutomergeError, ROOT};
+use linli_core::access::{department_doc, patrol_doc};
+use linli_core::{DocKind, Role};
+use linli_server::db::{Assignment, Joined};
+
+async fn setup() -> TestServer {
+    let ts = TestServer::start().await;
+    let db = &ts.srv.db;
+    for (g, name) in [("g1", "第一网格"), ("g2", "第二网格")] {
+        db.create_grid(&community(HUQIAN), g, name).unwrap();
+    }
+    let both = [community(HUQIAN), community(HUAZHONG)];
+    db.create_department("water", "水务集团", &both).unwrap();
+    db.create_department("housing", "住建局", &both).unwrap();
+    ts.srv.prepare_directories().await.unwrap();
+    ts
+}
+
+async fn join_as(ts: &TestServer, c: &str, role: Role, assign: Assignment, name: &str) -> Joined {
+    let code = ts
+        .srv
+        .db
+        .create_invite_assigned(&community(c), &role, &assign, ts.srv.now())
+        .unwrap();
+    ts.srv.join(&code, name).await.unwrap()
+}
+
+/// Syncs `id` once; then, if it came, sends a forged change into it and returns how the
+/// server answered that.
+async fn read_then_write(
+    ts: &TestServer,
+    who: &Joined,
+    id: linli_core::DocId,
+    kind: &DocKind,
+) -> (Outcome, Option<Outcome>) {
+    let mut p = Peer::connect(ts.addr, who.community.as_str(), who)
+        .await
+        .unwrap();
+    p.doc(id, kind);
+    let read = p.sync(&[id]).await;
+    if read != Outcome::InStep {
+        return (read, None);
+    }
+    p.docs
+        .get_mut(&id)
+        .unwrap()
+        .transact::<_, _, AutomergeError>(|tx| {
+            tx.put(ROOT, "note", "写点什么")?;
+            Ok(())
+        })
+        .unwrap();
+    // Every change in one hand-made message: an honest client sends nothing to a document
+    // the server called read-only, so a doctored one is what tests the door.
+    let wrote = p.push_everything(id).await;
+    (read, Some(wrote))
+}
+
+fn month(ts: &TestServer) -> String {
+    ts.srv.now().month()
+}
+
+#[tokio::test]
+async fn a_grid_worker_reaches_their_own_grid_alone() {
+    let ts = setup().await;
+    let c = community(HUQIAN);
+    let (g1, _) = patrol_doc(&c, "g1", &month(&ts));
+    let (g2, _) = patrol_doc(&c, "g2", &month(&ts));
+    let worker = join_as(
+        &ts,
+        HUQIAN,
+        Role::GridWorker,
+        Assignment::Grid("g1".into()),
+        "张网格",
+    )
+    .await;
+
+    // Grid 1 is the worker's to write: a change is judged by patrol's rules (none yet, so
+    // this one is refused by rule, not as read-only).
+    let (read, wrote) = read_then_write(&ts, &worker, g1, &DocKind::Patrol).await;
+    assert_eq!(read, Outcome::InStep);
+    wrote.unwrap().refused_in(g1, "not allowed");
+    // Grid 2 is not shared with them at all, and whatever they send for it is dropped.
+    assert_eq!(
+        read_then_write(&ts, &worker, g2, &DocKind::Patrol).await.0,
+        Outcome::Unavailable(g2)
+    );
+
+    // Staff read both, and write neither; a resident gets nothing of either.
+    let staff = ts.join(HUQIAN, Role::Staff, "社区小陈").await;
+    for id in [g1, g2] {
+        let (read, wrote) = read_then_write(&ts, &staff, id, &DocKind::Patrol).await;
+        assert_eq!(read, Outcome::InStep);
+        wrote.unwrap().refused_in(id, "read-only");
+    }
+    let resident = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    for id in [g1, g2] {
+        assert_eq!(
+            read_then_write(&ts, &resident, id, &DocKind::Patrol)
+                .await
+                .0,
+            Outcome::Unavailable(id)
+        );
+    }
+    // An unassigned grid worker reaches neither.
+    let new = ts.join(HUQIAN, Role::GridWorker, "新网格员").await;
+    assert_eq!(
+        read_then_write(&ts, &new, g1, &DocKind::Patrol).await.0,
+        Outcome::Unavailable(g1)
+    );
+    // Assigned by the staff command, the next connection reaches grid 2.
+    ts.srv
+        .db
+        .assign(&new.member, &Assignment::Grid("g2".into()))
+        .unwrap();
+    assert_eq!(
+        read_then_write(&ts, &new, g2, &DocKind::Patrol).await.0,
+        Outcome::InStep
+    );
+    ts.stop().await;
+}
+
+#[tokio::test]
+async fn an_officer_reads_their_departments_document_and_no_other() {
+    let ts = setup().await;
+    let (water, _) = department_doc("water");
+    let (housing, _) = department_doc("housing");
+    // The officer joined through 华中; the department serves 湖前 too.
+    let officer = join_as(
+        &ts,
+        HUAZHONG,
+        Role::Officer,
+        Assignment::Department("water".into()),
+        "水务小李",
+    )
+    .await;
+    let (read, wrote) = read_then_write(&ts, &officer, water, &DocKind::Department).await;
+    assert_eq!(read, Outcome::InStep);
+    wrote.unwrap().refused_in(water, "read-only");
+    assert_eq!(
+        read_then_write(&ts, &officer, housing, &DocKind::Department)
+            .await
+            .0,
+        Outcome::Unavailable(housing)
+    );
+    for role in [Role::Resident, Role::Staff, Role::GridWorker] {
+        let m = ts.join(HUQIAN, role, "某人").await;
+        assert_eq!(
+            read_then_write(&ts, &m, water, &DocKind::Department)
+                .await
+                .0,
+            Outcome::Unavailable(water)
+        );
+    }
+    ts.stop().await;
+}
