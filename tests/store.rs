@@ -391,3 +391,37 @@ async fn a_document_opened_as_another_kind_is_refused_and_left_whole() {
     let again = open(&name).await;
     assert_eq!(labels(&again), vec!["a".to_owned(), "b".to_owned()]);
 }
+
+#[wasm_bindgen_test]
+async fn every_tab_learns_of_documents_another_tab_opened_and_wrote() {
+    let name = db_name("held");
+    let (id, _, _) = fixture();
+    // Two tabs on one database: the syncing one has not opened the profile.
+    let syncing = Store::open(&name).await.unwrap();
+    let heard: Rc<std::cell::RefCell<Vec<(DocId, DocKind)>>> = Rc::default();
+    let log = heard.clone();
+    syncing.set_on_foreign(move |d, k| log.borrow_mut().push((d, k)));
+
+    let other = open(&name).await;
+    add(&other, "a", 1).await;
+    // The syncing tab hears of it, with its kind, and finds it among what the device holds.
+    for _ in 0..50 {
+        if !heard.borrow().is_empty() {
+            break;
+        }
+        sleep_ms(20).await;
+    }
+    assert_eq!(heard.borrow().as_slice(), &[(id, DocKind::Profile)]);
+    let held = syncing.held().await.unwrap();
+    assert_eq!(held, vec![(id, DocKind::Profile)]);
+}
+
+/// Waits `ms` milliseconds on the browser's clock.
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

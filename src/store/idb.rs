@@ -17,7 +17,10 @@ pub const QUARANTINE: &str = "quarantine";
 pub const DRAFTS: &str = "drafts";
 /// Changes the server refused, with what they said and why, kept for the person to see.
 pub const REFUSED: &str = "refused";
-const VERSION: u32 = 2;
+/// Every document any tab of this device opened, with its kind: the syncing tab holds them
+/// all, not only those it opened itself.
+pub const HELD: &str = "held";
+const VERSION: u32 = 3;
 
 #[wasm_bindgen]
 extern "C" {
@@ -108,7 +111,7 @@ pub async fn open(name: &str) -> IdbResult<IdbDatabase> {
             .and_then(|r| r.dyn_into::<IdbDatabase>())
         {
             let names = db.object_store_names();
-            for store in [SNAPSHOTS, CHANGES, QUARANTINE, DRAFTS, REFUSED] {
+            for store in [SNAPSHOTS, CHANGES, QUARANTINE, DRAFTS, REFUSED, HELD] {
                 if !names.contains(store) {
                     let _ = db.create_object_store(store);
                 }
@@ -313,6 +316,21 @@ pub async fn rebuild(
             .map_err(describe)?;
     }
     done(&t).await
+}
+
+/// Every (key, text) of a store of texts, in key order.
+pub async fn texts(db: &IdbDatabase, name: &str) -> IdbResult<Vec<(String, String)>> {
+    let t = tx(db, &[name], false)?;
+    let s = store(&t, name)?;
+    let keys_req = s.get_all_keys().map_err(describe)?;
+    let vals_req = s.get_all().map_err(describe)?;
+    let keys: Array = request(keys_req).await?.unchecked_into();
+    let vals: Array = request(vals_req).await?.unchecked_into();
+    Ok(keys
+        .iter()
+        .zip(vals.iter())
+        .filter_map(|(k, v)| Some((k.as_string()?, v.as_string()?)))
+        .collect())
 }
 
 /// Every refused change this device keeps, oldest first.

@@ -94,6 +94,9 @@ pub struct Store {
     /// Told of every document a view opens, so the sync manager holds it too (next
     /// month's help document, an old one a link leads to).
     on_open: RefCell<Option<OpenHook>>,
+    /// Told when another tab stored changes to a document this tab has not opened, with
+    /// the kind it was opened as there.
+    on_foreign: RefCell<Option<OpenHook>>,
 }
 
 thread_local! {
@@ -133,13 +136,19 @@ impl Store {
             notices: ArcRwSignal::new(Vec::new()),
             on_change: RefCell::default(),
             on_open: RefCell::default(),
+            on_foreign: RefCell::default(),
         });
         let weak: Weak<Store> = Rc::downgrade(&store);
         let channel = tabs::Channel::open(name, move |doc| {
             let (Some(store), Ok(id)) = (weak.upgrade(), DocId::parse(&doc)) else {
                 return;
             };
-            leptos::task::spawn_local(async move {
+            // The browser's own task queue, not Leptos's: the store is no view.
+            wasm_bindgen_futures::spawn_local(async move {
+                if !store.docs.borrow().contains_key(&id) {
+                    store.foreign(id).await;
+                    return;
+                }
                 if let Err(e) = store.refresh(id).await {
                     store.notify(if e == UNREADABLE_SNAPSHOT {
                         Notice::DamagedSnapshot
@@ -239,6 +248,13 @@ impl Store {
         if report.lost_something() {
             self.renew_actor();
         }
+        // Every tab's syncing follows what any tab holds: recorded for the syncing tab to
+        // load on start. A failure here costs only that the document syncs when this tab
+        // is the one syncing, so it is a notice, not a failed open.
+        let held_kind = self.kind(&id).unwrap_or(DocKind::Unknown(String::new()));
+        if let Err(e) = idb::put_text(&self.db, idb::HELD, &key, held_kind.as_str()).await {
+            self.notify(Notice::WriteFailed(e));
+        }
         let hook = self.on_open.borrow().clone();
         if let Some(hook) = hook {
             hook(
@@ -247,6 +263,31 @@ impl Store {
             );
         }
         Ok(version)
+    }
+
+    /// Every document any tab of this device has opened, with its kind.
+    pub async fn held(&self) -> Result<Vec<(DocId, DocKind)>, String> {
+        Ok(idb::texts(&self.db, idb::HELD)
+            .await?
+            .into_iter()
+            .filter_map(|(id, kind)| Some((DocId::parse(&id).ok()?, DocKind::parse(&kind))))
+            .collect())
+    }
+
+    pub fn set_on_foreign(&self, f: impl Fn(DocId, DocKind) + 'static) {
+        *self.on_foreign.borrow_mut() = Some(Rc::new(f));
+    }
+
+    /// Another tab stored changes to `id`, which this tab has not opened.
+    async fn foreign(&self, id: DocId) {
+        let hook = self.on_foreign.borrow().clone();
+        let Some(hook) = hook else { return };
+        let kind = match idb::get_text(&self.db, idb::HELD, &id.to_string()).await {
+            Ok(Some(kind)) => DocKind::parse(&kind),
+            Ok(None) => return,
+            Err(e) => return self.notify(Notice::WriteFailed(e)),
+        };
+        hook(id, kind);
     }
 
     pub fn set_on_open(&self, f: impl Fn(DocId, DocKind) + 'static) {

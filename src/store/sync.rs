@@ -178,21 +178,23 @@ pub fn start(store: Rc<Store>, member: Member) {
     let weak = Rc::downgrade(&manager);
     store.set_on_open(move |id, kind| {
         let Some(m) = weak.upgrade() else { return };
-        // Documents the member may hold: what the server refuses simply stays local.
-        let syncable = matches!(
-            kind,
-            DocKind::Help
-                | DocKind::HelpPrivate
-                | DocKind::Profile
-                | DocKind::Directory
-                | DocKind::Staff
-        );
-        if syncable && !m.docs.borrow().contains_key(&id) {
+        if syncable(&kind) && !m.docs.borrow().contains_key(&id) {
             if let Some(saved) = settings::load_sync_state(&id) {
                 m.client.borrow_mut().restore(id, &saved);
             }
             m.docs.borrow_mut().insert(id, kind);
             m.send(id);
+        }
+    });
+    // A document another tab opened and wrote to: this tab syncs it too.
+    let weak = Rc::downgrade(&manager);
+    store.set_on_foreign(move |id, kind| {
+        let Some(m) = weak.upgrade() else { return };
+        if syncable(&kind) && !m.docs.borrow().contains_key(&id) {
+            leptos::task::spawn_local(async move {
+                m.open(id, kind).await;
+                m.send(id);
+            });
         }
     });
     leptos::task::spawn_local(async move {
@@ -205,14 +207,37 @@ pub fn start(store: Rc<Store>, member: Member) {
     });
 }
 
+/// Documents the member may hold: what the server refuses simply stays local.
+fn syncable(kind: &DocKind) -> bool {
+    matches!(
+        kind,
+        DocKind::Help
+            | DocKind::HelpPrivate
+            | DocKind::Profile
+            | DocKind::Directory
+            | DocKind::Staff
+    )
+}
+
 impl SyncManager {
     async fn begin(self: Rc<Self>) {
-        let ids: Vec<(DocId, DocKind)> = self
+        let mut ids: Vec<(DocId, DocKind)> = self
             .docs
             .borrow()
             .iter()
             .map(|(i, k)| (*i, k.clone()))
             .collect();
+        // And whatever any tab of this device opened before, with changes that may wait.
+        match self.store.held().await {
+            Ok(held) => {
+                for (id, kind) in held {
+                    if syncable(&kind) && !ids.iter().any(|(i, _)| *i == id) {
+                        ids.push((id, kind));
+                    }
+                }
+            }
+            Err(e) => self.store.notify(Notice::WriteFailed(e)),
+        }
         for (id, kind) in ids {
             self.open(id, kind).await;
         }
