@@ -390,6 +390,17 @@ async fn a_document_opened_as_another_kind_is_refused_and_left_whole() {
     drop(other);
     let again = open(&name).await;
     assert_eq!(labels(&again), vec!["a".to_owned(), "b".to_owned()]);
+
+    // Records alone, never folded into a snapshot, say their kind as well.
+    let name = db_name("wrong-kind-records");
+    let store = open(&name).await;
+    add(&store, "a", 1).await;
+    drop(store);
+    let other = Store::open(&name).await.unwrap();
+    assert_eq!(
+        other.open_doc(id, DocKind::Help).await.err().as_deref(),
+        Some(linli::store::WRONG_KIND)
+    );
 }
 
 #[wasm_bindgen_test]

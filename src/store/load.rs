@@ -39,8 +39,9 @@ pub struct Loaded {
     pub applied: Vec<ChangeHash>,
 }
 
-/// The kind the stored document declares, from its snapshot or its genesis record; `None`
-/// when nothing stored says (a document never written here).
+/// The kind the stored document declares: from its snapshot, or from its records (genesis is
+/// not stored as a record, but a document's first changes depend on it); `None` when
+/// nothing stored says (a document never written here).
 pub fn stored_kind(snapshot: Option<&[u8]>, records: &[Record]) -> Option<DocKind> {
     if let Some(kind) = snapshot
         .and_then(|b| Automerge::load(b).ok())
@@ -49,15 +50,23 @@ pub fn stored_kind(snapshot: Option<&[u8]>, records: &[Record]) -> Option<DocKin
     {
         return Some(kind);
     }
-    let genesis_actor = linli_core::schema::genesis_actor();
+    if records.is_empty() {
+        return None;
+    }
+    let geneses: Vec<(ChangeHash, DocKind)> = DocKind::KNOWN
+        .into_iter()
+        .filter_map(|k| Some((*genesis(&k).get_heads().first()?, k)))
+        .collect();
     records.iter().find_map(|r| {
         let change = Change::from_bytes(r.bytes.clone()).ok()?;
-        if *change.actor_id() != genesis_actor {
-            return None;
-        }
-        DocKind::KNOWN
-            .into_iter()
-            .find(|k| linli_core::schema::is_genesis(k, &change))
+        std::iter::once(change.hash())
+            .chain(change.deps().iter().copied())
+            .find_map(|h| {
+                geneses
+                    .iter()
+                    .find(|(g, _)| *g == h)
+                    .map(|(_, k)| k.clone())
+            })
     })
 }
 
@@ -140,12 +149,25 @@ mod tests {
         let (doc, records) = records_of_three_skills();
         assert_eq!(stored_kind(None, &records), Some(DocKind::Profile));
         assert_eq!(stored_kind(Some(&doc.save()), &[]), Some(DocKind::Profile));
+        // Only later records: the first of them still names the genesis it builds on.
         assert_eq!(
-            stored_kind(None, &records[1..]),
+            stored_kind(None, &records[1..2]),
             None,
-            "no genesis record, no claim"
+            "builds on a change, not on genesis"
         );
         assert_eq!(stored_kind(None, &[]), None);
+        let help = genesis(&DocKind::Help);
+        let genesis_record = |d: &Automerge| {
+            let c = d.get_changes(&[]).pop().unwrap();
+            Record {
+                key_hash: c.hash().to_string(),
+                bytes: c.raw_bytes().to_vec(),
+            }
+        };
+        assert_eq!(
+            stored_kind(None, &[genesis_record(&help)]),
+            Some(DocKind::Help)
+        );
     }
 
     #[test]

@@ -8,26 +8,12 @@ mod harness;
 
 use automerge::transaction::Transactable;
 use automerge::{Automerge, AutomergeError, ReadDoc, ROOT};
-use harness::{http_as, Outcome, Peer, TestServer, HUQIAN};
+use harness::{http_as, interop_script, ws_url, Outcome, Peer, TestServer, HUQIAN};
 use linli_core::{DocId, Role};
 use linli_server::db::Joined;
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn script() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../interop");
-    assert!(
-        dir.join("node_modules/@automerge/automerge-repo").is_dir(),
-        "interop/node_modules is missing: scripts/setup installs it"
-    );
-    dir.join("peer.mjs")
-}
-
-fn ws_url(ts: &TestServer, who: &Joined) -> String {
-    format!("ws://{}/api/sync/{HUQIAN}?token={}", ts.addr, who.token)
-}
 
 fn greeting(doc: &Automerge) -> Option<String> {
     match doc.get(ROOT, "greeting").ok()?? {
@@ -62,7 +48,7 @@ async fn a_javascript_peer_and_a_rust_peer_exchange_documents() {
 
     // JavaScript creates, Rust reads.
     let mut node = Command::new("node")
-        .arg(script())
+        .arg(interop_script("peer.mjs"))
         .args([
             "create",
             &ws_url(&ts, &laptop),
@@ -113,7 +99,7 @@ async fn a_javascript_peer_and_a_rust_peer_exchange_documents() {
     ];
     let out = tokio::task::spawn_blocking(move || {
         Command::new("node")
-            .arg(script())
+            .arg(interop_script("peer.mjs"))
             .args(args)
             .stdin(Stdio::null())
             .output()

@@ -11,23 +11,12 @@
 mod harness;
 
 use automerge::{Automerge, ReadDoc, ROOT};
-use harness::{http_as, TestServer, HUQIAN};
+use harness::{http_as, interop_script, ws_url, TestServer, HUQIAN};
 use linli_core::{DocId, Role};
-use linli_server::db::Joined;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
-
-fn script() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../interop");
-    assert!(
-        dir.join("node_modules/@automerge/automerge-repo").is_dir(),
-        "interop/node_modules is missing: scripts/setup --browser installs it"
-    );
-    dir.join("load.mjs")
-}
 
 fn env_or(name: &str, default: u64) -> u64 {
     match std::env::var(name) {
@@ -36,10 +25,6 @@ fn env_or(name: &str, default: u64) -> u64 {
             .unwrap_or_else(|_| panic!("{name} must be a whole number")),
         Err(_) => default,
     }
-}
-
-fn ws_url(ts: &TestServer, who: &Joined) -> String {
-    format!("ws://{}/api/sync/{HUQIAN}?token={}", ts.addr, who.token)
 }
 
 /// How many entries a load document's `log` holds.
@@ -58,7 +43,7 @@ async fn fifty_javascript_writers_lose_nothing_and_are_never_refused() {
     let writers = env_or("LINLI_LOAD_WRITERS", 50);
     let rate = env_or("LINLI_LOAD_RATE", 10);
     let seconds = env_or("LINLI_LOAD_SECONDS", 20);
-    let script = script();
+    let script = interop_script("load.mjs");
 
     let ts = TestServer::start().await;
     let mut entries = Vec::new();

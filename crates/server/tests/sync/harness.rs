@@ -113,6 +113,24 @@ impl TestServer {
     }
 }
 
+/// A script of `interop/`, the JavaScript automerge-repo peers (installed by
+/// `scripts/setup --browser`). For interop.rs and load_js.rs, which include this file too.
+#[allow(dead_code)]
+pub fn interop_script(name: &str) -> std::path::PathBuf {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../interop");
+    assert!(
+        dir.join("node_modules/@automerge/automerge-repo").is_dir(),
+        "interop/node_modules is missing: scripts/setup --browser installs it"
+    );
+    dir.join(name)
+}
+
+/// The sync endpoint's URL for one of a member's devices.
+#[allow(dead_code)]
+pub fn ws_url(ts: &TestServer, who: &Joined) -> String {
+    format!("ws://{}/api/sync/{HUQIAN}?token={}", ts.addr, who.token)
+}
+
 /// One HTTP/1.1 request on a fresh connection: the status and the body.
 pub async fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
     http_as(addr, method, path, body, None).await
