@@ -66,12 +66,12 @@ pub fn App() -> impl IntoView {
             } else {
                 sandbox_db.set_value(sandbox);
                 session.store.set(StoreStatus::Opening);
-                open_store(session, sandbox);
+                open_store(session, sandbox, sandbox_db);
             }
         }
         has_member
     });
-    open_store(session, sandbox_db.get_value());
+    open_store(session, sandbox_db.get_value(), sandbox_db);
     // A change the disk refused is retried until it is on disk.
     set_interval(
         move || {
@@ -116,10 +116,16 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Opens this device's database for the sandbox or for real membership, and installs it.
-fn open_store(session: Session, sandbox: bool) {
+/// Opens this device's database for the sandbox or for real membership, and installs it,
+/// unless another database was chosen meanwhile (`wanted`): an open that finishes late must
+/// never install the database the person just left.
+fn open_store(session: Session, sandbox: bool, wanted: StoredValue<bool>) {
     leptos::task::spawn_local(async move {
-        match Store::open(store::db_name(sandbox)).await {
+        let opened = Store::open(store::db_name(sandbox)).await;
+        if wanted.try_get_value() != Some(sandbox) {
+            return;
+        }
+        match opened {
             Ok(s) => {
                 store::install(s);
                 session.store.set(StoreStatus::Ready);

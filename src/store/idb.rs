@@ -289,31 +289,41 @@ pub struct RefusedRecord {
     pub at: f64,
 }
 
-/// Replaces a document by one rebuilt without refused changes, in one transaction: the new
-/// snapshot, every change record of the document deleted (the snapshot holds all that was
-/// kept), and the refused changes moved to their own store. A crash leaves the old document
-/// whole, or the new one with the refused changes kept aside.
+/// Replaces a document by one rebuilt without refused changes, in one transaction: the
+/// refused changes moved to their own store, the new snapshot, and exactly the records it
+/// folded in (`folded`) and the refused ones deleted; records it does not hold (waiting for
+/// parents, unreadable, another tab's newest) stay. A failure aborts the whole transaction:
+/// the old document stays whole, or the new one stands with the refused changes kept aside.
 pub async fn rebuild(
     db: &IdbDatabase,
     doc: &str,
     snapshot: &[u8],
+    folded: &[String],
     refused: &[RefusedRecord],
 ) -> IdbResult<()> {
     let t = tx(db, &[SNAPSHOTS, CHANGES, REFUSED], true)?;
-    store(&t, SNAPSHOTS)?
-        .put_with_key(&Uint8Array::from(snapshot), &doc.into())
-        .map_err(describe)?;
-    store(&t, CHANGES)?
-        .delete(&doc_range(doc)?.into())
-        .map_err(describe)?;
-    let r = store(&t, REFUSED)?;
-    for rec in refused {
-        let value = record_value(&rec.bytes)?;
-        for (k, v) in [("zh", &rec.zh), ("en", &rec.en)] {
-            Reflect::set(&value, &k.into(), &v.into()).map_err(describe)?;
+    let queued = (|| -> IdbResult<()> {
+        let r = store(&t, REFUSED)?;
+        for rec in refused {
+            let value = record_value(&rec.bytes)?;
+            for (k, v) in [("zh", &rec.zh), ("en", &rec.en)] {
+                Reflect::set(&value, &k.into(), &v.into()).map_err(describe)?;
+            }
+            r.put_with_key(&value, &format!("{}/{}", rec.doc, rec.hash).into())
+                .map_err(describe)?;
         }
-        r.put_with_key(&value, &format!("{}/{}", rec.doc, rec.hash).into())
+        store(&t, SNAPSHOTS)?
+            .put_with_key(&Uint8Array::from(snapshot), &doc.into())
             .map_err(describe)?;
+        let changes = store(&t, CHANGES)?;
+        for hash in folded.iter().chain(refused.iter().map(|r| &r.hash)) {
+            changes.delete(&change_key(doc, hash)).map_err(describe)?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = queued {
+        let _ = t.abort();
+        return Err(e);
     }
     done(&t).await
 }

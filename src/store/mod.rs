@@ -555,7 +555,7 @@ impl Store {
             // Other tabs' records first: the rebuilt snapshot replaces every record.
             self.refresh(id).await?;
             let fresh = ActorId::random();
-            let (snapshot, removed) = {
+            let (snapshot, folded, removed) = {
                 let docs = self.docs.borrow();
                 let Some(slot) = docs.get(&id) else {
                     return Ok(Vec::new());
@@ -568,7 +568,18 @@ impl Store {
                     deflate: false,
                     retain_orphans: false,
                 };
-                (rebuilt.doc.save_with_options(options), rebuilt.removed)
+                // Only records the new snapshot holds are deleted with it.
+                let folded: Vec<String> = slot
+                    .on_disk
+                    .iter()
+                    .filter(|h| rebuilt.doc.get_change_by_hash(h).is_some())
+                    .map(|h| h.to_string())
+                    .collect();
+                (
+                    rebuilt.doc.save_with_options(options),
+                    folded,
+                    rebuilt.removed,
+                )
             };
             let records: Vec<idb::RefusedRecord> = removed
                 .iter()
@@ -581,12 +592,13 @@ impl Store {
                     at: js_sys::Date::now(),
                 })
                 .collect();
-            idb::rebuild(&self.db, &id.to_string(), &snapshot, &records).await?;
+            idb::rebuild(&self.db, &id.to_string(), &snapshot, &folded, &records).await?;
             let doc = Automerge::load(&snapshot).map_err(|e| e.to_string())?;
             if let Some(slot) = self.docs.borrow_mut().get_mut(&id) {
                 let gone: HashSet<ChangeHash> = removed.iter().map(Change::hash).collect();
                 slot.doc = doc;
-                slot.on_disk.clear();
+                slot.on_disk
+                    .retain(|h| !gone.contains(h) && !folded.contains(&h.to_string()));
                 slot.unsaved.retain(|c| !gone.contains(&c.hash()));
                 slot.version.update(|v| *v += 1);
             }

@@ -554,6 +554,16 @@ impl SyncManager {
             }) => {
                 // Refused for this document alone: set them aside, rebuild, sync on.
                 match self.store.set_aside_refused(doc, &changes, &zh, &en).await {
+                    // Nothing of ours named: the server dropped the whole message. Start the
+                    // document's sync afresh (it would wait for an answer that never comes)
+                    // and say why.
+                    Ok(0) if changes.is_empty() => {
+                        self.client.borrow_mut().forget(&doc);
+                        settings::clear_sync_state(&doc);
+                        self.store
+                            .notify(Notice::SyncRefused(format!("{zh} / {en}")));
+                        self.send(doc);
+                    }
                     Ok(0) => {}
                     Ok(_) => {
                         self.client.borrow_mut().forget(&doc);

@@ -149,12 +149,6 @@ impl Server {
                     directory::seed_genesis(&self.storage, id, kind).await;
                 }
             }
-            for d in self.db.departments().map_err(|e| format!("{e:?}"))? {
-                let (id, scope) = linli_core::access::department_doc(&d.id);
-                if let Some(kind) = scope.kind() {
-                    directory::seed_genesis(&self.storage, id, kind).await;
-                }
-            }
             let id = linli_core::access::directory_id(&c);
             let handle = directory::ensure(
                 &self.repo,
@@ -179,6 +173,13 @@ impl Server {
             {
                 self.list_member(&c, m.id.clone(), m.display_name.clone(), m.role.clone())
                     .await;
+            }
+        }
+        // Departments serve many communities: their documents, once each.
+        for d in self.db.departments().map_err(|e| format!("{e:?}"))? {
+            let (id, scope) = linli_core::access::department_doc(&d.id);
+            if let Some(kind) = scope.kind() {
+                directory::seed_genesis(&self.storage, id, kind).await;
             }
         }
         Ok(())

@@ -7,6 +7,7 @@ use crate::doc::Writer;
 use crate::schema;
 use crate::{Lang, LinliError, MemberId};
 use automerge::{ActorId, Automerge, Change, ChangeHash};
+use std::collections::HashSet;
 
 /// Why changes were refused; the writer hears [`Refusal::reason`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,13 +84,18 @@ impl PartialEq for Judged {
 }
 
 impl Judged {
-    fn refuse(&mut self, hash: ChangeHash, why: Refusal) {
-        if !self.refused.contains(&hash) {
+    fn refuse(&mut self, hash: ChangeHash, why: Refusal, seen: &mut HashSet<ChangeHash>) {
+        if seen.insert(hash) {
             self.refused.push(hash);
         }
         self.reason.get_or_insert(why);
     }
 }
+
+/// Rounds of judging again without what was refused: a rule may look at what else the
+/// document holds, so a change can fail once its neighbour is gone. Bounded, so a message
+/// built to fail one change per round costs a few rounds, not one per change.
+const MAX_ROUNDS: usize = 4;
 
 /// Judges the changes of one incoming sync message for one document. `view` is the
 /// server's document (or a fork of it) and receives the admitted changes. `bound` says
@@ -111,41 +117,64 @@ pub fn admit(
     if incoming.is_empty() {
         return Ok(judged);
     }
+    // Refused hashes, for lookups: a message may hold a hundred thousand changes.
+    let mut seen: HashSet<ChangeHash> = HashSet::new();
+    let genesis_actor = schema::genesis_actor();
+    let genuine = |c: &Change| {
+        *c.actor_id() == genesis_actor && scope.kind().is_some_and(|k| schema::is_genesis(k, c))
+    };
     if granted != Access::Write {
-        for c in &incoming {
-            judged.refuse(c.hash(), Refusal::ReadOnly);
+        // Genesis is no one's write: never named as refused, or the device would take it
+        // out of its own copy.
+        for c in incoming.iter().filter(|c| !genuine(c)) {
+            judged.refuse(c.hash(), Refusal::ReadOnly, &mut seen);
         }
         return Ok(judged);
     }
 
-    let genesis_actor = schema::genesis_actor();
     for c in &incoming {
         let actor = c.actor_id();
         if *actor == genesis_actor {
-            if !scope.kind().is_some_and(|k| schema::is_genesis(k, c)) {
-                judged.refuse(c.hash(), Refusal::FalseGenesis);
+            if !genuine(c) {
+                judged.refuse(c.hash(), Refusal::FalseGenesis, &mut seen);
             }
             continue;
         }
         if let Some(m) = bound(actor) {
             if m != writer.member {
-                judged.refuse(c.hash(), Refusal::ForeignActor(actor.to_hex_string()));
+                judged.refuse(
+                    c.hash(),
+                    Refusal::ForeignActor(actor.to_hex_string()),
+                    &mut seen,
+                );
             }
         }
     }
 
     // Judge on a fork: `view` only ever receives admitted changes. A change that depends
-    // on a refused one goes with it; the rest are judged again without the refused ones,
-    // since a rule may look at what else the document holds. The first round reuses the
-    // fork the message was read into: most messages refuse nothing.
+    // on a refused one goes with it; the rest are judged again without the refused ones.
+    // The first round reuses the fork the message was read into: most messages refuse
+    // nothing.
     let mut fork = Some(fork);
-    loop {
-        refuse_dependents(&incoming, &mut judged);
+    for round in 0.. {
+        refuse_dependents(&incoming, &mut judged, &mut seen);
         let admitted: Vec<Change> = incoming
             .iter()
-            .filter(|c| !judged.refused.contains(&c.hash()))
+            .filter(|c| !seen.contains(&c.hash()))
             .cloned()
             .collect();
+        if round == MAX_ROUNDS {
+            // Still failing after a few rounds: nothing more of this message is taken.
+            let why = judged.reason.clone().unwrap_or(Refusal::Malformed);
+            for c in admitted.iter().filter(|c| !genuine(c)) {
+                judged.refuse(c.hash(), why.clone(), &mut seen);
+            }
+            let kept: Vec<Change> = admitted.into_iter().filter(|c| genuine(c)).collect();
+            view.apply_changes(kept.iter().cloned())
+                .map_err(|_| Refusal::Malformed)?;
+            judged.changes = kept;
+            break;
+        }
         let fork = match fork.take() {
             Some(f) if judged.refused.is_empty() => f,
             _ => {
@@ -168,7 +197,7 @@ pub fn admit(
                     })),
                 };
                 if let Err(why) = verdict {
-                    judged.refuse(c.hash(), why);
+                    judged.refuse(c.hash(), why, &mut seen);
                 }
             }
         }
@@ -206,17 +235,15 @@ fn decode(view: &Automerge, chunks: &[&[u8]]) -> Result<(Automerge, Vec<Change>)
     Ok((fork, incoming))
 }
 
-/// Adds to the refused every change that depends, directly or not, on a refused one.
-fn refuse_dependents(incoming: &[Change], judged: &mut Judged) {
-    loop {
-        let why = judged.reason.clone().unwrap_or(Refusal::Malformed);
-        let next = incoming.iter().find(|c| {
-            !judged.refused.contains(&c.hash())
-                && c.deps().iter().any(|d| judged.refused.contains(d))
-        });
-        match next {
-            Some(c) => judged.refuse(c.hash(), why),
-            None => return,
+/// Adds to the refused every change that depends, directly or not, on a refused one. One
+/// pass: `get_changes` lists parents before their children.
+fn refuse_dependents(incoming: &[Change], judged: &mut Judged, seen: &mut HashSet<ChangeHash>) {
+    let Some(why) = judged.reason.clone() else {
+        return;
+    };
+    for c in incoming {
+        if !seen.contains(&c.hash()) && c.deps().iter().any(|d| seen.contains(d)) {
+            judged.refuse(c.hash(), why.clone(), seen);
         }
     }
 }
@@ -378,7 +405,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out.reason, Some(Refusal::ReadOnly));
-        assert_eq!(out.refused.len(), 2);
+        assert_eq!(out.refused.len(), 1, "genesis is no write: never named");
         assert!(server.get_heads().is_empty());
         // Sending back what the server already holds is no write.
         let mut server = doc.fork();
@@ -577,6 +604,31 @@ mod tests {
         // The edits that did not build on the forgery are in.
         assert!(server.get_change_by_hash(&fine).is_some());
         assert!(server.get_change_by_hash(&forged).is_none());
+    }
+
+    #[test]
+    fn a_long_chain_on_a_refused_change_is_refused_whole() {
+        // A message built to make the door work hard: one forgery, then thousands of
+        // changes on top of it. Each is refused with it, found in one pass.
+        let w = member("r1");
+        let scope = profile_of("r1");
+        let mut doc = honest(&w, &scope);
+        let mut server = doc.fork();
+        let before = doc.get_heads();
+        doc.transact::<_, _, AutomergeError>(|tx| {
+            tx.put(ROOT, "owner", "r1")?;
+            Ok(())
+        })
+        .unwrap();
+        for i in 0..3000 {
+            let about = format!("x{i}");
+            profile::set_about(&mut doc, &w, &scope.context(), Millis(10 + i), &about).unwrap();
+        }
+        let chunks = raw(&doc.get_changes(&before));
+        let out = run(&mut server, &chunks, &w, &scope, Access::Write, &[]).unwrap();
+        assert_eq!(out.refused.len(), 3001);
+        assert!(out.changes.is_empty());
+        assert_eq!(server.get_heads(), before);
     }
 
     #[test]

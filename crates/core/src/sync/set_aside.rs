@@ -18,9 +18,14 @@ pub struct Rebuilt {
 /// the document holds none of them (already rebuilt, or a refusal meant for another copy).
 pub fn without(doc: &Automerge, refused: &[ChangeHash], actor: ActorId) -> Option<Rebuilt> {
     let all = doc.get_changes(&[]);
+    // Genesis is never taken out, whatever a server says: without it nothing else stands.
+    let genesis = crate::schema::genesis_actor();
     let mut out: Vec<ChangeHash> = refused
         .iter()
-        .filter(|h| doc.get_change_by_hash(h).is_some())
+        .filter(|h| {
+            doc.get_change_by_hash(h)
+                .is_some_and(|c| *c.actor_id() != genesis)
+        })
         .copied()
         .collect();
     if out.is_empty() {
@@ -96,5 +101,9 @@ mod tests {
         assert_eq!(texts(&out.removed[0]), vec!["refused text".to_owned()]);
         // Nothing to take out: nothing to rebuild.
         assert!(without(&out.doc, &[b], ActorId::random()).is_none());
+        // A genesis named as refused stays.
+        let g = crate::schema::genesis(&crate::DocKind::Profile);
+        let head = g.get_heads()[0];
+        assert!(without(&g, &[head], ActorId::random()).is_none());
     }
 }
