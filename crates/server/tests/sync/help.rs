@@ -9,14 +9,15 @@ use linli_core::read::map_at;
 use linli_core::{help_private, DocId, DocKind, Millis, Role};
 use linli_server::db::Joined;
 
-fn writer(j: &Joined) -> Writer {
+pub(crate) fn writer(j: &Joined) -> Writer {
     Writer {
         member: j.member.clone(),
         role: j.role.clone(),
     }
 }
 
-fn draft() -> RequestDraft {
+/// Ann's request as the tests post it.
+pub(crate) fn draft() -> RequestDraft {
     RequestDraft {
         category: Category::Errand,
         title: "帮忙取药".into(),

@@ -2,26 +2,18 @@
 //! speaks for anyone else, and a refused change stops only itself.
 
 use crate::harness::*;
+use crate::help::writer;
 use automerge::transaction::Transactable;
 use automerge::{AutomergeError, ReadDoc};
 use linli_core::access::{directory_id, profile_id};
-use linli_core::doc::Writer;
-use linli_core::help::{self, Category, RequestDraft, Urgency};
+use linli_core::help;
 use linli_core::rules::DocContext;
 use linli_core::sync::cbor::{self, Value};
 use linli_core::sync::Wire;
 use linli_core::{profile, DocKind, Millis, Role};
-use linli_server::db::Joined;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
-
-fn writer(j: &Joined) -> Writer {
-    Writer {
-        member: j.member.clone(),
-        role: j.role.clone(),
-    }
-}
 
 /// One `have` whose Bloom filter has one entry and zero bits per entry: automerge 0.12
 /// decodes it and then divides by zero when it probes the filter.
@@ -178,17 +170,8 @@ async fn a_refused_change_in_one_document_leaves_every_other_document_syncing_bo
     assert_eq!(phone.sync(&[help_doc, mine]).await, Outcome::InStep);
 
     // Document A: an honest request, then a forged offer in someone else's name.
-    let draft = RequestDraft {
-        category: Category::Errand,
-        title: "帮忙取药".into(),
-        details: String::new(),
-        urgency: Urgency::High,
-        place: "3 幢".into(),
-        needed_by: None,
-        expires_in_days: None,
-    };
     let d = phone.docs.get_mut(&help_doc).unwrap();
-    help::post_request(d, &writer(&ann), now, "r1", &draft).unwrap();
+    help::post_request(d, &writer(&ann), now, "r1", &crate::help::draft()).unwrap();
     let honest = d.get_heads();
     let requests = linli_core::read::map_at(d, &automerge::ROOT, "requests").unwrap();
     let rec = linli_core::read::map_at(d, &requests, "r1").unwrap();
