@@ -34,7 +34,7 @@ fn draft(i: usize) -> RequestDraft {
 /// 5,000 requests from 500 residents; every third offered, every ninth accepted, every
 /// twenty-seventh done. Saved and loaded again, as a device would hold it.
 fn busy_month() -> Automerge {
-    let mut doc = genesis(&DocKind::Help);
+    let mut doc = genesis(&DocKind::HELP);
     for i in 0..REQUESTS {
         let now = Millis(T0.0 + i as i64);
         let id = format!("r{i}");

@@ -127,12 +127,10 @@ impl Scope {
     }
 }
 
-const STAFF: &[Role] = &[Role::Staff];
-
 pub fn access(reader: &Reader, scope: &Scope) -> Access {
-    let (community, kind) = match scope {
+    match scope {
         Scope::Personal { owner } => {
-            return if *owner == reader.member {
+            if *owner == reader.member {
                 Access::Write
             } else {
                 Access::None
@@ -141,7 +139,7 @@ pub fn access(reader: &Reader, scope: &Scope) -> Access {
         Scope::Pair {
             community, members, ..
         } => {
-            return if *community == reader.community && members.contains(&reader.member) {
+            if *community == reader.community && members.contains(&reader.member) {
                 Access::Write
             } else {
                 Access::None
@@ -150,7 +148,7 @@ pub fn access(reader: &Reader, scope: &Scope) -> Access {
         Scope::Grid {
             community, grid, ..
         } => {
-            return if *community != reader.community {
+            if *community != reader.community {
                 Access::None
             } else if reader.role == Role::GridWorker && reader.grids.contains(grid) {
                 Access::Write
@@ -161,7 +159,7 @@ pub fn access(reader: &Reader, scope: &Scope) -> Access {
             }
         }
         Scope::Department { department, .. } => {
-            return if reader.officer_of(department) {
+            if reader.officer_of(department) {
                 Access::Read
             } else {
                 Access::None
@@ -178,127 +176,59 @@ pub fn access(reader: &Reader, scope: &Scope) -> Access {
                 .as_ref()
                 .is_some_and(|p| p.serves.contains(community));
             let reporter_here = *community == reader.community && *reporter == reader.member;
-            return if reporter_here || (reader.officer_of(department) && serves) {
+            if reporter_here || (reader.officer_of(department) && serves) {
                 Access::Write
             } else if *community == reader.community && reader.role == Role::Staff {
                 Access::Read
             } else {
                 Access::None
-            };
+            }
         }
+        // A community's or a member's document: its kind's module decides, within the
+        // community alone.
         Scope::Community { community, kind }
         | Scope::Member {
             community, kind, ..
-        } => (community, kind),
-    };
-    if *community != reader.community {
-        return Access::None;
-    }
-    let role = &reader.role;
-    match kind {
-        DocKind::Directory => Access::Read,
-        DocKind::Help | DocKind::Proposal => Access::Write,
-        DocKind::Points if STAFF.contains(role) => Access::Write,
-        DocKind::Points => Access::Read,
-        DocKind::Staff if STAFF.contains(role) => Access::Write,
-        DocKind::Profile => match scope {
-            Scope::Member { subject, .. } if *subject == reader.member => Access::Write,
-            _ => Access::Read,
+        } => match crate::registry::kind(kind) {
+            Some(k) if *community == reader.community => (k.access)(reader, scope),
+            _ => Access::None,
         },
-        // Only as a pair (above): never as a community document.
-        DocKind::HelpPrivate => Access::None,
-        // Grid, department and case documents are scoped by assignment (above), never
-        // as a whole community's.
-        DocKind::Patrol
-        | DocKind::Escalation
-        | DocKind::Department
-        | DocKind::Staff
-        | DocKind::Unknown(_) => Access::None,
     }
+}
+
+/// Every member of the community writes (under the kind's rules).
+pub fn members_write(_: &Reader, _: &Scope) -> Access {
+    Access::Write
+}
+
+/// Every member of the community reads; only the server writes.
+pub fn members_read(_: &Reader, _: &Scope) -> Access {
+    Access::Read
+}
+
+/// The community's staff alone, writing.
+pub fn staff_write(reader: &Reader, _: &Scope) -> Access {
+    if reader.role == Role::Staff {
+        Access::Write
+    } else {
+        Access::None
+    }
+}
+
+/// Never as a community's or a member's document: the kind lives in another scope only.
+pub fn never(_: &Reader, _: &Scope) -> Access {
+    Access::None
 }
 
 /// The write rules of a kind, for the kinds whose module has declared them. A writable
 /// document of a kind without rules takes no changes but its genesis.
 pub fn rules(kind: &DocKind) -> Option<&'static WriteRules> {
-    match kind {
-        DocKind::Profile => Some(&crate::profile::RULES),
-        DocKind::Help => Some(&crate::help::RULES),
-        DocKind::HelpPrivate => Some(&crate::help_private::RULES),
-        DocKind::Staff => Some(&crate::staff::RULES),
-        _ => None,
-    }
+    crate::registry::kind(kind).and_then(|k| k.rules)
 }
 
 pub fn staff_id(community: &CommunityId) -> DocId {
-    DocId::derive(community, DocKind::Staff.as_str(), "")
+    DocId::derive(community, DocKind::STAFF.as_str(), "")
 }
-
-/// The one-per-community documents, by the id every device derives.
-pub fn community_docs(community: &CommunityId) -> Vec<(DocId, Scope)> {
-    [DocKind::Directory, DocKind::Points, DocKind::Staff]
-        .into_iter()
-        .map(|kind| {
-            (
-                DocId::derive(community, kind.as_str(), ""),
-                Scope::Community {
-                    community: community.clone(),
-                    kind,
-                },
-            )
-        })
-        .collect()
-}
-
-/// The documents a community keeps per month (`YYYY-MM`).
-pub fn monthly_docs(community: &CommunityId, month: &str) -> Vec<(DocId, Scope)> {
-    [DocKind::Help]
-        .into_iter()
-        .map(|kind| {
-            (
-                DocId::derive(community, kind.as_str(), month),
-                Scope::Community {
-                    community: community.clone(),
-                    kind,
-                },
-            )
-        })
-        .collect()
-}
-
-/// A grid's patrol document for a month: the grid's workers write it, staff read it too.
-pub fn patrol_doc(community: &CommunityId, grid: &str, month: &str) -> (DocId, Scope) {
-    (
-        DocId::derive(
-            community,
-            DocKind::Patrol.as_str(),
-            &format!("{grid}/{month}"),
-        ),
-        Scope::Grid {
-            community: community.clone(),
-            grid: grid.to_owned(),
-            kind: DocKind::Patrol,
-        },
-    )
-}
-
-/// A department's own document. Departments serve many communities, so its id is derived
-/// under the city, not a community.
-pub fn department_doc(department: &str) -> (DocId, Scope) {
-    (
-        DocId::derive(
-            &CommunityId(CITY.to_owned()),
-            DocKind::Department.as_str(),
-            department,
-        ),
-        Scope::Department {
-            department: department.to_owned(),
-            kind: DocKind::Department,
-        },
-    )
-}
-
-/// What department documents are derived under: not a slug, so no community has it.
-const CITY: &str = "@city";
 
 /// The help-private document of each request of help document `help` that has a chosen
 /// helper, and its pair: the requester and that helper. A pair's document never changes
@@ -316,7 +246,7 @@ pub fn pairs_of(
                 crate::help_private::doc_id(community, help, &r.id, &helper),
                 Scope::Pair {
                     community: community.clone(),
-                    kind: DocKind::HelpPrivate,
+                    kind: DocKind::HELP_PRIVATE,
                     members: [r.author, helper],
                 },
             ))
@@ -330,19 +260,52 @@ pub fn member_docs(community: &CommunityId, member: &MemberId) -> Vec<(DocId, Sc
         profile_id(community, member),
         Scope::Member {
             community: community.clone(),
-            kind: DocKind::Profile,
+            kind: DocKind::PROFILE,
             subject: member.clone(),
         },
     )]
 }
 
 pub fn profile_id(community: &CommunityId, member: &MemberId) -> DocId {
-    DocId::derive(community, DocKind::Profile.as_str(), member.as_str())
+    DocId::derive(community, DocKind::PROFILE.as_str(), member.as_str())
 }
 
 pub fn directory_id(community: &CommunityId) -> DocId {
-    DocId::derive(community, DocKind::Directory.as_str(), "")
+    DocId::derive(community, DocKind::DIRECTORY.as_str(), "")
 }
+
+/// A grid's document for a month (`kind` names which): the grid's workers write it, the
+/// community's staff read it.
+pub fn grid_doc(
+    community: &CommunityId,
+    kind: &DocKind,
+    grid: &str,
+    month: &str,
+) -> (DocId, Scope) {
+    (
+        DocId::derive(community, kind.as_str(), &format!("{grid}/{month}")),
+        Scope::Grid {
+            community: community.clone(),
+            grid: grid.to_owned(),
+            kind: kind.clone(),
+        },
+    )
+}
+
+/// A department's own document. Departments serve many communities, so its id is derived
+/// under the city, not a community.
+pub fn department_doc(kind: &DocKind, department: &str) -> (DocId, Scope) {
+    (
+        DocId::derive(&CommunityId(CITY.to_owned()), kind.as_str(), department),
+        Scope::Department {
+            department: department.to_owned(),
+            kind: kind.clone(),
+        },
+    )
+}
+
+/// What department documents are derived under: not a slug, so no community has it.
+const CITY: &str = "@city";
 
 #[cfg(test)]
 mod tests {
@@ -364,30 +327,30 @@ mod tests {
     }
 
     #[test]
-    fn residents_never_see_patrol_escalation_or_staff_documents() {
+    fn residents_never_see_staff_or_unknown_documents() {
         let r = reader("r1", Role::Resident, "huqian-2");
-        for kind in [DocKind::Patrol, DocKind::Escalation, DocKind::Staff] {
+        // A kind no module of this build declares is nobody's, as a community's document.
+        for kind in [
+            DocKind::STAFF,
+            DocKind::parse("patrol"),
+            DocKind::HELP_PRIVATE,
+        ] {
             assert_eq!(
                 access(&r, &community(kind.clone())),
                 Access::None,
                 "{kind:?}"
             );
         }
-        assert_eq!(access(&r, &community(DocKind::Help)), Access::Write);
-        assert_eq!(access(&r, &community(DocKind::Directory)), Access::Read);
-        assert_eq!(access(&r, &community(DocKind::Points)), Access::Read);
-        // A grid worker reaches patrol documents only through a grid assignment.
-        let w = reader("w1", Role::GridWorker, "huqian-2");
-        assert_eq!(access(&w, &community(DocKind::Patrol)), Access::None);
+        assert_eq!(access(&r, &community(DocKind::HELP)), Access::Write);
+        assert_eq!(access(&r, &community(DocKind::DIRECTORY)), Access::Read);
         let s = reader("s1", Role::Staff, "huqian-2");
-        assert_eq!(access(&s, &community(DocKind::Staff)), Access::Write);
-        assert_eq!(access(&s, &community(DocKind::Points)), Access::Write);
+        assert_eq!(access(&s, &community(DocKind::STAFF)), Access::Write);
     }
 
     #[test]
     fn nobody_reaches_another_community() {
         let s = reader("s1", Role::Staff, "huazhong");
-        for kind in DocKind::KNOWN {
+        for kind in DocKind::known() {
             assert_eq!(
                 access(&s, &community(kind.clone())),
                 Access::None,
@@ -400,7 +363,7 @@ mod tests {
     fn the_directory_is_read_only_to_everyone() {
         for role in Role::KNOWN {
             let m = reader("m1", role, "huqian-2");
-            assert_eq!(access(&m, &community(DocKind::Directory)), Access::Read);
+            assert_eq!(access(&m, &community(DocKind::DIRECTORY)), Access::Read);
         }
     }
 
@@ -427,7 +390,7 @@ mod tests {
         let c = CommunityId::parse("huqian-2").unwrap();
         let scope = Scope::Pair {
             community: c,
-            kind: DocKind::HelpPrivate,
+            kind: DocKind::HELP_PRIVATE,
             members: [
                 MemberId::parse("r1").unwrap(),
                 MemberId::parse("r2").unwrap(),
@@ -469,8 +432,9 @@ mod tests {
     #[test]
     fn a_grids_documents_are_its_workers_and_the_communitys_staff() {
         let c = CommunityId::parse("huqian-2").unwrap();
-        let (_, grid1) = patrol_doc(&c, "g1", "2026-12");
-        let (_, grid2) = patrol_doc(&c, "g2", "2026-12");
+        let patrol = DocKind::parse("patrol");
+        let (_, grid1) = grid_doc(&c, &patrol, "g1", "2026-12");
+        let (_, grid2) = grid_doc(&c, &patrol, "g2", "2026-12");
         let mut w = reader("w1", Role::GridWorker, "huqian-2");
         w.grids = vec!["g1".into()];
         assert_eq!(access(&w, &grid1), Access::Write);
@@ -503,9 +467,13 @@ mod tests {
             });
             o
         };
-        let (water, mine) = (officer("o1", "water"), department_doc("water").1);
+        let dept = DocKind::parse("department");
+        let (water, mine) = (officer("o1", "water"), department_doc(&dept, "water").1);
         assert_eq!(access(&water, &mine), Access::Read);
-        assert_eq!(access(&water, &department_doc("housing").1), Access::None);
+        assert_eq!(
+            access(&water, &department_doc(&dept, "housing").1),
+            Access::None
+        );
         assert_eq!(access(&officer("o2", "housing"), &mine), Access::None);
         for role in [Role::Resident, Role::Staff, Role::GridWorker] {
             assert_eq!(access(&reader("x", role, "huazhong"), &mine), Access::None);
@@ -514,7 +482,7 @@ mod tests {
         // (who joined through 华中).
         let case = Scope::Case {
             community: huqian.clone(),
-            kind: DocKind::Escalation,
+            kind: DocKind::parse("escalation"),
             reporter: MemberId::parse("w1").unwrap(),
             department: "water".into(),
         };

@@ -15,11 +15,15 @@ pub mod lang;
 pub mod member;
 pub mod profile;
 pub mod read;
+pub mod receipts;
+pub mod registry;
 pub mod role;
 pub mod rules;
 pub mod schema;
 pub mod staff;
 pub mod sync;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod time;
 
 pub use error::{LinliError, Result};

@@ -385,7 +385,7 @@ mod tests {
         };
         let ctx = DocContext::default();
         let res = writer("r1", Role::Resident);
-        let mut doc = genesis(&DocKind::Staff);
+        let mut doc = genesis(&DocKind::STAFF);
         let reports = crate::read::map_at(&doc, &ROOT, "reports").unwrap();
         let mut record = None;
         doc.transact::<_, _, automerge::AutomergeError>(|tx| {
@@ -427,7 +427,7 @@ mod tests {
     #[test]
     fn check_change_sees_every_op_of_a_change() {
         let ctx = DocContext::default();
-        let mut doc = genesis(&DocKind::Staff);
+        let mut doc = genesis(&DocKind::STAFF);
         let reports = crate::read::map_at(&doc, &ROOT, "reports").unwrap();
         let hidden = crate::read::map_at(&doc, &ROOT, "hidden").unwrap();
         let before = doc.get_heads();

@@ -3,6 +3,7 @@
 use crate::{LinliError, Result};
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, Automerge, ObjType, ReadDoc, ROOT};
+use std::borrow::Cow;
 
 /// The schema this build writes. A document with a higher number was written by a newer app:
 /// it is read, but not written, until the app updates.
@@ -17,77 +18,52 @@ const GENESIS_ACTOR: &[u8; 16] = b"linli/genesis/v1";
 /// with an ordinary change, and adds root maps through a deterministic migration change.
 const GENESIS_SCHEMA: u64 = 1;
 
-/// The kinds of DESIGN.md's document table, plus the device-local profile of the sandbox.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum DocKind {
-    Directory,
-    Help,
-    HelpPrivate,
-    Proposal,
-    Points,
-    Patrol,
-    Escalation,
-    Department,
-    Staff,
-    Profile,
-    /// Written by a newer version; opened read-only.
-    Unknown(String),
-}
+/// A document's kind: the name every document of it stores at its root. The kinds this build
+/// knows are those the module registry declares (`registry::kind`); any other name was
+/// written by a newer version, and such a document is opened read-only.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DocKind(Cow<'static, str>);
 
 impl DocKind {
-    pub const KNOWN: [DocKind; 10] = [
-        DocKind::Directory,
-        DocKind::Help,
-        DocKind::HelpPrivate,
-        DocKind::Proposal,
-        DocKind::Points,
-        DocKind::Patrol,
-        DocKind::Escalation,
-        DocKind::Department,
-        DocKind::Staff,
-        DocKind::Profile,
-    ];
+    pub const DIRECTORY: DocKind = DocKind::named("directory");
+    pub const HELP: DocKind = DocKind::named("help");
+    pub const HELP_PRIVATE: DocKind = DocKind::named("help_private");
+    pub const STAFF: DocKind = DocKind::named("staff");
+    pub const PROFILE: DocKind = DocKind::named("profile");
+
+    /// A kind a module declares.
+    pub const fn named(name: &'static str) -> DocKind {
+        DocKind(Cow::Borrowed(name))
+    }
 
     pub fn as_str(&self) -> &str {
-        match self {
-            DocKind::Directory => "directory",
-            DocKind::Help => "help",
-            DocKind::HelpPrivate => "help_private",
-            DocKind::Proposal => "proposal",
-            DocKind::Points => "points",
-            DocKind::Patrol => "patrol",
-            DocKind::Escalation => "escalation",
-            DocKind::Department => "department",
-            DocKind::Staff => "staff",
-            DocKind::Profile => "profile",
-            DocKind::Unknown(s) => s,
-        }
+        &self.0
     }
 
     pub fn parse(s: &str) -> DocKind {
-        DocKind::KNOWN
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .unwrap_or_else(|| DocKind::Unknown(s.to_owned()))
+        crate::registry::kinds()
+            .find(|k| k.kind.as_str() == s)
+            .map(|k| k.kind.clone())
+            .unwrap_or_else(|| DocKind(Cow::Owned(s.to_owned())))
+    }
+
+    /// Whether a module of this build declares the kind.
+    pub fn is_known(&self) -> bool {
+        crate::registry::kind(self).is_some()
+    }
+
+    /// Every kind this build knows.
+    pub fn known() -> impl Iterator<Item = DocKind> {
+        crate::registry::kinds().map(|k| k.kind.clone())
     }
 
     /// The root maps every document of this kind starts with. Records hang below these, so
     /// no two writers ever race to create a root container. Part of genesis: frozen once a
     /// kind has shipped (see `GENESIS_SCHEMA`).
     pub fn root_maps(&self) -> &'static [&'static str] {
-        match self {
-            DocKind::Directory => &["members", "grids", "departments", "documents"],
-            DocKind::Help => &["requests"],
-            DocKind::HelpPrivate => &["contacts", "messages"],
-            DocKind::Proposal => &["proposal", "comments", "supports", "votes"],
-            DocKind::Points => &["awards", "redemptions", "corrections", "certified"],
-            DocKind::Patrol => &["rounds", "observations"],
-            DocKind::Escalation => &["escalation", "receipts", "updates"],
-            DocKind::Department => &["escalations"],
-            DocKind::Staff => &["reports", "hidden"],
-            DocKind::Profile => &["fields", "skills"],
-            DocKind::Unknown(_) => &[],
-        }
+        crate::registry::kind(self)
+            .map(|k| k.roots)
+            .unwrap_or_default()
     }
 }
 
@@ -159,9 +135,17 @@ pub fn has_root(doc: &Automerge, name: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// The kinds shipped builds declare (the test kit's fixtures are never frozen).
+    fn shipped() -> impl Iterator<Item = DocKind> {
+        crate::registry::MODULES
+            .iter()
+            .filter(|m| m.name != "testkit")
+            .flat_map(|m| m.kinds.iter().map(|k| k.kind.clone()))
+    }
+
     #[test]
     fn genesis_is_byte_identical_for_every_kind() {
-        for kind in DocKind::KNOWN {
+        for kind in shipped() {
             let a = genesis(&kind).save();
             let b = genesis(&kind).save();
             assert_eq!(a, b, "{kind:?}");
@@ -185,8 +169,7 @@ mod tests {
     /// fails, a change to genesis (or `root_maps`) would strand every existing document.
     #[test]
     fn genesis_is_frozen() {
-        let pinned: Vec<(DocKind, String)> = DocKind::KNOWN
-            .into_iter()
+        let pinned: Vec<(DocKind, String)> = shipped()
             .map(|k| {
                 let doc = genesis(&k);
                 let hash = doc.get_changes(&[])[0].hash().to_string();
@@ -206,23 +189,24 @@ mod tests {
 
     #[test]
     fn nobody_writes_as_the_genesis_actor() {
-        let a = genesis(&DocKind::Help);
-        let b = genesis(&DocKind::Help);
+        let a = genesis(&DocKind::HELP);
+        let b = genesis(&DocKind::HELP);
         assert_ne!(a.get_actor(), &ActorId::from(&GENESIS_ACTOR[..]));
         assert_ne!(a.get_actor(), b.get_actor());
     }
 
     #[test]
     fn kinds_of_a_newer_version_are_kept_by_name() {
-        assert_eq!(DocKind::parse("ballot"), DocKind::Unknown("ballot".into()));
-        for k in DocKind::KNOWN {
+        assert!(!DocKind::parse("ballot").is_known());
+        assert_eq!(DocKind::parse("ballot").as_str(), "ballot");
+        for k in DocKind::known() {
             assert_eq!(DocKind::parse(k.as_str()), k);
         }
     }
 
     #[test]
     fn a_newer_schema_is_read_only() {
-        let mut doc = genesis(&DocKind::Profile);
+        let mut doc = genesis(&DocKind::PROFILE);
         doc.transact::<_, _, automerge::AutomergeError>(|tx| {
             tx.put(ROOT, "schema", SCHEMA_VERSION + 1)?;
             Ok(())

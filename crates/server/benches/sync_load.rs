@@ -43,14 +43,14 @@ async fn catch_up(ts: &TestServer) {
 
     // The tablet holds the profile as it was, then goes offline.
     let mut t = Peer::connect(ts.addr, HUQIAN, &tablet).await.unwrap();
-    t.doc(id, &DocKind::Profile);
+    t.doc(id, &DocKind::PROFILE);
     assert_eq!(t.sync(&[id]).await, Outcome::InStep);
     let saved = t.docs.clone();
     drop(t);
 
     // The phone makes 1,000 changes with no signal, then syncs.
     let mut phone = Peer::connect(ts.addr, HUQIAN, &a).await.unwrap();
-    let doc = phone.doc(id, &DocKind::Profile);
+    let doc = phone.doc(id, &DocKind::PROFILE);
     for i in 0..OFFLINE_CHANGES {
         profile::set_about(doc, &w, &ctx, Millis(i as i64), &format!("第 {i} 次修改")).unwrap();
     }
@@ -97,7 +97,7 @@ async fn throughput(ts: &TestServer) {
                 let id = profile_id(&community(HUQIAN), &m.member);
                 let (w, ctx) = writer(&m);
                 for i in 0..CHANGES_PER_CLIENT {
-                    let doc = p.doc(id, &DocKind::Profile);
+                    let doc = p.doc(id, &DocKind::PROFILE);
                     profile::add_skill(doc, &w, &ctx, Millis(i as i64), &format!("s{i}"), "帮忙")
                         .unwrap();
                     assert_eq!(p.sync(&[id]).await, Outcome::InStep);

@@ -120,7 +120,7 @@ async fn join(
     Json(JoinResponse {
         directory: DocId::derive(
             &joined.community,
-            linli_core::DocKind::Directory.as_str(),
+            linli_core::DocKind::DIRECTORY.as_str(),
             "",
         ),
         member: joined.member.0,

@@ -99,6 +99,22 @@ CREATE TABLE IF NOT EXISTS receipts (
     at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS receipts_by_doc ON receipts(doc);
+-- Receipts not yet published into their document (for kinds that publish them).
+CREATE TABLE IF NOT EXISTS receipts_unpublished (
+    hash TEXT PRIMARY KEY REFERENCES receipts(hash),
+    doc TEXT NOT NULL
+);
+-- Facts the server writes at a time of its clock (a vote's close marker). Kept until
+-- written, so a fact that fell due while the server was down is written when it starts.
+CREATE TABLE IF NOT EXISTS schedule (
+    key TEXT PRIMARY KEY,
+    doc TEXT NOT NULL,
+    fact TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    due INTEGER NOT NULL,
+    written_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS schedule_due ON schedule(due) WHERE written_at IS NULL;
 -- Documents a member made under a random id (any automerge-repo peer may): theirs alone.
 CREATE TABLE IF NOT EXISTS personal_docs (
     doc TEXT PRIMARY KEY,
@@ -604,7 +620,15 @@ impl Db {
 
     /// Records that these changes of `doc` reached the server at `at`; a change seen
     /// before keeps its first time.
-    pub fn record_receipts(&self, doc: &str, hashes: &[String], at: Millis) -> DbResult<()> {
+    /// `publish`: the document's kind publishes receipts, so they also wait to be written
+    /// into it (in the same transaction: none is recorded and forgotten).
+    pub fn record_receipts(
+        &self,
+        doc: &str,
+        hashes: &[String],
+        at: Millis,
+        publish: bool,
+    ) -> DbResult<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         for h in hashes {
@@ -612,8 +636,74 @@ impl Db {
                 "INSERT OR IGNORE INTO receipts (hash, doc, at) VALUES (?1, ?2, ?3)",
                 params![h, doc, at.0],
             )?;
+            if publish {
+                tx.execute(
+                    "INSERT OR IGNORE INTO receipts_unpublished (hash, doc) VALUES (?1, ?2)",
+                    params![h, doc],
+                )?;
+            }
         }
         tx.commit()?;
+        Ok(())
+    }
+
+    /// Receipts waiting to be published: (document, hash, first arrival).
+    pub fn unpublished_receipts(&self, limit: usize) -> DbResult<Vec<(String, String, Millis)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT u.doc, u.hash, r.at FROM receipts_unpublished u JOIN receipts r USING (hash)
+             ORDER BY u.doc LIMIT ?1",
+        )?;
+        let rows = stmt
+            .query_map([limit as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?, Millis(r.get(2)?)))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    pub fn receipts_published(&self, hashes: &[String]) -> DbResult<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for h in hashes {
+            tx.execute("DELETE FROM receipts_unpublished WHERE hash = ?1", [h])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Schedules `fact` for `doc` at server time `due`. The same fact for the same document
+    /// and payload is one entry: scheduling it again moves its time, until it is written.
+    pub fn schedule_fact(&self, doc: &str, fact: &str, payload: &str, due: Millis) -> DbResult<()> {
+        let key = format!("{doc}/{fact}/{payload}");
+        self.conn().execute(
+            "INSERT INTO schedule (key, doc, fact, payload, due) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(key) DO UPDATE SET due = excluded.due WHERE written_at IS NULL",
+            params![key, doc, fact, payload, due.0],
+        )?;
+        Ok(())
+    }
+
+    /// Facts due by `now` and not yet written: (key, document, fact, payload).
+    pub fn due_facts(&self, now: Millis) -> DbResult<Vec<(String, String, String, String)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT key, doc, fact, payload FROM schedule
+             WHERE written_at IS NULL AND due <= ?1 ORDER BY due, key",
+        )?;
+        let rows = stmt
+            .query_map([now.0], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    pub fn fact_written(&self, key: &str, at: Millis) -> DbResult<()> {
+        self.conn().execute(
+            "UPDATE schedule SET written_at = ?2 WHERE key = ?1",
+            params![key, at.0],
+        )?;
         Ok(())
     }
 

@@ -40,11 +40,11 @@ pub async fn ensure(
 
 impl Server {
     /// Writes with the server's own actor (bound to no member, so no client can use it).
-    pub(crate) async fn write_as_server(
+    pub(crate) async fn write_as_server<T: Send + 'static>(
         &self,
         handle: &DocHandle,
-        f: impl FnOnce(&mut automerge::Automerge, Millis) -> linli_core::Result<()> + Send + 'static,
-    ) -> linli_core::Result<()> {
+        f: impl FnOnce(&mut automerge::Automerge, Millis) -> linli_core::Result<T> + Send + 'static,
+    ) -> linli_core::Result<T> {
         let actor: ActorId = self.actor.clone();
         let now = self.now();
         handle
@@ -64,7 +64,7 @@ impl Server {
         role: Role,
     ) {
         let dir = linli_core::access::directory_id(community);
-        let Some(handle) = ensure(&self.repo, &self.storage, dir, &DocKind::Directory).await else {
+        let Some(handle) = ensure(&self.repo, &self.storage, dir, &DocKind::DIRECTORY).await else {
             tracing::error!(community = %community.as_str(), "cannot open the directory");
             return;
         };
@@ -89,14 +89,14 @@ impl Server {
         let scope = self.gate.scope(req.doc).await;
         let ours = matches!(
             &scope,
-            Some(linli_core::access::Scope::Community { community, kind: DocKind::Help })
-                if *community == by.community
+            Some(linli_core::access::Scope::Community { community, kind })
+                if *community == by.community && *kind == DocKind::HELP
         );
         if !ours {
             return Err(linli_core::LinliError::NotFound);
         }
         let id = linli_core::access::staff_id(&by.community);
-        let handle = ensure(&self.repo, &self.storage, id, &DocKind::Staff)
+        let handle = ensure(&self.repo, &self.storage, id, &DocKind::STAFF)
             .await
             .ok_or_else(|| linli_core::LinliError::Damaged("no staff document".into()))?;
         let (rid, member, doc, request, reason) = (

@@ -72,29 +72,40 @@ impl Gate {
         (self.clock)()
     }
 
-    /// Re-reads communities, members and claimed documents from the records.
-    pub fn rebuild(&self) -> DbResult<()> {
-        let mut scopes = HashMap::new();
-        let months = months_around(self.now(), MONTHS_BACK, MONTHS_AHEAD);
-        for c in self.db.communities()? {
-            scopes.extend(community_scopes(&c, &months));
-            for (grid, _) in self.db.grids(&c)? {
-                for m in &months {
-                    scopes.extend([access::patrol_doc(&c, &grid, m)]);
-                }
+    /// What the records say exists, for the registry's modules to derive documents from.
+    pub fn records(&self, months: Vec<String>) -> DbResult<Records> {
+        let communities = self.db.communities()?;
+        let mut grids = Vec::new();
+        for c in &communities {
+            for (grid, _) in self.db.grids(c)? {
+                grids.push((c.clone(), grid));
             }
         }
-        for d in self.db.departments()? {
-            scopes.extend([access::department_doc(&d.id)]);
-        }
-        for m in self.db.all_members()? {
-            scopes.extend(access::member_docs(&m.community, &m.id));
-        }
+        Ok(Records {
+            members: self
+                .db
+                .all_members()?
+                .into_iter()
+                .map(|m| (m.community, m.id))
+                .collect(),
+            departments: self.db.departments()?.into_iter().map(|d| d.id).collect(),
+            communities,
+            grids,
+            months,
+        })
+    }
+
+    /// Re-reads communities, members and claimed documents from the records.
+    pub fn rebuild(&self) -> DbResult<()> {
+        let records = self.records(months_around(self.now(), MONTHS_BACK, MONTHS_AHEAD))?;
+        let mut scopes: HashMap<DocId, Scope> = linli_core::registry::docs(&records.world())
+            .into_iter()
+            .collect();
         for (doc, community, a, b) in self.db.pairs()? {
             if let Ok(id) = DocId::parse(&doc) {
                 let scope = Scope::Pair {
                     community,
-                    kind: linli_core::DocKind::HelpPrivate,
+                    kind: linli_core::DocKind::HELP_PRIVATE,
                     members: [a, b],
                 };
                 scopes.insert(id, scope);
@@ -121,7 +132,15 @@ impl Gate {
 
     /// A member joined: their documents are known from now on.
     pub fn add_member(&self, m: &MemberRow) {
-        write(&self.scopes).extend(access::member_docs(&m.community, &m.id));
+        let member = [(m.community.clone(), m.id.clone())];
+        let world = linli_core::registry::World {
+            communities: &[],
+            members: &member,
+            grids: &[],
+            departments: &[],
+            months: &[],
+        };
+        write(&self.scopes).extend(linli_core::registry::docs(&world));
         self.tick();
     }
 
@@ -186,10 +205,10 @@ impl Gate {
         Ok(kept)
     }
 
-    /// Records who shares each pair document; returns those that are new. A pair document's
-    /// members never change (its id names the helper), and a request never takes over a
-    /// document the server already knows.
-    pub async fn set_pairs(&self, pairs: Vec<(DocId, Scope)>) -> DbResult<Vec<(DocId, Scope)>> {
+    /// Records documents a module learned of from admitted changes; returns those that are
+    /// new. A learned document's scope never changes (a pair document's id names the
+    /// helper), and nothing learned takes over a document the server already knows.
+    pub async fn learn(&self, pairs: Vec<(DocId, Scope)>) -> DbResult<Vec<(DocId, Scope)>> {
         let changed: Vec<(DocId, Scope)> = {
             let scopes = read(&self.scopes);
             pairs
@@ -207,6 +226,12 @@ impl Gate {
                 tokio::task::spawn_blocking(move || db.set_pair(&doc, &c, &a, &b))
                     .await
                     .map_err(|e| crate::db::DbError::Store(e.to_string()))??;
+            } else {
+                // Only pairs have a table yet: a module that learns another shape of scope
+                // must add its record first, and until then nothing it learns is stored.
+                return Err(crate::db::DbError::Store(format!(
+                    "no record is kept for a learned scope like {scope:?}"
+                )));
             }
             write(&self.scopes).insert(*id, scope.clone());
         }
@@ -245,12 +270,25 @@ impl Gate {
     }
 }
 
-fn community_scopes(c: &CommunityId, months: &[String]) -> Vec<(DocId, Scope)> {
-    let mut out = access::community_docs(c);
-    for m in months {
-        out.extend(access::monthly_docs(c, m));
+/// The server's records, owned, as the registry's `World` borrows them.
+pub struct Records {
+    pub communities: Vec<CommunityId>,
+    pub members: Vec<(CommunityId, MemberId)>,
+    pub grids: Vec<(CommunityId, String)>,
+    pub departments: Vec<String>,
+    pub months: Vec<String>,
+}
+
+impl Records {
+    pub fn world(&self) -> linli_core::registry::World<'_> {
+        linli_core::registry::World {
+            communities: &self.communities,
+            members: &self.members,
+            grids: &self.grids,
+            departments: &self.departments,
+            months: &self.months,
+        }
     }
-    out
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod db;
 mod directory;
+mod facts;
 pub mod gate;
 pub mod seed;
 mod static_files;
@@ -109,7 +110,15 @@ impl Server {
             role: joined.role.clone(),
             revoked: false,
         });
-        for (id, scope) in linli_core::access::member_docs(&joined.community, &joined.member) {
+        let member = [(joined.community.clone(), joined.member.clone())];
+        let world = linli_core::registry::World {
+            communities: &[],
+            members: &member,
+            grids: &[],
+            departments: &[],
+            months: &[],
+        };
+        for (id, scope) in linli_core::registry::docs(&world) {
             if let Some(kind) = scope.kind() {
                 directory::seed_genesis(&self.storage, id, kind).await;
             }
@@ -125,36 +134,29 @@ impl Server {
     }
 
     /// Makes sure every document a member may read exists before any peer can ask for it
-    /// (each community's own documents, this month's and next month's, every member's),
-    /// and lists every member in their community's directory.
+    /// (every module's documents for this month and the next, every member's), and lists
+    /// every member in their community's directory.
     pub async fn prepare_directories(&self) -> Result<(), String> {
         self.gate.rebuild().map_err(|e| format!("{e:?}"))?;
-        let members = self.db.all_members().map_err(|e| format!("{e:?}"))?;
         let now = self.now();
         let next = linli_core::Millis(now.0 + 31 * linli_core::Millis::DAY);
-        for c in self.db.communities().map_err(|e| format!("{e:?}"))? {
-            let mut docs = linli_core::access::community_docs(&c);
-            docs.extend(linli_core::access::monthly_docs(&c, &now.month()));
-            docs.extend(linli_core::access::monthly_docs(&c, &next.month()));
-            for m in members.iter().filter(|m| m.community == c) {
-                docs.extend(linli_core::access::member_docs(&c, &m.id));
+        let records = self
+            .gate
+            .records(vec![now.month(), next.month()])
+            .map_err(|e| format!("{e:?}"))?;
+        for (id, scope) in linli_core::registry::docs(&records.world()) {
+            if let Some(kind) = scope.kind() {
+                directory::seed_genesis(&self.storage, id, kind).await;
             }
-            for (grid, _) in self.db.grids(&c).map_err(|e| format!("{e:?}"))? {
-                for month in [now.month(), next.month()] {
-                    docs.push(linli_core::access::patrol_doc(&c, &grid, &month));
-                }
-            }
-            for (id, scope) in docs {
-                if let Some(kind) = scope.kind() {
-                    directory::seed_genesis(&self.storage, id, kind).await;
-                }
-            }
-            let id = linli_core::access::directory_id(&c);
+        }
+        let members = self.db.all_members().map_err(|e| format!("{e:?}"))?;
+        for c in &records.communities {
+            let id = linli_core::access::directory_id(c);
             let handle = directory::ensure(
                 &self.repo,
                 &self.storage,
                 id,
-                &linli_core::DocKind::Directory,
+                &linli_core::DocKind::DIRECTORY,
             )
             .await
             .ok_or("cannot open a directory")?;
@@ -169,17 +171,10 @@ impl Server {
                 .map_err(|_| "the repo stopped")?;
             for m in members
                 .iter()
-                .filter(|m| m.community == c && !listed.contains(&m.id))
+                .filter(|m| m.community == *c && !listed.contains(&m.id))
             {
-                self.list_member(&c, m.id.clone(), m.display_name.clone(), m.role.clone())
+                self.list_member(c, m.id.clone(), m.display_name.clone(), m.role.clone())
                     .await;
-            }
-        }
-        // Departments serve many communities: their documents, once each.
-        for d in self.db.departments().map_err(|e| format!("{e:?}"))? {
-            let (id, scope) = linli_core::access::department_doc(&d.id);
-            if let Some(kind) = scope.kind() {
-                directory::seed_genesis(&self.storage, id, kind).await;
             }
         }
         Ok(())
@@ -229,9 +224,11 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = server.router(dist);
+    let ticker = facts::start(server.clone()).await;
     let out = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
+    ticker.abort();
     server.stop().await;
     out
 }

@@ -239,7 +239,7 @@ pub async fn seed_documents(server: &Server) {
         });
         let id = linli_core::access::profile_id(&c, &joined.member);
         let Some(handle) =
-            crate::directory::ensure(&server.repo, &server.storage, id, &DocKind::Profile).await
+            crate::directory::ensure(&server.repo, &server.storage, id, &DocKind::PROFILE).await
         else {
             continue;
         };
@@ -273,7 +273,7 @@ pub async fn seed_documents(server: &Server) {
 async fn seed_requests(server: &Server, c: &CommunityId, people: Vec<Writer>) {
     let id = help::doc_id(c, server.now());
     let Some(handle) =
-        crate::directory::ensure(&server.repo, &server.storage, id, &DocKind::Help).await
+        crate::directory::ensure(&server.repo, &server.storage, id, &DocKind::HELP).await
     else {
         tracing::error!("cannot open the demo help document");
         return;
@@ -332,7 +332,7 @@ async fn seed_requests(server: &Server, c: &CommunityId, people: Vec<Writer>) {
         return;
     };
     if let Err(e) = server
-        .open_pairs(linli_core::access::pairs_of(c, &id, requests))
+        .learn(linli_core::access::pairs_of(c, &id, requests))
         .await
     {
         tracing::error!(error = ?e, "cannot open the demo private documents");
@@ -343,7 +343,7 @@ async fn seed_directory(server: &Server) {
     let c = CommunityId(DEMO_ID.to_owned());
     let id = linli_core::access::directory_id(&c);
     let Some(handle) =
-        crate::directory::ensure(&server.repo, &server.storage, id, &DocKind::Directory).await
+        crate::directory::ensure(&server.repo, &server.storage, id, &DocKind::DIRECTORY).await
     else {
         tracing::error!("cannot open the demo directory");
         return;

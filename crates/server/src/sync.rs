@@ -490,18 +490,13 @@ impl Door {
                 return Ok((new, tell));
             }
         }
-        // A new request or an acceptance decides who shares the request's private document:
-        // recorded before the change is stored, so no stored request lacks its pair.
-        if let (
-            Some(linli_core::DocKind::Help),
-            linli_core::access::Scope::Community { community, .. },
-        ) = (scope.kind(), scope)
-        {
-            let touched = linli_core::help::touched(&view, &new);
-            if !touched.is_empty() {
-                let pairs = linli_core::access::pairs_of(community, &doc, touched);
+        // What a module learns from these changes (who shares a request's private
+        // document): recorded before the change is stored, so nothing stored lacks it.
+        if !new.is_empty() {
+            let learned = linli_core::registry::learns(scope, &doc, &view, &new);
+            if !learned.is_empty() {
                 self.srv
-                    .open_pairs(pairs)
+                    .learn(learned)
                     .await
                     .map_err(|e| store_failed(&e))?;
             }
@@ -512,7 +507,11 @@ impl Door {
             let (db, at) = (self.srv.db.clone(), self.srv.now());
             let hashes: Vec<String> = new.iter().map(|c| c.hash().to_string()).collect();
             let key = doc.to_string();
-            tokio::task::spawn_blocking(move || db.record_receipts(&key, &hashes, at))
+            let publish = scope
+                .kind()
+                .and_then(linli_core::registry::kind)
+                .is_some_and(|k| k.receipts);
+            tokio::task::spawn_blocking(move || db.record_receipts(&key, &hashes, at, publish))
                 .await
                 .map_err(|e| crate::db::DbError::Store(e.to_string()))
                 .and_then(|r| r)
@@ -568,11 +567,12 @@ impl Server {
 
 impl Server {
     /// Shares pair documents with their two members, each starting from its genesis.
-    pub(crate) async fn open_pairs(
+    /// Records documents learned from admitted changes and seeds their genesis.
+    pub(crate) async fn learn(
         &self,
-        pairs: Vec<(DocId, linli_core::access::Scope)>,
+        learned: Vec<(DocId, linli_core::access::Scope)>,
     ) -> Result<(), DbError> {
-        for (id, scope) in self.gate.set_pairs(pairs).await? {
+        for (id, scope) in self.gate.learn(learned).await? {
             if let Some(kind) = scope.kind() {
                 crate::directory::seed_genesis(&self.storage, id, kind).await;
             }

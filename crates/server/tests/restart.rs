@@ -116,7 +116,7 @@ async fn an_acknowledged_change_survives_sigkill() {
 
     // The demo seed: a dozen help requests, in every state.
     let month = linli_core::help::doc_id(&c, linli_server::api::now());
-    phone.doc(month, &DocKind::Help);
+    phone.doc(month, &DocKind::HELP);
     assert_eq!(phone.sync(&[month]).await, Outcome::InStep);
     let requests = linli_core::help::requests(&phone.docs[&month]);
     assert_eq!(requests.len(), 12);
@@ -126,7 +126,7 @@ async fn an_acknowledged_change_survives_sigkill() {
         .collect();
     assert_eq!(states.len(), 7, "{states:?}");
 
-    let doc = phone.doc(id, &DocKind::Profile);
+    let doc = phone.doc(id, &DocKind::PROFILE);
     let writer = Writer {
         member: member.clone(),
         role: Role::Resident,
@@ -173,7 +173,7 @@ async fn an_acknowledged_change_survives_sigkill() {
     let mut fresh = Peer::connect(second.addr, c.as_str(), &tablet)
         .await
         .unwrap();
-    fresh.doc(id, &DocKind::Profile);
+    fresh.doc(id, &DocKind::PROFILE);
     assert_eq!(fresh.sync(&[id]).await, Outcome::InStep);
     assert_eq!(
         profile::Profile::read(&fresh.docs[&id]).about,

@@ -62,7 +62,7 @@ mod tests {
 
     #[test]
     fn members_and_places_read_back_sorted() {
-        let mut doc = genesis(&DocKind::Directory);
+        let mut doc = genesis(&DocKind::DIRECTORY);
         let a = MemberId::parse("m_a").unwrap();
         let b = MemberId::parse("m_b").unwrap();
         add_member(&mut doc, Millis(1), &a, "王阿姨", &Role::Resident).unwrap();

@@ -8,6 +8,7 @@
 
 mod commands;
 mod model;
+mod module;
 mod rules;
 
 pub use commands::{
@@ -18,6 +19,7 @@ pub use model::{
     list, my_offers, my_requests, order, read_request, requests, Category, Filter, Hidden, Offer,
     Request, Status, Urgency,
 };
+pub use module::MODULE;
 pub use rules::RULES;
 
 use crate::{CommunityId, DocId, DocKind, Millis};
@@ -75,7 +77,7 @@ pub fn recent_docs(community: &CommunityId, now: Millis) -> [DocId; 2] {
 
 /// The help document for the month `at` falls in.
 pub fn doc_id(community: &CommunityId, at: Millis) -> DocId {
-    DocId::derive(community, DocKind::Help.as_str(), &at.month())
+    DocId::derive(community, DocKind::HELP.as_str(), &at.month())
 }
 
 #[cfg(test)]

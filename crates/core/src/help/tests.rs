@@ -45,7 +45,7 @@ fn draft(title: &str) -> RequestDraft {
 
 /// A help document with Ann's request "r1" posted at T0.
 fn posted() -> Automerge {
-    let mut doc = genesis(&DocKind::Help);
+    let mut doc = genesis(&DocKind::HELP);
     post_request(&mut doc, &ann(), T0, "r1", &draft("帮忙取药")).unwrap();
     doc
 }
@@ -345,7 +345,7 @@ fn acceptances_made_apart_resolve_alike_on_every_replica() {
 
 #[test]
 fn the_list_puts_urgent_and_new_first_and_filters() {
-    let mut doc = genesis(&DocKind::Help);
+    let mut doc = genesis(&DocKind::HELP);
     let mut low = draft("借梯子");
     low.urgency = Urgency::Low;
     low.category = Category::Lending;
@@ -394,7 +394,7 @@ fn rec(doc: &Automerge, id: &str) -> automerge::ObjId {
 
 #[test]
 fn honest_commands_pass_the_door() {
-    let mut doc = genesis(&DocKind::Help);
+    let mut doc = genesis(&DocKind::HELP);
     let ctx = DocContext::default();
     let check =
         |doc: &mut Automerge,
@@ -466,7 +466,7 @@ fn the_door_refuses_what_commands_would_never_write() {
     );
     // Bob, apart, creates a record under the id of Ann's: it would win the conflict.
     let mut doc = posted();
-    let mut apart = genesis(&DocKind::Help);
+    let mut apart = genesis(&DocKind::HELP);
     let theirs = crate::read::map_at(&apart, &ROOT, "requests").unwrap();
     apart
         .transact::<_, _, AutomergeError>(|tx| {
@@ -488,7 +488,7 @@ fn the_door_refuses_what_commands_would_never_write() {
         forbidden("requests/r1")
     );
     // Bob posts a request in Ann's name.
-    let mut doc = genesis(&DocKind::Help);
+    let mut doc = genesis(&DocKind::HELP);
     let requests = crate::read::map_at(&doc, &ROOT, "requests").unwrap();
     assert_eq!(
         judge(&mut doc, &bob(), |tx| {
@@ -529,7 +529,7 @@ fn the_door_refuses_over_long_fields_and_values_of_the_wrong_kind() {
         );
     }
     // The same limits hold when the record is created, in the creating change.
-    let mut doc = genesis(&DocKind::Help);
+    let mut doc = genesis(&DocKind::HELP);
     let requests = crate::read::map_at(&doc, &ROOT, "requests").unwrap();
     assert_eq!(
         judge(&mut doc, &ann(), |tx| {

@@ -20,7 +20,7 @@ pub const MESSAGE_MAX: usize = 300;
 pub fn doc_id(community: &CommunityId, help: &DocId, request: &str, helper: &MemberId) -> DocId {
     DocId::derive(
         community,
-        DocKind::HelpPrivate.as_str(),
+        DocKind::HELP_PRIVATE.as_str(),
         &format!("{help}/{request}/{}", helper.as_str()),
     )
 }
@@ -174,7 +174,7 @@ mod tests {
 
     #[test]
     fn contacts_and_messages_read_back_and_bad_input_changes_nothing() {
-        let mut doc = genesis(&DocKind::HelpPrivate);
+        let mut doc = genesis(&DocKind::HELP_PRIVATE);
         set_contact(&mut doc, &w("m_ann"), Millis(1), "138 0000 0000").unwrap();
         send_message(&mut doc, &w("m_bob"), Millis(3), "x2", "我到楼下了").unwrap();
         send_message(&mut doc, &w("m_ann"), Millis(2), "x1", "谢谢！").unwrap();
@@ -199,7 +199,7 @@ mod tests {
 
     #[test]
     fn nobody_writes_the_other_ones_contact_or_edits_a_message() {
-        let mut doc = genesis(&DocKind::HelpPrivate);
+        let mut doc = genesis(&DocKind::HELP_PRIVATE);
         send_message(&mut doc, &w("m_ann"), Millis(1), "x1", "你好").unwrap();
         let contacts = map_at(&doc, &ROOT, "contacts").unwrap();
         let before = doc.get_heads();

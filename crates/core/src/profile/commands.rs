@@ -107,7 +107,7 @@ mod tests {
     #[test]
     fn add_list_and_remove_skills() {
         let (w, ctx) = me();
-        let mut doc = genesis(&DocKind::Profile);
+        let mut doc = genesis(&DocKind::PROFILE);
         add_skill(&mut doc, &w, &ctx, Millis(20), "b", "修自行车").unwrap();
         add_skill(&mut doc, &w, &ctx, Millis(10), "a", "陪老人聊天").unwrap();
         let p = Profile::read(&doc);
@@ -124,7 +124,7 @@ mod tests {
     #[test]
     fn bad_input_changes_nothing() {
         let (w, ctx) = me();
-        let mut doc = genesis(&DocKind::Profile);
+        let mut doc = genesis(&DocKind::PROFILE);
         let heads = doc.get_heads();
         assert_eq!(
             add_skill(&mut doc, &w, &ctx, Millis(1), "a", "   "),
@@ -156,7 +156,7 @@ mod tests {
             member: MemberId::parse("m2").unwrap(),
             role: Role::Staff,
         };
-        let mut doc = genesis(&DocKind::Profile);
+        let mut doc = genesis(&DocKind::PROFILE);
         assert!(matches!(
             set_about(&mut doc, &other, &ctx, Millis(1), "hi"),
             Err(LinliError::Forbidden { .. })
@@ -167,7 +167,7 @@ mod tests {
     #[test]
     fn commands_make_changes_the_rules_accept() {
         let (w, ctx) = me();
-        let mut doc = genesis(&DocKind::Profile);
+        let mut doc = genesis(&DocKind::PROFILE);
         let before = doc.get_heads();
         set_about(&mut doc, &w, &ctx, Millis(1), "住 3 幢").unwrap();
         add_skill(&mut doc, &w, &ctx, Millis(2), "a", "搬东西").unwrap();
@@ -187,7 +187,7 @@ mod tests {
     #[test]
     fn a_document_from_a_newer_app_is_not_written() {
         let (w, ctx) = me();
-        let mut doc = genesis(&DocKind::Profile);
+        let mut doc = genesis(&DocKind::PROFILE);
         doc.transact::<_, _, automerge::AutomergeError>(|tx| {
             tx.put(ROOT, "schema", SCHEMA_VERSION + 1)?;
             Ok(())

@@ -1,11 +1,13 @@
 //! The community staff's document: reports residents file about help requests (through the
 //! server's API, so a resident never writes here), and what staff did about each.
 
+use crate::access::{Reader, Scope};
 use crate::doc::{transact, Writer};
 use crate::error::{check_text, Field};
 use crate::read::{each_field, map_at, FieldRef};
+use crate::registry::{community_doc, none_followed, none_learned, Kind, Module, World};
 use crate::rules::{DocContext, Reach, Rule, Seg, Shape, Who, WriteRules};
-use crate::{DocId, LinliError, MemberId, Millis, Result, Role};
+use crate::{DocId, DocKind, LinliError, MemberId, Millis, Result, Role};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ChangeHash, ObjType, ReadDoc, ROOT};
 
@@ -37,6 +39,35 @@ pub const RULES: WriteRules = WriteRules {
         },
     ],
 };
+
+/// The staff document's place in the registry: one per community, its staff alone.
+pub const MODULE: Module = Module {
+    name: "staff",
+    kinds: &[Kind {
+        kind: DocKind::STAFF,
+        roots: &["reports", "hidden"],
+        rules: Some(&RULES),
+        access: crate::access::staff_write,
+        receipts: false,
+    }],
+    docs,
+    held,
+    follows: none_followed,
+    learns: none_learned,
+    facts: &[],
+};
+
+fn docs(world: &World, out: &mut Vec<(DocId, Scope)>) {
+    for c in world.communities {
+        out.push(community_doc(c, &DocKind::STAFF, ""));
+    }
+}
+
+fn held(reader: &Reader, _: Millis, out: &mut Vec<(DocId, DocKind)>) {
+    if reader.role == Role::Staff {
+        out.push((crate::access::staff_id(&reader.community), DocKind::STAFF));
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {
@@ -152,7 +183,7 @@ mod tests {
 
     #[test]
     fn reports_are_filed_once_and_handled_by_staff() {
-        let mut doc = genesis(&DocKind::Staff);
+        let mut doc = genesis(&DocKind::STAFF);
         let by = MemberId::parse("m_bob").unwrap();
         let help = DocId([1; 16]);
         file_report(&mut doc, Millis(1), "p1", &by, &help, "r1", "留了电话号码").unwrap();
@@ -183,7 +214,7 @@ mod tests {
     #[test]
     fn reports_are_the_servers_to_write_never_a_members() {
         use automerge::transaction::Transactable;
-        let mut doc = crate::schema::genesis(&crate::DocKind::Staff);
+        let mut doc = crate::schema::genesis(&crate::DocKind::STAFF);
         let reports = map_at(&doc, &ROOT, "reports").unwrap();
         let before = doc.get_heads();
         doc.transact::<_, _, automerge::AutomergeError>(|tx| {

@@ -274,11 +274,11 @@ mod tests {
     fn a_client_and_server_reach_the_same_heads() {
         let id = DocId([7; 16]);
         let mut server = Server {
-            doc: genesis(&DocKind::Profile),
+            doc: genesis(&DocKind::PROFILE),
             state: sync::State::new(),
         };
         edit(&mut server.doc, "from_server");
-        let mut doc = genesis(&DocKind::Profile);
+        let mut doc = genesis(&DocKind::PROFILE);
         edit(&mut doc, "from_client");
 
         let mut client = Client::new("p-1");
@@ -299,10 +299,10 @@ mod tests {
     fn a_restored_state_sends_only_what_is_new() {
         let id = DocId([8; 16]);
         let mut server = Server {
-            doc: genesis(&DocKind::Profile),
+            doc: genesis(&DocKind::PROFILE),
             state: sync::State::new(),
         };
-        let mut doc = genesis(&DocKind::Profile);
+        let mut doc = genesis(&DocKind::PROFILE);
         for i in 0..50 {
             edit(&mut doc, &format!("k{i}"));
         }

@@ -294,7 +294,7 @@ mod tests {
 
     /// The member's app: genesis plus an honest command.
     fn honest(w: &Writer, scope: &Scope) -> Automerge {
-        let mut doc = genesis(&DocKind::Profile);
+        let mut doc = genesis(&DocKind::PROFILE);
         profile::set_about(&mut doc, w, &scope.context(), Millis(1), "住 3 栋").unwrap();
         doc
     }
@@ -360,14 +360,14 @@ mod tests {
         let w = member("r2");
         let scope = profile_of("r1");
         // r2's app writes into r1's profile, bypassing the command's check.
-        let mut doc = genesis(&DocKind::Profile);
+        let mut doc = genesis(&DocKind::PROFILE);
         let fields = crate::read::map_at(&doc, &ROOT, "fields").unwrap();
         doc.transact::<_, _, AutomergeError>(|tx| {
             tx.put(&fields, "about", "hacked")?;
             Ok(())
         })
         .unwrap();
-        let mut server = genesis(&DocKind::Profile);
+        let mut server = genesis(&DocKind::PROFILE);
         let before = server.get_heads();
         let out = run(
             &mut server,
@@ -458,7 +458,7 @@ mod tests {
         let w = member("r1");
         let scope = profile_of("r1");
         // The genesis of another kind, under this profile's id.
-        let other = genesis(&DocKind::Staff);
+        let other = genesis(&DocKind::STAFF);
         let mut server = Automerge::new();
         let out = run(
             &mut server,

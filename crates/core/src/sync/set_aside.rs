@@ -102,7 +102,7 @@ mod tests {
         // Nothing to take out: nothing to rebuild.
         assert!(without(&out.doc, &[b], ActorId::random()).is_none());
         // A genesis named as refused stays.
-        let g = crate::schema::genesis(&crate::DocKind::Profile);
+        let g = crate::schema::genesis(&crate::DocKind::PROFILE);
         let head = g.get_heads()[0];
         assert!(without(&g, &[head], ActorId::random()).is_none());
     }

@@ -74,7 +74,7 @@ impl Model for HelpModel {
     type View = Vec<(Request, Status)>;
 
     fn genesis() -> Automerge {
-        genesis(&DocKind::Help)
+        genesis(&DocKind::HELP)
     }
 
     fn command() -> BoxedStrategy<Cmd> {
@@ -177,7 +177,7 @@ impl Model for HelpModel {
         let replica = change.actor_id().to_bytes()[0] as usize - 1;
         let scope = Scope::Community {
             community: CommunityId::parse("huqian-2").unwrap(),
-            kind: DocKind::Help,
+            kind: DocKind::HELP,
         };
         let bound = |a: &automerge::ActorId| Some(member_of(a.to_bytes()[0] as usize - 1).member);
         let judged = door::admit(

@@ -53,14 +53,14 @@ impl Model for ProfileModel {
     type View = Profile;
 
     fn genesis() -> Automerge {
-        genesis(&DocKind::Profile)
+        genesis(&DocKind::PROFILE)
     }
 
     fn judge(server: &mut Automerge, change: &automerge::Change) -> Result<(), String> {
         let (w, _) = me();
         let scope = Scope::Member {
             community: CommunityId::parse("huqian-2").unwrap(),
-            kind: DocKind::Profile,
+            kind: DocKind::PROFILE,
             subject: w.member.clone(),
         };
         let judged = door::admit(

@@ -4,7 +4,8 @@
 use crate::harness::*;
 use automerge::transaction::Transactable;
 use automerge::{AutomergeError, ROOT};
-use linli_core::access::{department_doc, patrol_doc};
+use linli_core::access::{department_doc, grid_doc};
+use linli_core::testkit::{DEPARTMENT, GRID};
 use linli_core::{DocKind, Role};
 use linli_server::db::{Assignment, Joined};
 
@@ -68,8 +69,8 @@ fn month(ts: &TestServer) -> String {
 async fn a_grid_worker_reaches_their_own_grid_alone() {
     let ts = setup().await;
     let c = community(HUQIAN);
-    let (g1, _) = patrol_doc(&c, "g1", &month(&ts));
-    let (g2, _) = patrol_doc(&c, "g2", &month(&ts));
+    let (g1, _) = grid_doc(&c, &GRID, "g1", &month(&ts));
+    let (g2, _) = grid_doc(&c, &GRID, "g2", &month(&ts));
     let worker = join_as(
         &ts,
         HUQIAN,
@@ -81,35 +82,33 @@ async fn a_grid_worker_reaches_their_own_grid_alone() {
 
     // Grid 1 is the worker's to write: a change is judged by patrol's rules (none yet, so
     // this one is refused by rule, not as read-only).
-    let (read, wrote) = read_then_write(&ts, &worker, g1, &DocKind::Patrol).await;
+    let (read, wrote) = read_then_write(&ts, &worker, g1, &GRID).await;
     assert_eq!(read, Outcome::InStep);
     wrote.unwrap().refused_in(g1, "not allowed");
     // Grid 2 is not shared with them at all, and whatever they send for it is dropped.
     assert_eq!(
-        read_then_write(&ts, &worker, g2, &DocKind::Patrol).await.0,
+        read_then_write(&ts, &worker, g2, &GRID).await.0,
         Outcome::Unavailable(g2)
     );
 
     // Staff read both, and write neither; a resident gets nothing of either.
     let staff = ts.join(HUQIAN, Role::Staff, "社区小陈").await;
     for id in [g1, g2] {
-        let (read, wrote) = read_then_write(&ts, &staff, id, &DocKind::Patrol).await;
+        let (read, wrote) = read_then_write(&ts, &staff, id, &GRID).await;
         assert_eq!(read, Outcome::InStep);
         wrote.unwrap().refused_in(id, "read-only");
     }
     let resident = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
     for id in [g1, g2] {
         assert_eq!(
-            read_then_write(&ts, &resident, id, &DocKind::Patrol)
-                .await
-                .0,
+            read_then_write(&ts, &resident, id, &GRID).await.0,
             Outcome::Unavailable(id)
         );
     }
     // An unassigned grid worker reaches neither.
     let new = ts.join(HUQIAN, Role::GridWorker, "新网格员").await;
     assert_eq!(
-        read_then_write(&ts, &new, g1, &DocKind::Patrol).await.0,
+        read_then_write(&ts, &new, g1, &GRID).await.0,
         Outcome::Unavailable(g1)
     );
     // Assigned by the staff command, the next connection reaches grid 2.
@@ -118,7 +117,7 @@ async fn a_grid_worker_reaches_their_own_grid_alone() {
         .assign(&new.member, &Assignment::Grid("g2".into()))
         .unwrap();
     assert_eq!(
-        read_then_write(&ts, &new, g2, &DocKind::Patrol).await.0,
+        read_then_write(&ts, &new, g2, &GRID).await.0,
         Outcome::InStep
     );
     ts.stop().await;
@@ -127,8 +126,8 @@ async fn a_grid_worker_reaches_their_own_grid_alone() {
 #[tokio::test]
 async fn an_officer_reads_their_departments_document_and_no_other() {
     let ts = setup().await;
-    let (water, _) = department_doc("water");
-    let (housing, _) = department_doc("housing");
+    let (water, _) = department_doc(&DEPARTMENT, "water");
+    let (housing, _) = department_doc(&DEPARTMENT, "housing");
     // The officer joined through 华中; the department serves 湖前 too.
     let officer = join_as(
         &ts,
@@ -138,21 +137,17 @@ async fn an_officer_reads_their_departments_document_and_no_other() {
         "水务小李",
     )
     .await;
-    let (read, wrote) = read_then_write(&ts, &officer, water, &DocKind::Department).await;
+    let (read, wrote) = read_then_write(&ts, &officer, water, &DEPARTMENT).await;
     assert_eq!(read, Outcome::InStep);
     wrote.unwrap().refused_in(water, "read-only");
     assert_eq!(
-        read_then_write(&ts, &officer, housing, &DocKind::Department)
-            .await
-            .0,
+        read_then_write(&ts, &officer, housing, &DEPARTMENT).await.0,
         Outcome::Unavailable(housing)
     );
     for role in [Role::Resident, Role::Staff, Role::GridWorker] {
         let m = ts.join(HUQIAN, role, "某人").await;
         assert_eq!(
-            read_then_write(&ts, &m, water, &DocKind::Department)
-                .await
-                .0,
+            read_then_write(&ts, &m, water, &DEPARTMENT).await.0,
             Outcome::Unavailable(water)
         );
     }

@@ -57,6 +57,10 @@ impl TestServer {
                 .unwrap();
         }
         srv.prepare_directories().await.unwrap();
+        Self::serve(srv, offset, dir).await
+    }
+
+    async fn serve(srv: Arc<Server>, offset: Arc<AtomicI64>, dir: TestDir) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -78,6 +82,29 @@ impl TestServer {
             task: Some(task),
             _dir: dir,
         }
+    }
+
+    /// Stops the server and starts another on the same data, with the same clock (moved on
+    /// by `down_days` while it was down), on a new port.
+    pub async fn restart(mut self, down_days: i64) -> TestServer {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.unwrap();
+        }
+        self.offset
+            .fetch_add(down_days * Millis::DAY, Ordering::SeqCst);
+        let offset = self.offset.clone();
+        let dir = std::mem::replace(&mut self._dir, TestDir::new("sync-old"));
+        // The old handle must be gone before the new server opens the same stores.
+        drop(self.srv);
+        let clock = {
+            let offset = offset.clone();
+            Arc::new(move || Millis(linli_server::api::now().0 + offset.load(Ordering::SeqCst)))
+        };
+        let srv = Server::start(dir.path(), clock).await.unwrap();
+        Self::serve(srv, offset, dir).await
     }
 
     pub async fn join(&self, c: &str, role: Role, name: &str) -> Joined {

@@ -35,7 +35,7 @@ async fn with_request(ts: &TestServer, ann: &Joined) -> (DocId, Millis) {
     let id = help::doc_id(&community(HUQIAN), now);
     let mut phone = Peer::connect(ts.addr, HUQIAN, ann).await.unwrap();
     help::post_request(
-        phone.doc(id, &DocKind::Help),
+        phone.doc(id, &DocKind::HELP),
         &writer(ann),
         now,
         "r1",
@@ -70,7 +70,7 @@ async fn refused(
         &Automerge,
     ) -> Result<(), AutomergeError>,
 ) {
-    let (mut p, out) = fetch(ts, who, id, &DocKind::Help).await;
+    let (mut p, out) = fetch(ts, who, id, &DocKind::HELP).await;
     assert_eq!(out, Outcome::InStep);
     let doc = p.docs.get_mut(&id).unwrap();
     let snapshot = doc.fork();
@@ -81,7 +81,7 @@ async fn refused(
     let refused = p.sync(&[id]).await.refused_in(id, "not allowed");
     assert_eq!(refused, forged);
     let fresh = ts.add_device(ann);
-    let (held, _) = fetch(ts, &fresh, id, &DocKind::Help).await;
+    let (held, _) = fetch(ts, &fresh, id, &DocKind::HELP).await;
     for h in forged {
         assert!(
             held.docs[&id].get_change_by_hash(&h).is_none(),
@@ -130,10 +130,10 @@ async fn only_the_pair_reads_its_private_document() {
     let private = help_private::doc_id(&community(HUQIAN), &id, "r1", &bob.member);
 
     // Nobody reads it before a helper is chosen.
-    let (_, out) = fetch(&ts, &bob, private, &DocKind::HelpPrivate).await;
+    let (_, out) = fetch(&ts, &bob, private, &DocKind::HELP_PRIVATE).await;
     assert_eq!(out, Outcome::Unavailable(private));
 
-    let (mut b, _) = fetch(&ts, &bob, id, &DocKind::Help).await;
+    let (mut b, _) = fetch(&ts, &bob, id, &DocKind::HELP).await;
     help::offer(
         b.docs.get_mut(&id).unwrap(),
         &writer(&bob),
@@ -143,7 +143,7 @@ async fn only_the_pair_reads_its_private_document() {
     )
     .unwrap();
     assert_eq!(b.sync(&[id]).await, Outcome::InStep);
-    let (mut c, _) = fetch(&ts, &cai, id, &DocKind::Help).await;
+    let (mut c, _) = fetch(&ts, &cai, id, &DocKind::HELP).await;
     help::offer(
         c.docs.get_mut(&id).unwrap(),
         &writer(&cai),
@@ -154,7 +154,7 @@ async fn only_the_pair_reads_its_private_document() {
     .unwrap();
     assert_eq!(c.sync(&[id]).await, Outcome::InStep);
 
-    let (mut a, _) = fetch(&ts, &ann, id, &DocKind::Help).await;
+    let (mut a, _) = fetch(&ts, &ann, id, &DocKind::HELP).await;
     help::accept(
         a.docs.get_mut(&id).unwrap(),
         &writer(&ann),
@@ -166,7 +166,7 @@ async fn only_the_pair_reads_its_private_document() {
     assert_eq!(a.sync(&[id]).await, Outcome::InStep);
 
     // Ann leaves her number; Bob reads it; Cai cannot reach the document at all.
-    let (mut ap, out) = fetch(&ts, &ann, private, &DocKind::HelpPrivate).await;
+    let (mut ap, out) = fetch(&ts, &ann, private, &DocKind::HELP_PRIVATE).await;
     assert_eq!(out, Outcome::InStep);
     help_private::set_contact(
         ap.docs.get_mut(&private).unwrap(),
@@ -176,11 +176,11 @@ async fn only_the_pair_reads_its_private_document() {
     )
     .unwrap();
     assert_eq!(ap.sync(&[private]).await, Outcome::InStep);
-    let (bp, out) = fetch(&ts, &bob, private, &DocKind::HelpPrivate).await;
+    let (bp, out) = fetch(&ts, &bob, private, &DocKind::HELP_PRIVATE).await;
     assert_eq!(out, Outcome::InStep);
     let seen = help_private::read(&bp.docs[&private]);
     assert_eq!(seen.contacts[0].1, "138 0000 0000");
-    let (_, out) = fetch(&ts, &cai, private, &DocKind::HelpPrivate).await;
+    let (_, out) = fetch(&ts, &cai, private, &DocKind::HELP_PRIVATE).await;
     assert_eq!(out, Outcome::Unavailable(private));
     ts.stop().await;
 }
@@ -194,15 +194,15 @@ async fn a_helper_chosen_later_never_sees_the_first_pairs_messages() {
     let cai = ts.join(HUQIAN, Role::Resident, "蔡姐").await;
     let (id, now) = with_request(&ts, &ann).await;
     for (who, note) in [(&bob, "我来"), (&cai, "我也行")] {
-        let (mut p, _) = fetch(&ts, who, id, &DocKind::Help).await;
+        let (mut p, _) = fetch(&ts, who, id, &DocKind::HELP).await;
         help::offer(p.docs.get_mut(&id).unwrap(), &writer(who), now, "r1", note).unwrap();
         assert_eq!(p.sync(&[id]).await, Outcome::InStep);
     }
     // Ann's tablet sees both offers, then goes offline.
-    let (mut t, _) = fetch(&ts, &tablet, id, &DocKind::Help).await;
+    let (mut t, _) = fetch(&ts, &tablet, id, &DocKind::HELP).await;
 
     // On her phone Ann chooses Bob, and they talk.
-    let (mut a, _) = fetch(&ts, &ann, id, &DocKind::Help).await;
+    let (mut a, _) = fetch(&ts, &ann, id, &DocKind::HELP).await;
     help::accept(
         a.docs.get_mut(&id).unwrap(),
         &writer(&ann),
@@ -213,7 +213,7 @@ async fn a_helper_chosen_later_never_sees_the_first_pairs_messages() {
     .unwrap();
     assert_eq!(a.sync(&[id]).await, Outcome::InStep);
     let first = help_private::doc_id(&community(HUQIAN), &id, "r1", &bob.member);
-    let (mut bp, out) = fetch(&ts, &bob, first, &DocKind::HelpPrivate).await;
+    let (mut bp, out) = fetch(&ts, &bob, first, &DocKind::HELP_PRIVATE).await;
     assert_eq!(out, Outcome::InStep);
     help_private::send_message(
         bp.docs.get_mut(&first).unwrap(),
@@ -235,19 +235,19 @@ async fn a_helper_chosen_later_never_sees_the_first_pairs_messages() {
     )
     .unwrap();
     assert_eq!(t.sync(&[id]).await, Outcome::InStep);
-    let (check, _) = fetch(&ts, &cai, id, &DocKind::Help).await;
+    let (check, _) = fetch(&ts, &cai, id, &DocKind::HELP).await;
     let r = help::read_request(&check.docs[&id], "r1").unwrap();
     assert_eq!(r.accepted.as_ref(), Some(&cai.member));
 
     // Cai gets a pair document of her own, empty, and never Bob's.
-    let (_, out) = fetch(&ts, &cai, first, &DocKind::HelpPrivate).await;
+    let (_, out) = fetch(&ts, &cai, first, &DocKind::HELP_PRIVATE).await;
     assert_eq!(out, Outcome::Unavailable(first));
     let second = help_private::doc_id(&community(HUQIAN), &id, "r1", &cai.member);
-    let (cp, out) = fetch(&ts, &cai, second, &DocKind::HelpPrivate).await;
+    let (cp, out) = fetch(&ts, &cai, second, &DocKind::HELP_PRIVATE).await;
     assert_eq!(out, Outcome::InStep);
     assert!(help_private::read(&cp.docs[&second]).messages.is_empty());
     // Bob still reads what he and Ann wrote.
-    let (bp, out) = fetch(&ts, &bob, first, &DocKind::HelpPrivate).await;
+    let (bp, out) = fetch(&ts, &bob, first, &DocKind::HELP_PRIVATE).await;
     assert_eq!(out, Outcome::InStep);
     assert_eq!(help_private::read(&bp.docs[&first]).messages.len(), 1);
     ts.stop().await;

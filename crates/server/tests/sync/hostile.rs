@@ -59,11 +59,11 @@ async fn ten_bytes_and_a_forged_sender_never_stop_the_server_or_reach_anyone() {
 
     // Ann holds the directory, as every member does, and listens.
     let mut listener = Peer::connect(ts.addr, HUQIAN, &ann).await.unwrap();
-    listener.doc(dir, &DocKind::Directory);
+    listener.doc(dir, &DocKind::DIRECTORY);
     assert_eq!(listener.sync(&[dir]).await, Outcome::InStep);
 
     let mut m = Peer::connect(ts.addr, HUQIAN, &mallory).await.unwrap();
-    m.doc(dir, &DocKind::Directory);
+    m.doc(dir, &DocKind::DIRECTORY);
     assert_eq!(m.sync(&[dir]).await, Outcome::InStep);
     let own = m.peer_id().to_owned();
     let ten_bytes = Wire::Sync {
@@ -133,11 +133,11 @@ async fn ten_bytes_and_a_forged_sender_never_stop_the_server_or_reach_anyone() {
     // The server still runs: a third member joins and syncs, and so does Mallory.
     let bob = ts.join(HUQIAN, Role::Resident, "李叔").await;
     let mut b = Peer::connect(ts.addr, HUQIAN, &bob).await.unwrap();
-    b.doc(dir, &DocKind::Directory);
+    b.doc(dir, &DocKind::DIRECTORY);
     assert_eq!(b.sync(&[dir]).await, Outcome::InStep);
     let mine = profile_id(&community(HUQIAN), &mallory.member);
     profile::set_about(
-        m.doc(mine, &DocKind::Profile),
+        m.doc(mine, &DocKind::PROFILE),
         &writer(&mallory),
         &DocContext {
             subject: Some(mallory.member.clone()),
@@ -165,8 +165,8 @@ async fn a_refused_change_in_one_document_leaves_every_other_document_syncing_bo
     };
 
     let mut phone = Peer::connect(ts.addr, HUQIAN, &ann).await.unwrap();
-    phone.doc(help_doc, &DocKind::Help);
-    phone.doc(mine, &DocKind::Profile);
+    phone.doc(help_doc, &DocKind::HELP);
+    phone.doc(mine, &DocKind::PROFILE);
     assert_eq!(phone.sync(&[help_doc, mine]).await, Outcome::InStep);
 
     // Document A: an honest request, then a forged offer in someone else's name.
@@ -184,7 +184,7 @@ async fn a_refused_change_in_one_document_leaves_every_other_document_syncing_bo
     let forged = d.get_heads();
     // Document B: an honest edit in the same round.
     profile::set_about(
-        phone.doc(mine, &DocKind::Profile),
+        phone.doc(mine, &DocKind::PROFILE),
         &writer(&ann),
         &ctx,
         Millis(1),
@@ -201,7 +201,7 @@ async fn a_refused_change_in_one_document_leaves_every_other_document_syncing_bo
 
     // B comes down on the same connection: the tablet edits the profile.
     let mut t = Peer::connect(ts.addr, HUQIAN, &tablet).await.unwrap();
-    t.doc(mine, &DocKind::Profile);
+    t.doc(mine, &DocKind::PROFILE);
     assert_eq!(t.sync(&[mine]).await, Outcome::InStep);
     profile::set_about(
         t.docs.get_mut(&mine).unwrap(),
@@ -223,7 +223,7 @@ async fn a_refused_change_in_one_document_leaves_every_other_document_syncing_bo
     let mut fresh = Peer::connect(ts.addr, HUQIAN, &ts.add_device(&ann))
         .await
         .unwrap();
-    fresh.doc(help_doc, &DocKind::Help);
+    fresh.doc(help_doc, &DocKind::HELP);
     assert_eq!(fresh.sync(&[help_doc]).await, Outcome::InStep);
     let held = &fresh.docs[&help_doc];
     assert!(held.get_change_by_hash(&honest[0]).is_some());

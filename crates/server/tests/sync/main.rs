@@ -1,6 +1,7 @@
 //! linli-server's sync endpoint with real WebSocket clients on loopback.
 
 mod assignments;
+mod facts;
 mod harness;
 mod help;
 mod hostile;
@@ -8,7 +9,7 @@ mod hostile;
 use automerge::transaction::Transactable;
 use automerge::{AutomergeError, ReadDoc, ROOT};
 use harness::*;
-use linli_core::access::{community_docs, directory_id, profile_id};
+use linli_core::access::{directory_id, profile_id, staff_id};
 use linli_core::doc::Writer;
 use linli_core::rules::DocContext;
 use linli_core::{directory, profile, DocKind, MemberId, Millis, Role};
@@ -41,9 +42,9 @@ async fn two_devices_that_changed_a_document_offline_converge() {
     let mut phone = Peer::connect(ts.addr, HUQIAN, &a).await.unwrap();
     let mut tablet = Peer::connect(ts.addr, HUQIAN, &a2).await.unwrap();
     // Both edit while apart: nothing is sent yet.
-    let doc = phone.doc(id, &DocKind::Profile);
+    let doc = phone.doc(id, &DocKind::PROFILE);
     profile::set_about(doc, &writer(&a), &own(&a), Millis(1), "住 3 栋").unwrap();
-    let doc = tablet.doc(id, &DocKind::Profile);
+    let doc = tablet.doc(id, &DocKind::PROFILE);
     profile::add_skill(doc, &writer(&a), &own(&a), Millis(2), "s1", "修自行车").unwrap();
 
     assert_eq!(phone.sync(&[id]).await, Outcome::InStep);
@@ -109,25 +110,21 @@ async fn residents_cannot_fetch_staff_patrol_or_another_communitys_documents() {
     let ts = TestServer::start().await;
     let r = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
     let s = ts.join(HUQIAN, Role::Staff, "陈主任").await;
-    let staff_doc = community_docs(&harness::community(HUQIAN))
-        .into_iter()
-        .find(|(_, scope)| scope.kind() == Some(&DocKind::Staff))
-        .unwrap()
-        .0;
+    let staff_doc = staff_id(&harness::community(HUQIAN));
     let elsewhere = directory_id(&harness::community(HUAZHONG));
 
     // Staff hold the staff document, so the server has it.
     let mut desk = Peer::connect(ts.addr, HUQIAN, &s).await.unwrap();
-    desk.doc(staff_doc, &DocKind::Staff);
+    desk.doc(staff_doc, &DocKind::STAFF);
     assert_eq!(desk.sync(&[staff_doc]).await, Outcome::InStep);
 
     let mut phone = Peer::connect(ts.addr, HUQIAN, &r).await.unwrap();
-    phone.doc(staff_doc, &DocKind::Staff);
+    phone.doc(staff_doc, &DocKind::STAFF);
     assert_eq!(
         phone.sync(&[staff_doc]).await,
         Outcome::Unavailable(staff_doc)
     );
-    phone.doc(elsewhere, &DocKind::Directory);
+    phone.doc(elsewhere, &DocKind::DIRECTORY);
     assert_eq!(
         phone.sync(&[elsewhere]).await,
         Outcome::Unavailable(elsewhere)
@@ -139,7 +136,12 @@ async fn residents_cannot_fetch_staff_patrol_or_another_communitys_documents() {
         .unwrap();
     ts.srv.prepare_directories().await.unwrap();
     let month = ts.srv.now().month();
-    let (patrol, _) = linli_core::access::patrol_doc(&harness::community(HUQIAN), "g1", &month);
+    let (patrol, _) = linli_core::access::grid_doc(
+        &harness::community(HUQIAN),
+        &linli_core::testkit::GRID,
+        "g1",
+        &month,
+    );
     let code = ts
         .srv
         .db
@@ -152,14 +154,14 @@ async fn residents_cannot_fetch_staff_patrol_or_another_communitys_documents() {
         .unwrap();
     let w = ts.srv.join(&code, "张网格").await.unwrap();
     let mut round = Peer::connect(ts.addr, HUQIAN, &w).await.unwrap();
-    round.doc(patrol, &DocKind::Patrol);
+    round.doc(patrol, &linli_core::testkit::GRID);
     assert_eq!(round.sync(&[patrol]).await, Outcome::InStep);
     let mut phone = Peer::connect(ts.addr, HUQIAN, &r).await.unwrap();
-    phone.doc(patrol, &DocKind::Patrol);
+    phone.doc(patrol, &linli_core::testkit::GRID);
     assert_eq!(phone.sync(&[patrol]).await, Outcome::Unavailable(patrol));
     // Their own community's directory they do read, with themselves in it.
     let dir = directory_id(&harness::community(HUQIAN));
-    phone.doc(dir, &DocKind::Directory);
+    phone.doc(dir, &DocKind::DIRECTORY);
     assert_eq!(phone.sync(&[dir]).await, Outcome::InStep);
     let listed = directory::members(&phone.docs[&dir]);
     assert!(listed
@@ -188,7 +190,7 @@ async fn writing_into_the_directory_is_refused_and_nothing_is_stored() {
     let r = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
     let dir = directory_id(&harness::community(HUQIAN));
     let mut phone = Peer::connect(ts.addr, HUQIAN, &r).await.unwrap();
-    phone.doc(dir, &DocKind::Directory);
+    phone.doc(dir, &DocKind::DIRECTORY);
     assert_eq!(phone.sync(&[dir]).await, Outcome::InStep);
     // A doctored app lists a made-up staff member.
     let fake = MemberId::parse("m_fake").unwrap();
@@ -200,7 +202,7 @@ async fn writing_into_the_directory_is_refused_and_nothing_is_stored() {
         .await
         .refused_in(dir, "read-only");
     assert_eq!(refused, forged);
-    let held = server_copy(&ts, &r, dir, &DocKind::Directory).await;
+    let held = server_copy(&ts, &r, dir, &DocKind::DIRECTORY).await;
     assert!(directory::members(&held).iter().all(|m| m.id != fake));
     ts.stop().await;
 }
@@ -211,7 +213,7 @@ async fn a_change_that_breaks_a_write_rule_is_refused_alone() {
     let a = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
     let id = profile_id(&harness::community(HUQIAN), &a.member);
     let mut phone = Peer::connect(ts.addr, HUQIAN, &a).await.unwrap();
-    let doc = phone.doc(id, &DocKind::Profile);
+    let doc = phone.doc(id, &DocKind::PROFILE);
     // An honest change and, in the same message, one the rules forbid (the header).
     profile::set_about(doc, &writer(&a), &own(&a), Millis(1), "住 3 栋").unwrap();
     doc.transact::<_, _, AutomergeError>(|tx| {
@@ -222,7 +224,7 @@ async fn a_change_that_breaks_a_write_rule_is_refused_alone() {
     let forged = phone.docs[&id].get_heads();
     let refused = phone.sync(&[id]).await.refused_in(id, "not allowed");
     assert_eq!(refused, forged, "exactly the forged change");
-    let held = server_copy(&ts, &a, id, &DocKind::Profile).await;
+    let held = server_copy(&ts, &a, id, &DocKind::PROFILE).await;
     assert_eq!(
         about(&held).as_deref(),
         Some("住 3 栋"),
@@ -239,12 +241,12 @@ async fn another_members_profile_is_read_only() {
     let b = ts.join(HUQIAN, Role::Resident, "李叔").await;
     let id = profile_id(&harness::community(HUQIAN), &a.member);
     let mut phone = Peer::connect(ts.addr, HUQIAN, &a).await.unwrap();
-    let doc = phone.doc(id, &DocKind::Profile);
+    let doc = phone.doc(id, &DocKind::PROFILE);
     profile::set_about(doc, &writer(&a), &own(&a), Millis(1), "住 3 栋").unwrap();
     assert_eq!(phone.sync(&[id]).await, Outcome::InStep);
 
     let mut other = Peer::connect(ts.addr, HUQIAN, &b).await.unwrap();
-    other.doc(id, &DocKind::Profile);
+    other.doc(id, &DocKind::PROFILE);
     assert_eq!(other.sync(&[id]).await, Outcome::InStep);
     assert_eq!(about(&other.docs[&id]).as_deref(), Some("住 3 栋"));
     let fields = linli_core::read::map_at(&other.docs[&id], &ROOT, "fields").unwrap();
@@ -259,7 +261,7 @@ async fn another_members_profile_is_read_only() {
         .unwrap();
     // An honest app sends nothing to a read-only document; a doctored one is refused.
     other.push_everything(id).await.refused_in(id, "read-only");
-    let held = server_copy(&ts, &a, id, &DocKind::Profile).await;
+    let held = server_copy(&ts, &a, id, &DocKind::PROFILE).await;
     assert_eq!(about(&held).as_deref(), Some("住 3 栋"));
     ts.stop().await;
 }
@@ -273,18 +275,18 @@ async fn an_actor_bound_to_one_member_is_refused_from_another() {
     let (pa, pb) = (profile_id(&c, &a.member), profile_id(&c, &b.member));
 
     let mut phone = Peer::connect(ts.addr, HUQIAN, &a).await.unwrap();
-    let doc = phone.doc(pa, &DocKind::Profile);
+    let doc = phone.doc(pa, &DocKind::PROFILE);
     profile::set_about(doc, &writer(&a), &own(&a), Millis(1), "王").unwrap();
     let actor = doc.get_actor().clone();
     assert_eq!(phone.sync(&[pa]).await, Outcome::InStep);
 
     // B writes their own profile, but with A's actor id.
     let mut other = Peer::connect(ts.addr, HUQIAN, &b).await.unwrap();
-    let doc = other.doc(pb, &DocKind::Profile);
+    let doc = other.doc(pb, &DocKind::PROFILE);
     doc.set_actor(actor);
     profile::set_about(doc, &writer(&b), &own(&b), Millis(2), "李").unwrap();
     other.sync(&[pb]).await.refused_in(pb, "another member");
-    let held = server_copy(&ts, &b, pb, &DocKind::Profile).await;
+    let held = server_copy(&ts, &b, pb, &DocKind::PROFILE).await;
     assert_eq!(about(&held), None);
     ts.stop().await;
 }
@@ -311,12 +313,12 @@ async fn a_profile_asked_for_before_its_member_synced_arrives_once_they_do() {
 
     // B asks for A's profile before A's phone ever synced it: an empty profile, in step.
     let mut other = Peer::connect(ts.addr, HUQIAN, &b).await.unwrap();
-    other.doc(id, &DocKind::Profile);
+    other.doc(id, &DocKind::PROFILE);
     assert_eq!(other.sync(&[id]).await, Outcome::InStep);
     assert_eq!(about(&other.docs[&id]), None);
 
     let mut phone = Peer::connect(ts.addr, HUQIAN, &a).await.unwrap();
-    let doc = phone.doc(id, &DocKind::Profile);
+    let doc = phone.doc(id, &DocKind::PROFILE);
     profile::set_about(doc, &writer(&a), &own(&a), Millis(1), "住 3 栋").unwrap();
     assert_eq!(phone.sync(&[id]).await, Outcome::InStep);
 
@@ -361,7 +363,7 @@ async fn changes_for_an_unknown_id_are_dropped_not_claimed() {
     let a = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
     let unknown = linli_core::DocId::derive(&harness::community(HUQIAN), "help", "2099-01");
     let mut phone = Peer::connect(ts.addr, HUQIAN, &a).await.unwrap();
-    let doc = phone.doc(unknown, &DocKind::Help);
+    let doc = phone.doc(unknown, &DocKind::HELP);
     doc.transact::<_, _, AutomergeError>(|tx| {
         tx.put(ROOT, "planted", "早占")?;
         Ok(())
@@ -384,7 +386,7 @@ async fn a_revoked_member_cannot_keep_writing_on_an_open_connection() {
     let a = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
     let id = profile_id(&harness::community(HUQIAN), &a.member);
     let mut phone = Peer::connect(ts.addr, HUQIAN, &a).await.unwrap();
-    let doc = phone.doc(id, &DocKind::Profile);
+    let doc = phone.doc(id, &DocKind::PROFILE);
     profile::set_about(doc, &writer(&a), &own(&a), Millis(1), "住 3 栋").unwrap();
     assert_eq!(phone.sync(&[id]).await, Outcome::InStep);
 
@@ -406,7 +408,7 @@ async fn a_revoked_member_stops_receiving_within_seconds() {
     let b = ts.join(HUQIAN, Role::Resident, "李叔").await;
     let pb = profile_id(&harness::community(HUQIAN), &b.member);
     let mut phone = Peer::connect(ts.addr, HUQIAN, &a).await.unwrap();
-    phone.doc(pb, &DocKind::Profile);
+    phone.doc(pb, &DocKind::PROFILE);
     assert_eq!(phone.sync(&[pb]).await, Outcome::InStep);
 
     ts.srv.db.revoke_member(&a.member, ts.srv.now()).unwrap();
@@ -416,7 +418,7 @@ async fn a_revoked_member_stops_receiving_within_seconds() {
 
     // What B writes afterwards never reaches A's device.
     let mut other = Peer::connect(ts.addr, HUQIAN, &b).await.unwrap();
-    let doc = other.doc(pb, &DocKind::Profile);
+    let doc = other.doc(pb, &DocKind::PROFILE);
     profile::set_about(doc, &writer(&b), &own(&b), Millis(1), "新住户").unwrap();
     assert_eq!(other.sync(&[pb]).await, Outcome::InStep);
     assert_eq!(about(&phone.docs[&pb]), None);
@@ -429,7 +431,7 @@ async fn a_role_change_reaches_an_open_connection() {
     let s = ts.join(HUQIAN, Role::Staff, "社区小陈").await;
     let staff = linli_core::access::staff_id(&harness::community(HUQIAN));
     let mut desk = Peer::connect(ts.addr, HUQIAN, &s).await.unwrap();
-    desk.doc(staff, &DocKind::Staff);
+    desk.doc(staff, &DocKind::STAFF);
     assert_eq!(desk.sync(&[staff]).await, Outcome::InStep);
 
     ts.srv.db.set_role(&s.member, &Role::Resident).unwrap();
@@ -438,7 +440,7 @@ async fn a_role_change_reaches_an_open_connection() {
     assert!(heard.is_none(), "still open 5 s after the role changed");
     // ... and is then shared what a resident sees: not the staff document.
     let mut again = Peer::connect(ts.addr, HUQIAN, &s).await.unwrap();
-    again.doc(staff, &DocKind::Staff);
+    again.doc(staff, &DocKind::STAFF);
     assert_eq!(again.sync(&[staff]).await, Outcome::Unavailable(staff));
     ts.stop().await;
 }

@@ -1,0 +1,225 @@
+//! The module registry: the one place that knows which modules exist.
+//!
+//! Each module declares itself in its own folder (a `MODULE` constant): its document kinds
+//! with their root maps (genesis), write rules and access rule; the documents the server
+//! knows of from its records; the documents a member holds and follows; what the server
+//! learns from changes it admits; and the facts the server writes. The server's gate and
+//! seeding, the app's sync manager and the door all read from here, so adding a module is
+//! a folder in core, a folder in the app, and one line in [`MODULES`].
+
+use crate::access::{Access, Reader, Scope};
+use crate::rules::WriteRules;
+use crate::{CommunityId, DocId, DocKind, MemberId, Millis, Result};
+use automerge::{Automerge, Change};
+
+/// One document kind, as its module declares it.
+pub struct Kind {
+    pub kind: DocKind,
+    /// The root maps genesis creates. Frozen once the kind has shipped: every device's
+    /// genesis of this kind must stay byte-identical (see `schema::genesis`).
+    pub roots: &'static [&'static str],
+    /// What members may write, path by path. `None`: members write nothing (the directory).
+    pub rules: Option<&'static WriteRules>,
+    /// Who reads and writes a document of this kind scoped to a community or a member
+    /// (grid, department, pair and case scopes carry their own audience).
+    pub access: fn(&Reader, &Scope) -> Access,
+    /// The server publishes the time each admitted change first reached it into this
+    /// document's `receipts` root map (`crate::receipts`), for rules that must not trust a
+    /// device's clock.
+    pub receipts: bool,
+}
+
+/// What the server's records say exists: the documents each module derives from them.
+pub struct World<'a> {
+    pub communities: &'a [CommunityId],
+    pub members: &'a [(CommunityId, MemberId)],
+    /// Each community's grids.
+    pub grids: &'a [(CommunityId, String)],
+    pub departments: &'a [String],
+    /// The months (`YYYY-MM`) of the monthly documents to know.
+    pub months: &'a [String],
+}
+
+/// A fact only the server writes, at a time it chose (a close marker at a vote's close):
+/// the scheduler stores `(document, fact name, payload, due time)` and calls `write` when
+/// the time comes, under the server's own writer.
+pub struct Fact {
+    pub name: &'static str,
+    pub write: fn(&mut Automerge, Millis, &str) -> Result<()>,
+}
+
+pub struct Module {
+    pub name: &'static str,
+    pub kinds: &'static [Kind],
+    /// Every derived document the server knows of, with its scope.
+    pub docs: fn(&World, &mut Vec<(DocId, Scope)>),
+    /// The documents a member's device holds from the start, at time `now`.
+    pub held: fn(&Reader, Millis, &mut Vec<(DocId, DocKind)>),
+    /// The documents a held document of this module leads a member to hold (the private
+    /// document of a pair they belong to, a neighbour's profile).
+    pub follows: fn(&Reader, &DocKind, &DocId, &Automerge, &mut Vec<(DocId, DocKind)>),
+    /// Documents the server learns of from changes it admitted into `doc` (already in
+    /// `view`): scoped from what the server judged, never from an id a client claims.
+    pub learns: fn(&Scope, &DocId, &Automerge, &[Change]) -> Vec<(DocId, Scope)>,
+    pub facts: &'static [Fact],
+}
+
+/// Every module, in the order the app lists them.
+pub const MODULES: &[&Module] = &[
+    &crate::directory::MODULE,
+    &crate::profile::MODULE,
+    &crate::help::MODULE,
+    &crate::staff::MODULE,
+    #[cfg(feature = "testkit")]
+    &crate::testkit::MODULE,
+];
+
+/// The declared kinds of every module.
+pub fn kinds() -> impl Iterator<Item = &'static Kind> {
+    MODULES.iter().flat_map(|m| m.kinds.iter())
+}
+
+/// The declaration of `kind`, if some module of this build declares it. A kind no module
+/// declares was written by a newer app (or is not a Linli document).
+pub fn kind(kind: &DocKind) -> Option<&'static Kind> {
+    kinds().find(|k| k.kind == *kind)
+}
+
+/// Every document the server knows of from its records.
+pub fn docs(world: &World) -> Vec<(DocId, Scope)> {
+    let mut out = Vec::new();
+    for m in MODULES {
+        (m.docs)(world, &mut out);
+    }
+    out
+}
+
+/// The documents a member's device holds from the start.
+pub fn held(reader: &Reader, now: Millis) -> Vec<(DocId, DocKind)> {
+    let mut out = Vec::new();
+    for m in MODULES {
+        (m.held)(reader, now, &mut out);
+    }
+    out
+}
+
+/// The documents `doc` (of `kind`, held by this member) leads them to hold.
+pub fn follows(
+    reader: &Reader,
+    kind: &DocKind,
+    id: &DocId,
+    doc: &Automerge,
+) -> Vec<(DocId, DocKind)> {
+    let mut out = Vec::new();
+    for m in MODULES
+        .iter()
+        .filter(|m| m.kinds.iter().any(|k| k.kind == *kind))
+    {
+        (m.follows)(reader, kind, id, doc, &mut out);
+    }
+    out
+}
+
+/// What the server learns from changes it admitted into `id`.
+pub fn learns(
+    scope: &Scope,
+    id: &DocId,
+    view: &Automerge,
+    changes: &[Change],
+) -> Vec<(DocId, Scope)> {
+    let Some(kind) = scope.kind() else {
+        return Vec::new();
+    };
+    MODULES
+        .iter()
+        .filter(|m| m.kinds.iter().any(|k| k.kind == *kind))
+        .flat_map(|m| (m.learns)(scope, id, view, changes))
+        .collect()
+}
+
+/// The server fact called `name`.
+pub fn fact(name: &str) -> Option<&'static Fact> {
+    MODULES
+        .iter()
+        .flat_map(|m| m.facts.iter())
+        .find(|f| f.name == name)
+}
+
+/// For a module with nothing to follow, learn or hold.
+pub fn none_held(_: &Reader, _: Millis, _: &mut Vec<(DocId, DocKind)>) {}
+pub fn none_followed(
+    _: &Reader,
+    _: &DocKind,
+    _: &DocId,
+    _: &Automerge,
+    _: &mut Vec<(DocId, DocKind)>,
+) {
+}
+pub fn none_learned(_: &Scope, _: &DocId, _: &Automerge, _: &[Change]) -> Vec<(DocId, Scope)> {
+    Vec::new()
+}
+
+/// A document one per community (`period` empty) or per community and period.
+pub fn community_doc(community: &CommunityId, kind: &DocKind, period: &str) -> (DocId, Scope) {
+    (
+        DocId::derive(community, kind.as_str(), period),
+        Scope::Community {
+            community: community.clone(),
+            kind: kind.clone(),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_kind_is_declared_once_with_its_rules_matching_its_roots() {
+        let mut seen = HashSet::new();
+        for k in kinds() {
+            assert!(seen.insert(k.kind.clone()), "{:?} declared twice", k.kind);
+            assert!(!k.roots.is_empty(), "{:?} has no root maps", k.kind);
+            assert!(
+                !k.receipts || k.roots.contains(&crate::receipts::ROOT_MAP),
+                "{:?} publishes receipts without a `receipts` root map",
+                k.kind
+            );
+            let server = crate::doc::Writer::server();
+            assert!(
+                !k.receipts
+                    || k.rules.is_some_and(|r| r
+                        .authorize(
+                            &server,
+                            &Default::default(),
+                            &[crate::receipts::ROOT_MAP, "h"]
+                        )
+                        .is_ok()),
+                "{:?} publishes receipts its rules refuse",
+                k.kind
+            );
+            // A rule must start at a root map genesis made: anything else is unreachable.
+            for rule in k.rules.map(|r| r.rules).unwrap_or_default() {
+                match rule.path.first() {
+                    Some(crate::rules::Seg::Key(root)) => assert!(
+                        k.roots.contains(root),
+                        "{:?}: a rule starts at {root}, which genesis never makes",
+                        k.kind
+                    ),
+                    other => panic!("{:?}: a rule starts at {other:?}", k.kind),
+                }
+            }
+        }
+        let mut facts = HashSet::new();
+        for f in MODULES.iter().flat_map(|m| m.facts.iter()) {
+            assert!(facts.insert(f.name), "fact {} declared twice", f.name);
+        }
+    }
+
+    #[test]
+    fn a_kind_no_module_declares_is_unknown() {
+        assert!(kind(&DocKind::parse("ballot")).is_none());
+        assert!(kind(&DocKind::HELP).is_some());
+    }
+}
