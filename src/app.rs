@@ -7,7 +7,7 @@ use crate::components::{
     sync_page::SyncPage,
     tab_bar::TabBar,
 };
-use crate::help::{HelpPage, NewRequestPage, ReportsPage, RequestPage};
+use crate::help::HelpRoutes;
 use crate::i18n::{use_i18n, I18n};
 use crate::me::MePage;
 use crate::neighbours::NeighboursPage;
@@ -171,10 +171,8 @@ fn Shell() -> impl IntoView {
             <main class="app-main" id="main">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=|| view! { <Redirect path="/help"/> }/>
-                    <Route path=path!("/help") view=HelpPage/>
-                    <Route path=path!("/help/new") view=NewRequestPage/>
-                    <Route path=path!("/help/reports") view=ReportsPage/>
-                    <Route path=path!("/help/r/:doc/:id") view=RequestPage/>
+                    // One line per module: its folder declares its pages.
+                    <HelpRoutes/>
                     <Route
                         path=path!("/deliberation")
                         view=|| view! { <NotBuilt title=|t| t.tab_deliberation/> }

@@ -7,6 +7,7 @@ pub mod components;
 pub mod help;
 pub mod i18n;
 pub mod me;
+pub mod modules;
 pub mod neighbours;
 pub mod onboarding;
 pub mod pwa;

@@ -56,7 +56,7 @@ pub fn profile_doc(member: &Member) -> (DocId, DocContext) {
     (
         DocId::derive(
             &member.community,
-            DocKind::Profile.as_str(),
+            DocKind::PROFILE.as_str(),
             member.id.as_str(),
         ),
         DocContext {

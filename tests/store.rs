@@ -37,7 +37,7 @@ async fn open(name: &str) -> Rc<Store> {
     let store = Store::open(name).await.expect("open store");
     let (id, _, _) = fixture();
     store
-        .open_doc(id, DocKind::Profile)
+        .open_doc(id, DocKind::PROFILE)
         .await
         .expect("open doc");
     store
@@ -124,7 +124,7 @@ async fn compaction_keeps_what_another_tab_wrote() {
     add(&tab_a, "from-a", 1).await;
     // Another tab wrote and compacted behind A's back (no message reached A): its change
     // lives only in the snapshot now.
-    let mut other = linli_core::schema::genesis(&DocKind::Profile);
+    let mut other = linli_core::schema::genesis(&DocKind::PROFILE);
     profile::add_skill(&mut other, &w, &ctx, Millis(2), "from-b", "from-b").unwrap();
     idb::compact(tab_a.database(), &id.to_string(), &other.save(), &[])
         .await
@@ -162,7 +162,7 @@ async fn a_damaged_record_is_set_aside_and_the_rest_loads() {
 
     let reopened = Store::open(&name).await.unwrap();
     let actor_at_start = reopened.actor();
-    reopened.open_doc(id, DocKind::Profile).await.unwrap();
+    reopened.open_doc(id, DocKind::PROFILE).await.unwrap();
     assert_ne!(
         reopened.actor(),
         actor_at_start,
@@ -378,7 +378,7 @@ async fn a_document_opened_as_another_kind_is_refused_and_left_whole() {
     // A crafted link names the profile's id as a help document.
     let other = Store::open(&name).await.unwrap();
     assert_eq!(
-        other.open_doc(id, DocKind::Help).await.err().as_deref(),
+        other.open_doc(id, DocKind::HELP).await.err().as_deref(),
         Some(linli::store::WRONG_KIND)
     );
     assert_eq!(
@@ -398,7 +398,7 @@ async fn a_document_opened_as_another_kind_is_refused_and_left_whole() {
     drop(store);
     let other = Store::open(&name).await.unwrap();
     assert_eq!(
-        other.open_doc(id, DocKind::Help).await.err().as_deref(),
+        other.open_doc(id, DocKind::HELP).await.err().as_deref(),
         Some(linli::store::WRONG_KIND)
     );
 }
@@ -422,9 +422,9 @@ async fn every_tab_learns_of_documents_another_tab_opened_and_wrote() {
         }
         sleep_ms(20).await;
     }
-    assert_eq!(heard.borrow().as_slice(), &[(id, DocKind::Profile)]);
+    assert_eq!(heard.borrow().as_slice(), &[(id, DocKind::PROFILE)]);
     let held = syncing.held().await.unwrap();
-    assert_eq!(held, vec![(id, DocKind::Profile)]);
+    assert_eq!(held, vec![(id, DocKind::PROFILE)]);
 }
 
 /// Waits `ms` milliseconds on the browser's clock.

@@ -121,13 +121,14 @@ fn Row(row: DocSync, owner: Option<String>) -> impl IntoView {
     });
     let name = move || {
         let t = i18n.t();
-        match row.kind {
-            DocKind::Directory => t.doc_directory.to_owned(),
-            DocKind::Help => t.tab_help.to_owned(),
-            DocKind::HelpPrivate => t.help_private.to_owned(),
-            DocKind::Staff => t.help_reports.to_owned(),
-            DocKind::Profile if is_mine => t.doc_my_profile.to_owned(),
-            _ => (t.doc_profile_of)(owner.as_deref().unwrap_or("…")),
+        if row.kind == DocKind::PROFILE {
+            if is_mine {
+                t.doc_my_profile.to_owned()
+            } else {
+                (t.doc_profile_of)(owner.as_deref().unwrap_or("…"))
+            }
+        } else {
+            crate::modules::doc_label(&row.kind, t).to_owned()
         }
     };
     let state = move || {

@@ -69,7 +69,7 @@ pub fn RequestPage() -> impl IntoView {
             <p><A href="/help">{move || i18n.t().help_back}</A></p>
             {move || match target.get() {
                 None => view! { <p class="empty">{move || i18n.t().help_not_found}</p> }.into_any(),
-                Some((doc, id)) => view! { <Loaded doc=use_doc(doc, DocKind::Help) id=id/> }.into_any(),
+                Some((doc, id)) => view! { <Loaded doc=use_doc(doc, DocKind::HELP) id=id/> }.into_any(),
             }}
         </section>
     }

@@ -7,11 +7,13 @@ mod list;
 mod new;
 mod private;
 pub mod reports;
+mod routes;
 
 pub use detail::RequestPage;
 pub use list::HelpPage;
 pub use new::NewRequestPage;
 pub use reports::ReportsPage;
+pub use routes::{doc_label, HelpRoutes};
 
 use crate::session::{use_doc, use_session, OpenDoc};
 use leptos::prelude::*;
@@ -32,7 +34,7 @@ pub(crate) fn use_help_docs() -> Memo<Vec<OpenDoc>> {
         let now = Millis(js_sys::Date::now() as i64);
         help::recent_docs(&c, now)
             .into_iter()
-            .map(|id| use_doc(id, DocKind::Help))
+            .map(|id| use_doc(id, DocKind::HELP))
             .collect()
     })
 }
@@ -45,7 +47,7 @@ pub(crate) fn use_names() -> Memo<Vec<(MemberId, String)>> {
             m.as_ref().map(|m| {
                 use_doc(
                     linli_core::access::directory_id(&m.community),
-                    DocKind::Directory,
+                    DocKind::DIRECTORY,
                 )
             })
         })

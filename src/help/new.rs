@@ -31,7 +31,7 @@ pub fn NewRequestPage() -> impl IntoView {
         session.member.with(|m| {
             m.as_ref().map(|m| {
                 let id = help::doc_id(&m.community, Millis(js_sys::Date::now() as i64));
-                use_doc(id, DocKind::Help)
+                use_doc(id, DocKind::HELP)
             })
         })
     });

@@ -28,7 +28,7 @@ pub fn PrivatePanel(
     };
     let doc = use_doc(
         help_private::doc_id(&member.community, &help, &request, &helper),
-        DocKind::HelpPrivate,
+        DocKind::HELP_PRIVATE,
     );
     let talk = Memo::new(move |_| doc.read(help_private::read).unwrap_or_default());
     let contact = RwSignal::new(String::new());

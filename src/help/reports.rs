@@ -137,7 +137,7 @@ pub fn ReportsPage() -> impl IntoView {
         session.member.with(|m| {
             m.as_ref()
                 .filter(|m| m.role == linli_core::Role::Staff)
-                .map(|m| use_doc(linli_core::access::staff_id(&m.community), DocKind::Staff))
+                .map(|m| use_doc(linli_core::access::staff_id(&m.community), DocKind::STAFF))
         })
     });
     let error = RwSignal::new(None::<WriteError>);

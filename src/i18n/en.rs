@@ -91,6 +91,7 @@ pub static EN: Strings = Strings {
     sync_doc_waiting: |n| format!("{n} changes waiting to go up"),
     sync_unavailable: "The server does not hold this document yet",
     sync_sandbox: "In the sandbox your data stays on this device and never syncs. Join your community with an invite code to sync.",
+    doc_unknown: "A document of a newer version",
     doc_directory: "Community directory",
     doc_my_profile: "My profile",
     doc_profile_of: |n| format!("{n}’s profile"),

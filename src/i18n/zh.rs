@@ -93,6 +93,7 @@ pub static ZH: Strings = Strings {
     sync_doc_waiting: |n| format!("{n} 项修改等待上传"),
     sync_unavailable: "服务器上还没有这份文档",
     sync_sandbox: "体验模式下数据只保存在这台设备上，不会同步。用邀请码加入社区后才会同步。",
+    doc_unknown: "新版本的文档",
     doc_directory: "社区名录",
     doc_my_profile: "我的资料",
     doc_profile_of: |n| format!("{n} 的资料"),

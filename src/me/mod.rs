@@ -55,7 +55,7 @@ fn Profile() -> impl IntoView {
     let profile = Memo::new(move |_| session.member.with(|m| m.as_ref().map(profile_doc)));
     move || {
         let (id, ctx) = profile.get()?;
-        let doc = use_doc(id, DocKind::Profile);
+        let doc = use_doc(id, DocKind::PROFILE);
         Some(move || match doc.state.get() {
             DocState::Loading => {
                 view! { <p class="loading">{move || i18n.t().loading}</p> }.into_any()

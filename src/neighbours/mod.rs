@@ -35,7 +35,7 @@ pub fn NeighboursPage() -> impl IntoView {
 #[component]
 fn Directory(community: CommunityId, me: MemberId) -> impl IntoView {
     let i18n = use_i18n();
-    let doc = use_doc(directory_id(&community), DocKind::Directory);
+    let doc = use_doc(directory_id(&community), DocKind::DIRECTORY);
     let listed = Memo::new(move |_| doc.read(members).unwrap_or_default());
     let community = StoredValue::new(community);
     let me = StoredValue::new(me);
@@ -57,7 +57,7 @@ fn Directory(community: CommunityId, me: MemberId) -> impl IntoView {
                 <For each=move || listed.get() key=|m| m.id.clone() let:m>
                     <Neighbour
                         is_me=m.id == me.get_value()
-                        doc=use_doc(profile_id(&community.get_value(), &m.id), DocKind::Profile)
+                        doc=use_doc(profile_id(&community.get_value(), &m.id), DocKind::PROFILE)
                         member=m
                     />
                 </For>

@@ -53,8 +53,7 @@ pub fn stored_kind(snapshot: Option<&[u8]>, records: &[Record]) -> Option<DocKin
     if records.is_empty() {
         return None;
     }
-    let geneses: Vec<(ChangeHash, DocKind)> = DocKind::KNOWN
-        .into_iter()
+    let geneses: Vec<(ChangeHash, DocKind)> = DocKind::known()
         .filter_map(|k| Some((*genesis(&k).get_heads().first()?, k)))
         .collect();
     records.iter().find_map(|r| {
@@ -129,7 +128,7 @@ mod tests {
             role: Role::Resident,
         };
         let ctx = DocContext { subject: Some(m) };
-        let mut doc = genesis(&DocKind::Profile);
+        let mut doc = genesis(&DocKind::PROFILE);
         let mut records = Vec::new();
         for (i, label) in ["a", "b", "c"].iter().enumerate() {
             let before = doc.get_heads();
@@ -147,8 +146,8 @@ mod tests {
     #[test]
     fn the_kind_stored_is_read_from_the_snapshot_or_the_genesis_record() {
         let (doc, records) = records_of_three_skills();
-        assert_eq!(stored_kind(None, &records), Some(DocKind::Profile));
-        assert_eq!(stored_kind(Some(&doc.save()), &[]), Some(DocKind::Profile));
+        assert_eq!(stored_kind(None, &records), Some(DocKind::PROFILE));
+        assert_eq!(stored_kind(Some(&doc.save()), &[]), Some(DocKind::PROFILE));
         // Only later records: the first of them still names the genesis it builds on.
         assert_eq!(
             stored_kind(None, &records[1..2]),
@@ -156,7 +155,7 @@ mod tests {
             "builds on a change, not on genesis"
         );
         assert_eq!(stored_kind(None, &[]), None);
-        let help = genesis(&DocKind::Help);
+        let help = genesis(&DocKind::HELP);
         let genesis_record = |d: &Automerge| {
             let c = d.get_changes(&[]).pop().unwrap();
             Record {
@@ -166,14 +165,14 @@ mod tests {
         };
         assert_eq!(
             stored_kind(None, &[genesis_record(&help)]),
-            Some(DocKind::Help)
+            Some(DocKind::HELP)
         );
     }
 
     #[test]
     fn clean_records_load_whole() {
         let (doc, records) = records_of_three_skills();
-        let loaded = assemble(&DocKind::Profile, None, records);
+        let loaded = assemble(&DocKind::PROFILE, None, records);
         assert_eq!(loaded.report, LoadReport::default());
         assert_eq!(Profile::read(&loaded.doc), Profile::read(&doc));
         assert_eq!(loaded.applied.len(), 3);
@@ -184,7 +183,7 @@ mod tests {
         let (_, mut records) = records_of_three_skills();
         let mid = records[2].bytes.len() / 2;
         records[2].bytes[mid] ^= 0xff;
-        let loaded = assemble(&DocKind::Profile, None, records);
+        let loaded = assemble(&DocKind::PROFILE, None, records);
         assert_eq!(loaded.report.unreadable.len(), 1);
         let ids: Vec<_> = Profile::read(&loaded.doc)
             .skills
@@ -199,7 +198,7 @@ mod tests {
     fn a_lost_middle_change_holds_back_its_dependents() {
         let (_, mut records) = records_of_three_skills();
         records[1].bytes.truncate(5);
-        let loaded = assemble(&DocKind::Profile, None, records);
+        let loaded = assemble(&DocKind::PROFILE, None, records);
         assert_eq!(loaded.report.unreadable.len(), 1);
         assert_eq!(loaded.report.waiting, 1);
         assert_eq!(loaded.applied.len(), 1);
@@ -212,7 +211,7 @@ mod tests {
         let mut snap = doc.save();
         let n = snap.len();
         snap[n - 3] ^= 0x55;
-        let loaded = assemble(&DocKind::Profile, Some(&snap), records);
+        let loaded = assemble(&DocKind::PROFILE, Some(&snap), records);
         assert!(loaded.report.snapshot_damaged);
         assert_eq!(Profile::read(&loaded.doc).skills.len(), 3);
     }
@@ -221,7 +220,7 @@ mod tests {
     fn a_record_under_the_wrong_key_is_not_trusted() {
         let (_, mut records) = records_of_three_skills();
         records[0].key_hash = records[1].key_hash.clone();
-        let loaded = assemble(&DocKind::Profile, None, records);
+        let loaded = assemble(&DocKind::PROFILE, None, records);
         assert_eq!(loaded.report.unreadable.len(), 1);
     }
 }

@@ -251,16 +251,13 @@ impl Store {
         // Every tab's syncing follows what any tab holds: recorded for the syncing tab to
         // load on start. A failure here costs only that the document syncs when this tab
         // is the one syncing, so it is a notice, not a failed open.
-        let held_kind = self.kind(&id).unwrap_or(DocKind::Unknown(String::new()));
+        let held_kind = self.kind(&id).unwrap_or(DocKind::parse(""));
         if let Err(e) = idb::put_text(&self.db, idb::HELD, &key, held_kind.as_str()).await {
             self.notify(Notice::WriteFailed(e));
         }
         let hook = self.on_open.borrow().clone();
         if let Some(hook) = hook {
-            hook(
-                id,
-                self.kind(&id).unwrap_or(DocKind::Unknown(String::new())),
-            );
+            hook(id, self.kind(&id).unwrap_or(DocKind::parse("")));
         }
         Ok(version)
     }

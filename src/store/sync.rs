@@ -12,8 +12,8 @@ use super::{api, Notice, Store};
 use crate::settings::{self, Member};
 use js_sys::Uint8Array;
 use leptos::prelude::*;
-use linli_core::access;
 use linli_core::sync::{Client, Event};
+use linli_core::{access, registry};
 use linli_core::{DocId, DocKind, Millis};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
@@ -57,8 +57,6 @@ pub struct DocSync {
 const MAX_BACKOFF_MS: f64 = 60_000.0;
 /// How often a disconnected manager tries again even without an event.
 const TICK: Duration = Duration::from_secs(30);
-/// Neighbours' profiles held at most; a community larger than this shows the first ones.
-const MAX_PROFILES: usize = 500;
 
 type Handler = Closure<dyn FnMut(JsValue)>;
 
@@ -129,19 +127,10 @@ pub fn start(store: Rc<Store>, member: Member) {
         .as_ref()
         .map(|l| l.peer_id.clone())
         .unwrap_or_default();
-    let mut docs = BTreeMap::new();
-    docs.insert(access::directory_id(&member.community), DocKind::Directory);
-    docs.insert(
-        access::profile_id(&member.community, &member.id),
-        DocKind::Profile,
-    );
+    // What every module says a member holds from the start.
     let now = Millis(js_sys::Date::now() as i64);
-    for id in linli_core::help::recent_docs(&member.community, now) {
-        docs.insert(id, DocKind::Help);
-    }
-    if member.role == linli_core::Role::Staff {
-        docs.insert(access::staff_id(&member.community), DocKind::Staff);
-    }
+    let docs: BTreeMap<DocId, DocKind> =
+        registry::held(&reader(&member), now).into_iter().collect();
     let manager = Rc::new(SyncManager {
         store: store.clone(),
         member,
@@ -169,10 +158,8 @@ pub fn start(store: Rc<Store>, member: Member) {
         if let Some(m) = weak.upgrade() {
             m.send(id);
             m.refresh_status();
-            if m.docs.borrow().get(&id) == Some(&DocKind::Help) {
-                let m = m.clone();
-                leptos::task::spawn_local(async move { m.follow_help(id).await });
-            }
+            let m = m.clone();
+            leptos::task::spawn_local(async move { m.follow(id).await });
         }
     });
     let weak = Rc::downgrade(&manager);
@@ -207,15 +194,17 @@ pub fn start(store: Rc<Store>, member: Member) {
     });
 }
 
-/// Documents the member may hold: what the server refuses simply stays local.
+/// Documents of a kind some module declares sync; what the server refuses stays local.
 fn syncable(kind: &DocKind) -> bool {
-    matches!(
-        kind,
-        DocKind::Help
-            | DocKind::HelpPrivate
-            | DocKind::Profile
-            | DocKind::Directory
-            | DocKind::Staff
+    kind.is_known()
+}
+
+/// The member as the registry's rules see them (their assignments are the server's to know).
+fn reader(member: &Member) -> access::Reader {
+    access::Reader::new(
+        member.id.clone(),
+        member.role.clone(),
+        member.community.clone(),
     )
 }
 
@@ -528,12 +517,7 @@ impl SyncManager {
                     self.unavailable.borrow_mut().retain(|d| *d != id);
                 }
                 self.send(id);
-                if id == access::directory_id(&self.member.community) {
-                    self.follow_directory().await;
-                }
-                if self.docs.borrow().get(&id) == Some(&DocKind::Help) {
-                    self.follow_help(id).await;
-                }
+                self.follow(id).await;
             }
             Ok(Event::Unavailable(id)) => {
                 let mut u = self.unavailable.borrow_mut();
@@ -581,47 +565,23 @@ impl SyncManager {
         self.refresh_status();
     }
 
-    /// Holds every neighbour's profile the directory lists (read-only), so the neighbours
-    /// page works offline.
-    async fn follow_directory(self: &Rc<Self>) {
-        let dir = access::directory_id(&self.member.community);
-        let listed = self
+    /// Holds the documents `id` leads this member to, as its module says (every listed
+    /// neighbour's profile, the private document of a pair they belong to).
+    async fn follow(self: &Rc<Self>, id: DocId) {
+        let Some(kind) = self.docs.borrow().get(&id).cloned() else {
+            return;
+        };
+        let reader = reader(&self.member);
+        let led = self
             .store
-            .read(&dir, linli_core::directory::members)
+            .read(&id, |d| registry::follows(&reader, &kind, &id, d))
             .unwrap_or_default();
-        for m in listed.into_iter().take(MAX_PROFILES) {
-            let id = access::profile_id(&self.member.community, &m.id);
-            if self.docs.borrow().contains_key(&id) {
+        for (next, kind) in led {
+            if self.docs.borrow().contains_key(&next) {
                 continue;
             }
-            self.open(id, DocKind::Profile).await;
-            self.send(id);
-        }
-    }
-
-    /// Holds the private document of every request where this member is the requester or
-    /// the chosen helper.
-    async fn follow_help(self: &Rc<Self>, help: DocId) {
-        let me = self.member.id.clone();
-        let mine: Vec<(String, linli_core::MemberId)> = self
-            .store
-            .read(&help, |d| {
-                linli_core::help::requests(d)
-                    .into_iter()
-                    .filter_map(|r| {
-                        let helper = r.accepted.clone()?;
-                        (r.author == me || helper == me).then_some((r.id, helper))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        for (rid, helper) in mine {
-            let id = linli_core::help_private::doc_id(&self.member.community, &help, &rid, &helper);
-            if self.docs.borrow().contains_key(&id) {
-                continue;
-            }
-            self.open(id, DocKind::HelpPrivate).await;
-            self.send(id);
+            self.open(next, kind).await;
+            self.send(next);
         }
     }
 

@@ -48,19 +48,24 @@ pub struct Fact {
     pub write: fn(&mut Automerge, Millis, &str) -> Result<()>,
 }
 
+/// Documents, each with its kind (what a device holds).
+pub type Held = Vec<(DocId, DocKind)>;
+/// Documents, each with its scope (what the server knows).
+pub type Scoped = Vec<(DocId, Scope)>;
+
 pub struct Module {
     pub name: &'static str,
     pub kinds: &'static [Kind],
     /// Every derived document the server knows of, with its scope.
-    pub docs: fn(&World, &mut Vec<(DocId, Scope)>),
+    pub docs: fn(&World, &mut Scoped),
     /// The documents a member's device holds from the start, at time `now`.
-    pub held: fn(&Reader, Millis, &mut Vec<(DocId, DocKind)>),
+    pub held: fn(&Reader, Millis, &mut Held),
     /// The documents a held document of this module leads a member to hold (the private
     /// document of a pair they belong to, a neighbour's profile).
-    pub follows: fn(&Reader, &DocKind, &DocId, &Automerge, &mut Vec<(DocId, DocKind)>),
+    pub follows: fn(&Reader, &DocKind, &DocId, &Automerge, &mut Held),
     /// Documents the server learns of from changes it admitted into `doc` (already in
     /// `view`): scoped from what the server judged, never from an id a client claims.
-    pub learns: fn(&Scope, &DocId, &Automerge, &[Change]) -> Vec<(DocId, Scope)>,
+    pub learns: fn(&Scope, &DocId, &Automerge, &[Change]) -> Scoped,
     pub facts: &'static [Fact],
 }
 
