@@ -436,3 +436,56 @@ async fn sleep_ms(ms: i32) {
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
+
+#[wasm_bindgen_test]
+async fn another_tab_takes_a_rebuilt_document_again_from_disk() {
+    let name = db_name("rebuilt");
+    let (id, _, _) = fixture();
+    let syncing = open(&name).await;
+    add(&syncing, "keep", 1).await;
+    add(&syncing, "refused", 2).await;
+    let other = open(&name).await;
+    assert_eq!(
+        labels(&other),
+        vec!["keep".to_owned(), "refused".to_owned()]
+    );
+    let refused = syncing.read(&id, |d| d.get_changes(&[])[2].hash()).unwrap();
+    let actor = other.actor();
+
+    syncing
+        .set_aside_refused(id, &[refused], "你没有权限", "not allowed")
+        .await
+        .unwrap();
+    // The other tab drops the refused change from memory (a merge would keep it) and takes
+    // a new actor; what it writes next builds on the rebuilt document alone.
+    for _ in 0..50 {
+        if labels(&other).len() == 1 {
+            break;
+        }
+        sleep_ms(20).await;
+    }
+    assert_eq!(labels(&other), vec!["keep".to_owned()]);
+    assert_ne!(other.actor(), actor);
+    add(&other, "after", 3).await;
+    let heads_ok = other.read(&id, |d| {
+        d.get_changes(&[]).iter().all(|c| c.hash() != refused)
+    });
+    assert_eq!(heads_ok, Some(true));
+    drop(other);
+    let again = open(&name).await;
+    let mut kept = labels(&again);
+    kept.sort();
+    assert_eq!(kept, vec!["after".to_owned(), "keep".to_owned()]);
+}
+
+/// Before any store is open there is nowhere to keep a draft: saving says so (the field then
+/// never shows "kept"), and a read fails rather than claiming there is none (the field then
+/// saves nothing over what may be stored).
+#[wasm_bindgen_test]
+async fn a_draft_before_the_store_opens_is_never_called_kept() {
+    assert!(linli::store::get().is_none());
+    assert!(linli::store::drafts::save("help.offer.r1", "刚打的字")
+        .await
+        .is_err());
+    assert!(linli::store::drafts::load("help.offer.r1").await.is_err());
+}

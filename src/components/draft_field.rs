@@ -66,15 +66,8 @@ pub fn DraftField(
             let had = found.is_some();
             if let Some(text) = found {
                 drafts::set_open(draft_key, true);
-                // What was typed before the draft arrived is newer: keep both, never drop
-                // either.
                 let typed = value.try_get_untracked().unwrap_or_default();
-                let both = if typed.trim().is_empty() || typed == text {
-                    text
-                } else {
-                    format!("{text}{}{typed}", if multiline { "\n" } else { " " })
-                };
-                value.try_set(both);
+                value.try_set(drafts::restore(&text, &typed, multiline));
             }
             loaded.try_set(true);
             if had || value.try_get_untracked().is_some_and(|v| !v.is_empty()) {

@@ -8,8 +8,9 @@ use crate::store::WriteError;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use linli_core::help::{self, Request, Status};
-use linli_core::{DocId, DocKind, MemberId, Millis, Role};
+use linli_core::doc::Writer;
+use linli_core::help::{self, Request};
+use linli_core::{DocId, DocKind, MemberId, Millis};
 
 /// Runs a help command on the request's document as this member; a refusal or a disk
 /// failure shows under the actions, and the view follows the document either way.
@@ -114,8 +115,12 @@ fn Detail(doc: OpenDoc, req: Memo<Option<Request>>) -> impl IntoView {
     let r = move || req.get();
     let now = move || Millis(js_sys::Date::now() as i64);
     let status = Memo::new(move |_| r().map(|r| r.status(now())));
-    let is_author = move || matches!((r(), me.get()), (Some(r), Some((id, _))) if r.author == id);
-    let is_staff = move || me.get().is_some_and(|(_, role)| role == Role::Staff);
+    // What this person may do now, as core says: no lifecycle rule is derived here.
+    let acts = Memo::new(move |_| {
+        let (r, (member, role)) = (r()?, me.get()?);
+        Some(help::actions(&r, &Writer { member, role }, now()))
+    });
+    let can = move |f: fn(&help::Actions) -> bool| acts.with(|a| a.as_ref().is_some_and(f));
     let error = RwSignal::new(None::<WriteError>);
     let act = Act {
         session,
@@ -149,7 +154,7 @@ fn Detail(doc: OpenDoc, req: Memo<Option<Request>>) -> impl IntoView {
             let n = waiting(&[doc]);
             (n > 0).then(|| view! { <p class="notice" role="status" data-testid="help-waiting">{move || (i18n.t().help_waiting_sync)(n)}</p> })
         }}
-        <Show when=move || is_author() && status.get() == Some(Status::Expired)>
+        <Show when=move || can(|a| a.extend)>
             <div class="notice warn" data-testid="still-needed">
                 <p>{move || i18n.t().help_still_needed}</p>
                 <button type="button" on:click=move |_| {
@@ -159,20 +164,17 @@ fn Detail(doc: OpenDoc, req: Memo<Option<Request>>) -> impl IntoView {
             </div>
         </Show>
         <h2>{move || i18n.t().help_offers}</h2>
-        <Offers req=req names=names me=me is_author=Signal::derive(is_author) act=act/>
-        <Show when=move || !is_author() && status.get().is_some_and(|s| s.is_open())>
-            <OfferForm req=req me=me act=act/>
+        <Offers req=req names=names acts=acts act=act/>
+        <Show when=move || can(|a| a.offer || a.withdraw)>
+            <OfferForm req=req acts=acts act=act/>
         </Show>
-        <Show when=move || {
-            let mine = r().and_then(|r| r.accepted).zip(me.get()).is_some_and(|(a, (m, _))| a == m);
-            mine && status.get() == Some(Status::Accepted)
-        }>
+        <Show when=move || can(|a| a.mark_done)>
             <button type="button" class="primary" on:click=move |_| {
                 let id = rid();
                 act.run(Box::new(move |d, w, now| help::mark_done(d, w, now, &id).map(|_| ())))
             }>{move || i18n.t().help_mark_done}</button>
         </Show>
-        <Show when=move || is_author() && matches!(status.get(), Some(Status::Accepted | Status::HelperDone))>
+        <Show when=move || can(|a| a.confirm)>
             <button type="button" class="primary" on:click=move |_| {
                 let id = rid();
                 act.run(Box::new(move |d, w, now| help::confirm(d, w, now, &id).map(|_| ())))
@@ -182,18 +184,18 @@ fn Detail(doc: OpenDoc, req: Memo<Option<Request>>) -> impl IntoView {
         {move || {
             let (r, (my_id, _)) = (r()?, me.get()?);
             let helper = r.accepted.clone()?;
-            (r.author == my_id || helper == my_id).then(|| {
+            can(|a| a.private).then(|| {
                 let other = if r.author == my_id { helper.clone() } else { r.author.clone() };
                 view! { <PrivatePanel help=doc.id request=r.id.clone() helper=helper other=other names=names/> }
             })
         }}
-        <Show when=move || is_author() && !matches!(status.get(), Some(Status::Done | Status::Cancelled) | None)>
+        <Show when=move || can(|a| a.cancel)>
             <CancelButton act=act rid=Signal::derive(rid)/>
         </Show>
-        <Show when=move || !is_author() && !is_staff()>
+        <Show when=move || can(|a| a.report)>
             <super::reports::ReportForm doc=doc.id rid=Signal::derive(rid)/>
         </Show>
-        <Show when=move || is_staff() && r().is_some_and(|r| !r.is_hidden())>
+        <Show when=move || can(|a| a.hide)>
             <HideForm act=act rid=Signal::derive(rid)/>
         </Show>
     }
@@ -203,12 +205,10 @@ fn Detail(doc: OpenDoc, req: Memo<Option<Request>>) -> impl IntoView {
 fn Offers(
     req: Memo<Option<Request>>,
     names: Memo<Vec<(MemberId, String)>>,
-    me: Memo<Option<(MemberId, Role)>>,
-    is_author: Signal<bool>,
+    acts: Memo<Option<help::Actions>>,
     act: Act,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let _ = me;
     move || {
         let Some(r) = req.get() else {
             return view! { <p></p> }.into_any();
@@ -216,7 +216,7 @@ fn Offers(
         if r.offers.is_empty() {
             return view! { <p class="empty" data-testid="no-offers">{move || i18n.t().help_no_offers}</p> }.into_any();
         }
-        let open = r.status(Millis(js_sys::Date::now() as i64)) == Status::Offered;
+        let acceptable = acts.with(|a| a.as_ref().map(|a| a.accept.clone()).unwrap_or_default());
         let rows = r
             .offers
             .iter()
@@ -228,6 +228,7 @@ fn Offers(
                 let helper = o.helper.clone();
                 let rid = r.id.clone();
                 let withdrawn = o.withdrawn;
+                let may_accept = acceptable.contains(&o.helper);
                 let note = o.note.clone();
                 view! {
                     <li class="offer" data-testid="offer">
@@ -237,7 +238,7 @@ fn Offers(
                         {(decided && !chosen).then(|| view! { <span class="chip" data-testid="offer-not-chosen">{move || i18n.t().help_not_chosen}</span> })}
                         {aside.then(|| view! { <span class="muted">{move || i18n.t().help_set_aside}</span> })}
                         {withdrawn.then(|| view! { <span class="chip">{move || i18n.t().help_withdrawn}</span> })}
-                        {(is_author.get() && open && !withdrawn).then(|| view! {
+                        {may_accept.then(|| view! {
                             <button type="button" on:click=move |_| {
                                 let (id, h) = (rid.clone(), helper.clone());
                                 act.run(Box::new(move |d, w, now| help::accept(d, w, now, &id, &h).map(|_| ())))
@@ -254,12 +255,12 @@ fn Offers(
 #[component]
 fn OfferForm(
     req: Memo<Option<Request>>,
-    me: Memo<Option<(MemberId, Role)>>,
+    acts: Memo<Option<help::Actions>>,
     act: Act,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let note = RwSignal::new(String::new());
-    let offered = move || matches!((req.get(), me.get()), (Some(r), Some((m, _))) if r.offer_of(&m).is_some_and(|o| !o.withdrawn));
+    let offered = move || acts.with(|a| a.as_ref().is_some_and(|a| a.withdraw));
     let rid = move || req.get().map(|r| r.id).unwrap_or_default();
     let key = draft_key(
         "offer",

@@ -24,6 +24,18 @@ pub async fn save(key: &str, text: &str) -> Result<(), String> {
     }
 }
 
+/// What a field shows once its stored draft arrives: what was typed meanwhile is newer, so
+/// both are kept, the stored draft first; neither is ever dropped.
+pub fn restore(stored: &str, typed: &str, multiline: bool) -> String {
+    if typed.trim().is_empty() || typed == stored {
+        stored.to_owned()
+    } else if stored.trim().is_empty() {
+        typed.to_owned()
+    } else {
+        format!("{stored}{}{typed}", if multiline { "\n" } else { " " })
+    }
+}
+
 /// Drops a draft once what it held is submitted and durable.
 pub async fn clear(key: &'static str) -> Result<(), String> {
     set_open(key, false);
@@ -75,5 +87,20 @@ pub async fn flush_all() {
     let all: Vec<Flush> = FLUSHERS.with(|f| f.borrow().values().cloned().collect());
     for flush in all {
         flush().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::restore;
+
+    #[test]
+    fn a_late_restore_never_overwrites_what_was_typed_meanwhile() {
+        assert_eq!(restore("明天下午", "", false), "明天下午");
+        assert_eq!(restore("明天下午", "   ", false), "明天下午");
+        assert_eq!(restore("明天下午", "明天下午", false), "明天下午");
+        assert_eq!(restore("明天下午", "三点以后", false), "明天下午 三点以后");
+        assert_eq!(restore("第一行", "第二行", true), "第一行\n第二行");
+        assert_eq!(restore("", "刚打的字", false), "刚打的字");
     }
 }

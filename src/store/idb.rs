@@ -303,15 +303,7 @@ pub async fn rebuild(
 ) -> IdbResult<()> {
     let t = tx(db, &[SNAPSHOTS, CHANGES, REFUSED], true)?;
     let queued = (|| -> IdbResult<()> {
-        let r = store(&t, REFUSED)?;
-        for rec in refused {
-            let value = record_value(&rec.bytes)?;
-            for (k, v) in [("zh", &rec.zh), ("en", &rec.en)] {
-                Reflect::set(&value, &k.into(), &v.into()).map_err(describe)?;
-            }
-            r.put_with_key(&value, &format!("{}/{}", rec.doc, rec.hash).into())
-                .map_err(describe)?;
-        }
+        put_refused(&t, refused)?;
         store(&t, SNAPSHOTS)?
             .put_with_key(&Uint8Array::from(snapshot), &doc.into())
             .map_err(describe)?;
@@ -321,6 +313,30 @@ pub async fn rebuild(
         }
         Ok(())
     })();
+    if let Err(e) = queued {
+        let _ = t.abort();
+        return Err(e);
+    }
+    done(&t).await
+}
+
+fn put_refused(t: &IdbTransaction, refused: &[RefusedRecord]) -> IdbResult<()> {
+    let r = store(t, REFUSED)?;
+    for rec in refused {
+        let value = record_value(&rec.bytes)?;
+        for (k, v) in [("zh", &rec.zh), ("en", &rec.en)] {
+            Reflect::set(&value, &k.into(), &v.into()).map_err(describe)?;
+        }
+        r.put_with_key(&value, &format!("{}/{}", rec.doc, rec.hash).into())
+            .map_err(describe)?;
+    }
+    Ok(())
+}
+
+/// Keeps changes aside with the refused ones (a tab's unsaved change that built on one).
+pub async fn keep_refused(db: &IdbDatabase, refused: &[RefusedRecord]) -> IdbResult<()> {
+    let t = tx(db, &[REFUSED], true)?;
+    let queued = put_refused(&t, refused);
     if let Err(e) = queued {
         let _ = t.abort();
         return Err(e);

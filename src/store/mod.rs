@@ -139,7 +139,11 @@ impl Store {
             on_foreign: RefCell::default(),
         });
         let weak: Weak<Store> = Rc::downgrade(&store);
-        let channel = tabs::Channel::open(name, move |doc| {
+        let channel = tabs::Channel::open(name, move |heard| {
+            let (doc, rebuilt) = match heard {
+                tabs::Heard::Changed(doc) => (doc, false),
+                tabs::Heard::Rebuilt(doc) => (doc, true),
+            };
             let (Some(store), Ok(id)) = (weak.upgrade(), DocId::parse(&doc)) else {
                 return;
             };
@@ -149,7 +153,12 @@ impl Store {
                     store.foreign(id).await;
                     return;
                 }
-                if let Err(e) = store.refresh(id).await {
+                let done = if rebuilt {
+                    store.reload(id).await
+                } else {
+                    store.refresh(id).await
+                };
+                if let Err(e) = done {
                     store.notify(if e == UNREADABLE_SNAPSHOT {
                         Notice::DamagedSnapshot
                     } else {
@@ -438,6 +447,65 @@ impl Store {
     }
 
     /// Takes in whatever other tabs stored for this document since we last looked.
+    /// Takes document `id` again from disk, in place of what this tab holds: another tab
+    /// rebuilt it without changes the server refused, which merging would bring back. This
+    /// tab's changes not on disk yet are applied again where they still fit; one that built
+    /// on a refused change is kept aside with them, so nothing typed is lost.
+    pub async fn reload(&self, id: DocId) -> Result<(), String> {
+        let Some(kind) = self.kind(&id) else {
+            return Ok(());
+        };
+        let stored = idb::read_doc(&self.db, &id.to_string()).await?;
+        let records: Vec<load::Record> = stored
+            .changes
+            .into_iter()
+            .map(|(key_hash, bytes)| load::Record { key_hash, bytes })
+            .collect();
+        let loaded = load::assemble(&kind, stored.snapshot.as_deref(), records);
+        let orphans = {
+            let mut docs = self.docs.borrow_mut();
+            let Some(slot) = docs.get_mut(&id) else {
+                return Ok(());
+            };
+            let mut doc = loaded.doc;
+            let mut orphans = Vec::new();
+            let mut kept = Vec::new();
+            for c in std::mem::take(&mut slot.unsaved) {
+                if c.deps().iter().all(|d| doc.get_change_by_hash(d).is_some())
+                    && doc.apply_changes([c.clone()]).is_ok()
+                {
+                    kept.push(c);
+                } else {
+                    orphans.push(c);
+                }
+            }
+            slot.doc = doc;
+            slot.on_disk = loaded.applied.into_iter().collect();
+            slot.unsaved = kept;
+            slot.version.update(|v| *v += 1);
+            orphans
+        };
+        // This tab's actor may have written what was refused: its sequence has a gap now.
+        self.renew_actor();
+        if !orphans.is_empty() {
+            let records: Vec<idb::RefusedRecord> = orphans
+                .iter()
+                .map(|c| idb::RefusedRecord {
+                    doc: id.to_string(),
+                    hash: c.hash().to_string(),
+                    bytes: c.raw_bytes().to_vec(),
+                    zh: "它建立在服务器拒绝的修改之上。".to_owned(),
+                    en: "it builds on a change the server refused".to_owned(),
+                    at: js_sys::Date::now(),
+                })
+                .collect();
+            tabs::with_write_lock(|| idb::keep_refused(&self.db, &records)).await?;
+        }
+        self.count_unsaved();
+        self.changed(id);
+        Ok(())
+    }
+
     pub async fn refresh(&self, id: DocId) -> Result<(), String> {
         if !self.docs.borrow().contains_key(&id) {
             return Ok(());
@@ -602,7 +670,7 @@ impl Store {
             // The old actor's sequence now has gaps the server will never see filled.
             self.renew_actor();
             if let Some(c) = self.channel.borrow().as_ref() {
-                c.announce(&id.to_string());
+                c.announce_rebuilt(&id.to_string());
             }
             Ok::<_, String>(removed)
         })

@@ -74,6 +74,27 @@ pub fn hold_for_life(name: &str, granted: impl FnOnce() + 'static) {
     }
 }
 
+/// What another tab says of a document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Heard {
+    /// It has new records on disk: merge them in.
+    Changed(String),
+    /// It was rebuilt without changes the server refused: what this tab holds in memory
+    /// still has them, so take the document again from disk.
+    Rebuilt(String),
+}
+
+const REBUILT: &str = "rebuilt:";
+
+impl Heard {
+    fn parse(message: String) -> Heard {
+        match message.strip_prefix(REBUILT) {
+            Some(doc) => Heard::Rebuilt(doc.to_owned()),
+            None => Heard::Changed(message),
+        }
+    }
+}
+
 /// The channel to the app's other tabs.
 pub struct Channel {
     channel: Option<BroadcastChannel>,
@@ -81,9 +102,9 @@ pub struct Channel {
 }
 
 impl Channel {
-    /// Listens for other tabs' "document changed" messages; `on_doc` gets the document id.
-    /// One channel per database: the sandbox's tabs and a member's never mix.
-    pub fn open(db: &str, on_doc: impl Fn(String) + 'static) -> Channel {
+    /// Listens for what other tabs say of their documents. One channel per database: the
+    /// sandbox's tabs and a member's never mix.
+    pub fn open(db: &str, on_doc: impl Fn(Heard) + 'static) -> Channel {
         let Ok(channel) = BroadcastChannel::new(&format!("{CHANNEL_NAME}/{db}")) else {
             return Channel {
                 channel: None,
@@ -91,8 +112,8 @@ impl Channel {
             };
         };
         let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-            if let Some(doc) = ev.data().as_string() {
-                on_doc(doc);
+            if let Some(message) = ev.data().as_string() {
+                on_doc(Heard::parse(message));
             }
         });
         channel.set_onmessage(Some(handler.as_ref().unchecked_ref()));
@@ -106,6 +127,13 @@ impl Channel {
     pub fn announce(&self, doc: &str) {
         if let Some(c) = &self.channel {
             let _ = c.post_message(&doc.into());
+        }
+    }
+
+    /// Tells the other tabs that `doc` was rebuilt on disk without refused changes.
+    pub fn announce_rebuilt(&self, doc: &str) {
+        if let Some(c) = &self.channel {
+            let _ = c.post_message(&format!("{REBUILT}{doc}").into());
         }
     }
 }

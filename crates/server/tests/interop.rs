@@ -118,3 +118,61 @@ async fn a_javascript_peer_and_a_rust_peer_exchange_documents() {
     let _ = std::io::stdout().flush();
     ts.stop().await;
 }
+
+/// A plain automerge-repo peer knows nothing of linli's refusal message: after a change the
+/// server refuses (in the member's own profile, at a path no rule gives them), it hears the
+/// refusal, its connection stays, and the next document it makes reaches the server and
+/// another device. (Into a document the member only reads, automerge-repo sends no change at
+/// all: the server's messages mark it read-only for that peer.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_javascript_peer_goes_on_syncing_after_a_refusal() {
+    let ts = TestServer::start().await;
+    let me = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let laptop = ts.add_device(&me);
+    let profile = linli_core::access::profile_id(&harness::community(HUQIAN), &me.member);
+    let mut node = Command::new("node")
+        .arg(interop_script("peer.mjs"))
+        .args([
+            "forge",
+            &ws_url(&ts, &laptop),
+            &laptop.peer_id,
+            "拒绝之后照常同步",
+            &laptop.token,
+            &format!("automerge:{profile}"),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    let stdout = node.stdout.take().unwrap();
+    let lines = tokio::task::spawn_blocking(move || {
+        let mut out = BufReader::new(stdout);
+        let mut lines = Vec::new();
+        for _ in 0..2 {
+            let mut line = String::new();
+            out.read_line(&mut line).unwrap();
+            lines.push(line.trim().to_owned());
+        }
+        lines
+    })
+    .await
+    .unwrap();
+    assert!(lines[0].starts_with("refused "), "{lines:?}");
+    assert_ne!(lines[0], "refused 0", "the forged change is named");
+    let id = DocId::parse(
+        lines[1]
+            .strip_prefix("automerge:")
+            .expect("an automerge URL"),
+    )
+    .unwrap();
+    let got = fetch(&ts, &me, id).await;
+    drop(node.stdin.take());
+    node.wait().unwrap();
+    assert_eq!(got.as_deref(), Some("拒绝之后照常同步"));
+    // The server holds nothing of the forgery.
+    let mut p = Peer::connect(ts.addr, HUQIAN, &me).await.unwrap();
+    p.doc(profile, &linli_core::DocKind::PROFILE);
+    assert_eq!(p.sync(&[profile]).await, Outcome::InStep);
+    assert!(p.docs[&profile].get(ROOT, "forged").unwrap().is_none());
+    ts.stop().await;
+}

@@ -6,11 +6,13 @@
 //! offers are keyed by the helper's member id; the requester accepts one offer. Contact
 //! details never sit here: they belong in the pair's help-private document.
 
+mod actions;
 mod commands;
 mod model;
 mod module;
 mod rules;
 
+pub use actions::{actions, Actions};
 pub use commands::{
     accept, cancel, confirm, extend, hide, mark_done, offer, post_request, withdraw_offer,
     RequestDraft, DETAILS_MAX, NOTE_MAX, PLACE_MAX, REASON_MAX, TITLE_MAX,

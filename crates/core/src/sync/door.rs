@@ -71,6 +71,10 @@ pub struct Judged {
     pub new_actors: Vec<ActorId>,
     pub refused: Vec<ChangeHash>,
     pub reason: Option<Refusal>,
+    /// Changes not taken and not named: another member's (their actor is bound to them),
+    /// which an honest device may relay, and what depends on them. Naming them would make
+    /// the relaying device set aside its neighbour's work; they wait for their author.
+    pub dropped: Vec<ChangeHash>,
 }
 
 impl PartialEq for Judged {
@@ -80,6 +84,7 @@ impl PartialEq for Judged {
             && self.new_actors == other.new_actors
             && self.refused == other.refused
             && self.reason == other.reason
+            && self.dropped == other.dropped
     }
 }
 
@@ -89,6 +94,12 @@ impl Judged {
             self.refused.push(hash);
         }
         self.reason.get_or_insert(why);
+    }
+
+    fn drop_unnamed(&mut self, hash: ChangeHash, seen: &mut HashSet<ChangeHash>) {
+        if seen.insert(hash) {
+            self.dropped.push(hash);
+        }
     }
 }
 
@@ -140,14 +151,8 @@ pub fn admit(
             }
             continue;
         }
-        if let Some(m) = bound(actor) {
-            if m != writer.member {
-                judged.refuse(
-                    c.hash(),
-                    Refusal::ForeignActor(actor.to_hex_string()),
-                    &mut seen,
-                );
-            }
+        if bound(actor).is_some_and(|m| m != writer.member) {
+            judged.drop_unnamed(c.hash(), &mut seen);
         }
     }
 
@@ -235,15 +240,28 @@ fn decode(view: &Automerge, chunks: &[&[u8]]) -> Result<(Automerge, Vec<Change>)
     Ok((fork, incoming))
 }
 
-/// Adds to the refused every change that depends, directly or not, on a refused one. One
-/// pass: `get_changes` lists parents before their children.
+/// Adds to the refused every change that depends, directly or not, on a refused one, and
+/// to the dropped what depends only on dropped ones (it waits, unnamed, like its parent).
+/// One pass: `get_changes` lists parents before their children.
 fn refuse_dependents(incoming: &[Change], judged: &mut Judged, seen: &mut HashSet<ChangeHash>) {
-    let Some(why) = judged.reason.clone() else {
+    if seen.is_empty() {
         return;
-    };
+    }
+    let mut dropped: HashSet<ChangeHash> = judged.dropped.iter().copied().collect();
     for c in incoming {
-        if !seen.contains(&c.hash()) && c.deps().iter().any(|d| seen.contains(d)) {
-            judged.refuse(c.hash(), why.clone(), seen);
+        if seen.contains(&c.hash()) {
+            continue;
+        }
+        let named = c
+            .deps()
+            .iter()
+            .any(|d| seen.contains(d) && !dropped.contains(d));
+        if named {
+            let why = judged.reason.clone().unwrap_or(Refusal::Malformed);
+            judged.refuse(c.hash(), why, seen);
+        } else if c.deps().iter().any(|d| dropped.contains(d)) {
+            judged.drop_unnamed(c.hash(), seen);
+            dropped.insert(c.hash());
         }
     }
 }
@@ -421,11 +439,21 @@ mod tests {
     }
 
     #[test]
-    fn an_actor_bound_to_another_member_is_refused() {
+    fn another_members_changes_are_dropped_unnamed_with_what_builds_on_them() {
         let w = member("r1");
         let scope = profile_of("r1");
-        let doc = honest(&w, &scope);
+        let mut doc = honest(&w, &scope);
         let actor = doc.get_actor().clone();
+        let relayed: Vec<ChangeHash> = doc
+            .get_changes(&[])
+            .iter()
+            .skip(1)
+            .map(|c| c.hash())
+            .collect();
+        // The sender's own edit on top of the relayed one, under its own actor.
+        doc.set_actor(ActorId::random());
+        profile::set_about(&mut doc, &w, &scope.context(), Millis(9), "再写一句").unwrap();
+        let on_top = doc.get_heads()[0];
         let mut server = Automerge::new();
         let out = run(
             &mut server,
@@ -436,11 +464,13 @@ mod tests {
             &[(actor.clone(), "r9")],
         )
         .unwrap();
-        assert_eq!(
-            out.reason,
-            Some(Refusal::ForeignActor(actor.to_hex_string()))
-        );
-        // Genesis is no one's: it passes while the bound actor's edit does not.
+        // Nothing is named (the sender would set its neighbour's work aside), nothing of it
+        // is taken, and genesis, no one's, passes.
+        assert_eq!(out.reason, None);
+        assert!(out.refused.is_empty());
+        let mut dropped = relayed.clone();
+        dropped.push(on_top);
+        assert_eq!(out.dropped, dropped);
         assert_eq!(out.changes.len(), 1);
         let ok = run(
             &mut server,
@@ -449,8 +479,10 @@ mod tests {
             &scope,
             Access::Write,
             &[(actor, "r1")],
-        );
-        assert_eq!(ok.unwrap().new_actors, vec![]);
+        )
+        .unwrap();
+        assert!(ok.dropped.is_empty() && ok.refused.is_empty());
+        assert_eq!(ok.changes.len(), 2);
     }
 
     #[test]

@@ -153,3 +153,34 @@ async fn an_officer_reads_their_departments_document_and_no_other() {
     }
     ts.stop().await;
 }
+
+/// A grid assigned while the worker's phone is connected reaches that connection: the
+/// server ends it within seconds, and the device, back at once, is shared the new grid.
+#[tokio::test]
+async fn a_new_assignment_reaches_an_open_connection() {
+    let ts = setup().await;
+    let c = community(HUQIAN);
+    let (g2, _) = grid_doc(&c, &GRID, "g2", &month(&ts));
+    let worker = join_as(
+        &ts,
+        HUQIAN,
+        Role::GridWorker,
+        Assignment::Grid("g1".into()),
+        "张网格",
+    )
+    .await;
+    let mut phone = Peer::connect(ts.addr, HUQIAN, &worker).await.unwrap();
+    phone.doc(g2, &GRID);
+    assert_eq!(phone.sync(&[g2]).await, Outcome::Unavailable(g2));
+
+    ts.srv
+        .db
+        .assign(&worker.member, &Assignment::Grid("g2".into()))
+        .unwrap();
+    let heard = phone.listen(std::time::Duration::from_secs(5)).await;
+    assert!(heard.is_none(), "still open 5 s after the assignment");
+    let mut again = Peer::connect(ts.addr, HUQIAN, &worker).await.unwrap();
+    again.doc(g2, &GRID);
+    assert_eq!(again.sync(&[g2]).await, Outcome::InStep);
+    ts.stop().await;
+}
