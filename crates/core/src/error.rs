@@ -20,6 +20,10 @@ pub enum Field {
     NeededBy,
     Contact,
     Message,
+    Options,
+    Choice,
+    Window,
+    Quorum,
 }
 
 impl Field {
@@ -37,6 +41,10 @@ impl Field {
             Field::NeededBy => lang.pick("需要的时间", "Needed by"),
             Field::Contact => lang.pick("联系方式", "How to reach you"),
             Field::Message => lang.pick("消息", "Message"),
+            Field::Options => lang.pick("选项", "Options"),
+            Field::Choice => lang.pick("投票选择", "Your choice"),
+            Field::Window => lang.pick("投票时间", "Voting window"),
+            Field::Quorum => lang.pick("参与率和通过线", "Quorum and pass mark"),
         }
     }
 }
@@ -72,6 +80,18 @@ pub enum LinliError {
     OwnRequest,
     /// Only once a helper is chosen (and only that helper, for marking it done).
     NotChosen,
+    /// The record is already there (a second creation of the same proposal or comment).
+    AlreadyExists,
+    /// The proposal is not in a state that takes this action.
+    WrongState,
+    /// Voting has opened: the proposal can no longer be edited, rescheduled or withdrawn.
+    VotingOpened,
+    /// A ballot outside the voting window.
+    NotVoting,
+    /// A choice the vote does not offer.
+    NoSuchChoice,
+    /// More choices than the vote allows.
+    TooManyChoices { max: usize },
 }
 
 impl LinliError {
@@ -130,6 +150,27 @@ impl LinliError {
             (LinliError::OwnRequest, Lang::Zh) => "不能给自己的求助报名。".into(),
             (LinliError::OwnRequest, Lang::En) => {
                 "You cannot offer help on your own request.".into()
+            }
+            (LinliError::AlreadyExists, Lang::Zh) => "这条记录已经存在。".into(),
+            (LinliError::AlreadyExists, Lang::En) => "That record already exists.".into(),
+            (LinliError::WrongState, Lang::Zh) => "这项议题现在不能这样操作。".into(),
+            (LinliError::WrongState, Lang::En) => {
+                "The proposal does not take that action now.".into()
+            }
+            (LinliError::VotingOpened, Lang::Zh) => {
+                "投票已经开始，议题不能再修改、改期或撤回。".into()
+            }
+            (LinliError::VotingOpened, Lang::En) => {
+                "Voting has opened: the proposal can no longer be edited, moved or withdrawn."
+                    .into()
+            }
+            (LinliError::NotVoting, Lang::Zh) => "现在不在投票时间内。".into(),
+            (LinliError::NotVoting, Lang::En) => "Voting is not open now.".into(),
+            (LinliError::NoSuchChoice, Lang::Zh) => "没有这个选项。".into(),
+            (LinliError::NoSuchChoice, Lang::En) => "That is not one of the choices.".into(),
+            (LinliError::TooManyChoices { max }, Lang::Zh) => format!("最多可以选 {max} 项。"),
+            (LinliError::TooManyChoices { max }, Lang::En) => {
+                format!("You can pick at most {max}.")
             }
             (LinliError::NotChosen, Lang::Zh) => "还没有选定帮忙的邻居，或选定的不是你。".into(),
             (LinliError::NotChosen, Lang::En) => {
@@ -218,6 +259,12 @@ mod tests {
             LinliError::NoSuchOffer,
             LinliError::OwnRequest,
             LinliError::NotChosen,
+            LinliError::AlreadyExists,
+            LinliError::WrongState,
+            LinliError::VotingOpened,
+            LinliError::NotVoting,
+            LinliError::NoSuchChoice,
+            LinliError::TooManyChoices { max: 2 },
         ];
         for e in all {
             let zh = e.message(Lang::Zh);

@@ -5,6 +5,7 @@
 //! folders and renders the views they derive; it never edits a document directly.
 
 pub mod access;
+pub mod deliberation;
 pub mod directory;
 pub mod doc;
 pub mod error;

@@ -72,6 +72,12 @@ impl DocKind {
 /// same bytes, so their root maps are one and the same object after a merge. The document
 /// comes back under a fresh random actor: nobody ever writes as the genesis actor.
 pub fn genesis(kind: &DocKind) -> Automerge {
+    genesis_with(kind, kind.root_maps())
+}
+
+/// The genesis of `kind` with these root maps: for a module's own tests before the module is
+/// in the registry (its genesis is frozen only once it ships).
+pub fn genesis_with(kind: &DocKind, roots: &[&str]) -> Automerge {
     let mut doc = Automerge::new().with_actor(ActorId::from(&GENESIS_ACTOR[..]));
     let mut tx = doc.transaction();
     // Writing a fresh in-memory document cannot fail; a failure would be a bug in automerge.
@@ -79,7 +85,7 @@ pub fn genesis(kind: &DocKind) -> Automerge {
         .expect("genesis writes to a new document");
     tx.put(ROOT, "kind", kind.as_str())
         .expect("genesis writes to a new document");
-    for name in kind.root_maps() {
+    for name in roots {
         tx.put_object(ROOT, *name, ObjType::Map)
             .expect("genesis writes to a new document");
     }

@@ -1,0 +1,52 @@
+//! Deliberation (社区议事): proposals, discussion, supports and community votes that count
+//! even when cast with no signal.
+//!
+//! One document per proposal, its id derived from a random id its author's device made, so
+//! it can be written offline. Each member's ballot is one value under their own id
+//! (`ballots[member]`), changeable until the close; every ballot cast stays in the change
+//! log, which `tally::casts` reads back as the history. Whether a ballot counts is the
+//! offline vote rule of `tally`, a pure function of the document.
+//!
+//! Not yet in the module registry: its documents, views and the server's close and
+//! certificate facts land next, and its genesis is frozen only when it ships.
+//!
+//! A secret ballot is a later step. Ballots here are open to the community's members (the
+//! app says so on the ballot). A secret one would keep each voter's ballot out of the shared
+//! document, in a document of their own that only they and the server read; at the close the
+//! server would publish into the proposal only the tally and the list of who voted (so one
+//! person, one vote still holds and turnout is checkable), never who chose what.
+
+mod commands;
+mod model;
+mod rules;
+pub mod tally;
+
+pub use commands::{
+    assist, cast, close_early, comment, create, hide_comment, publish, set_window, support,
+    withdraw, ProposalDraft, BODY_MAX, CHOICE_MAX, COMMENT_MAX, OPTIONS_MAX, OPTION_MAX,
+    REASON_MAX, TITLE_MAX,
+};
+pub use model::{
+    comments, read, ready_for_vote, supporters, Comment, Decision, Proposal, State,
+    DEFAULT_QUORUM_PCT, DEFAULT_SUPPORT_PCT, DEFAULT_THRESHOLD_PCT, FOR_AGAINST,
+};
+pub use rules::{DECISIONS, RULES};
+pub use tally::{certify, tally, write_close, Cast, Certificate, Close, Exclusion, Tally};
+
+use crate::{CommunityId, DocId, DocKind};
+
+/// A proposal's kind. (Declared here; registered when the module ships.)
+pub const KIND: DocKind = DocKind::named("proposal");
+
+/// The root maps a proposal document starts with.
+pub const ROOTS: &[&str] = &[
+    "proposal", "comments", "supports", "ballots", "assisted", "outcome", "facts",
+];
+
+/// The document of proposal `id` (a random id its author's device made).
+pub fn doc_id(community: &CommunityId, id: &str) -> DocId {
+    DocId::derive(community, KIND.as_str(), id)
+}
+
+#[cfg(test)]
+mod tests;

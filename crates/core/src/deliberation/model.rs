@@ -1,0 +1,265 @@
+//! A proposal as read from its document, and its state, derived (never stored).
+
+use super::commands::{OPTIONS_MAX, OPTION_MAX};
+use super::rules::RECORD;
+use crate::error::Field;
+use crate::read::{i64_at, map_at, str_at};
+use crate::{LinliError, MemberId, Millis, Result};
+use automerge::{Automerge, ReadDoc, ROOT};
+
+/// How a vote is decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// For, against or abstain.
+    ForAgainst,
+    /// One option among several.
+    One(Vec<String>),
+    /// Up to `max` options among several.
+    Several { options: Vec<String>, max: usize },
+    /// A type a newer version knows.
+    Unknown(String),
+}
+
+/// The choices of a for/against vote, as stored.
+pub const FOR_AGAINST: [&str; 3] = ["for", "against", "abstain"];
+
+impl Decision {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Decision::ForAgainst => "for_against",
+            Decision::One(_) => "one",
+            Decision::Several { .. } => "several",
+            Decision::Unknown(s) => s,
+        }
+    }
+
+    /// The choices a ballot picks from: their stored tokens.
+    pub fn tokens(&self) -> Vec<String> {
+        match self {
+            Decision::ForAgainst => FOR_AGAINST.iter().map(|s| s.to_string()).collect(),
+            Decision::One(o) | Decision::Several { options: o, .. } => {
+                (0..o.len()).map(|i| i.to_string()).collect()
+            }
+            Decision::Unknown(_) => Vec::new(),
+        }
+    }
+
+    /// The options to store and the most a ballot may pick, or why the draft is wrong.
+    pub(super) fn validated(&self) -> Result<(Vec<String>, usize)> {
+        let options = |o: &[String]| -> Result<Vec<String>> {
+            let o: Vec<String> = o.iter().map(|s| s.trim().to_owned()).collect();
+            if o.len() < 2 || o.len() > OPTIONS_MAX {
+                return Err(LinliError::OutOfRange {
+                    field: Field::Options,
+                });
+            }
+            for (i, s) in o.iter().enumerate() {
+                if s.is_empty() || s.contains('\n') || o[..i].contains(s) {
+                    return Err(LinliError::OutOfRange {
+                        field: Field::Options,
+                    });
+                }
+                if s.chars().count() > OPTION_MAX {
+                    return Err(LinliError::TooLong {
+                        field: Field::Options,
+                        max: OPTION_MAX,
+                    });
+                }
+            }
+            Ok(o)
+        };
+        match self {
+            Decision::ForAgainst => Ok((Vec::new(), 1)),
+            Decision::One(o) => Ok((options(o)?, 1)),
+            Decision::Several { options: o, max } => {
+                let o = options(o)?;
+                if *max < 1 || *max > o.len() {
+                    return Err(LinliError::OutOfRange {
+                        field: Field::Options,
+                    });
+                }
+                Ok((o, *max))
+            }
+            Decision::Unknown(_) => Err(LinliError::SchemaTooNew { found: 0, known: 0 }),
+        }
+    }
+
+    /// Whether `choice` is a ballot this decision takes.
+    pub fn check(&self, choice: &[String]) -> Result<()> {
+        let tokens = self.tokens();
+        let max = match self {
+            Decision::Several { max, .. } => *max,
+            _ => 1,
+        };
+        if choice.is_empty() || choice.iter().any(|c| !tokens.contains(c)) {
+            return Err(LinliError::NoSuchChoice);
+        }
+        if choice.len() > max || (1..choice.len()).any(|i| choice[..i].contains(&choice[i])) {
+            return Err(LinliError::TooManyChoices { max });
+        }
+        Ok(())
+    }
+
+    fn read(kind: &str, options: &str, max: i64) -> Decision {
+        let options: Vec<String> = options
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect();
+        match kind {
+            "for_against" => Decision::ForAgainst,
+            "one" => Decision::One(options),
+            "several" => Decision::Several {
+                options,
+                max: max.max(1) as usize,
+            },
+            other => Decision::Unknown(other.to_owned()),
+        }
+    }
+}
+
+/// Where a proposal stands. Closed is provisional until the server's certificate fixes the
+/// result as adopted or rejected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum State {
+    Draft,
+    Discussion,
+    /// Staff set a window that has not opened yet.
+    Scheduled,
+    Voting,
+    Closed,
+    Adopted,
+    Rejected,
+    Withdrawn,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Proposal {
+    pub author: MemberId,
+    pub created_at: Millis,
+    pub title: String,
+    pub body: String,
+    pub decision: Decision,
+    pub published_at: Option<Millis>,
+    pub withdrawn_at: Option<Millis>,
+    pub opens_at: Option<Millis>,
+    pub closes_at: Option<Millis>,
+    pub quorum_pct: i64,
+    pub threshold_pct: i64,
+    pub closed_early: Option<String>,
+    /// The server's facts, as far as they have arrived.
+    pub closed: Option<super::Close>,
+    pub certified: Option<super::Certificate>,
+}
+
+/// The share of members that must support a proposal before it is ready for a vote.
+pub const DEFAULT_SUPPORT_PCT: i64 = 5;
+pub const DEFAULT_QUORUM_PCT: i64 = 20;
+pub const DEFAULT_THRESHOLD_PCT: i64 = 50;
+
+impl Proposal {
+    /// The state at `now` (a device's clock: the server's facts decide what counts).
+    pub fn state(&self, now: Millis) -> State {
+        if self.withdrawn_at.is_some() {
+            return State::Withdrawn;
+        }
+        if let Some(cert) = &self.certified {
+            return if cert.passed {
+                State::Adopted
+            } else {
+                State::Rejected
+            };
+        }
+        if self.published_at.is_none() {
+            return State::Draft;
+        }
+        if self.closed.is_some() || self.closed_early.is_some() {
+            return State::Closed;
+        }
+        match (self.opens_at, self.closes_at) {
+            (Some(_), Some(closes)) if now >= closes => State::Closed,
+            (Some(opens), Some(_)) if now >= opens => State::Voting,
+            (Some(_), Some(_)) => State::Scheduled,
+            _ => State::Discussion,
+        }
+    }
+}
+
+/// The proposal of this document, once its author has written it.
+pub fn read(doc: &Automerge) -> Option<Proposal> {
+    let p = map_at(doc, &map_at(doc, &ROOT, "proposal")?, RECORD)?;
+    let int = |k: &str| i64_at(doc, &p, k);
+    Some(Proposal {
+        author: MemberId::parse(&str_at(doc, &p, "author")?).ok()?,
+        created_at: Millis(int("created_at")?),
+        title: str_at(doc, &p, "title").unwrap_or_default(),
+        body: str_at(doc, &p, "body").unwrap_or_default(),
+        decision: Decision::read(
+            &str_at(doc, &p, "decision")?,
+            &str_at(doc, &p, "options").unwrap_or_default(),
+            int("max_choices").unwrap_or(1),
+        ),
+        published_at: int("published_at").map(Millis),
+        withdrawn_at: int("withdrawn_at").map(Millis),
+        opens_at: int("opens_at").map(Millis),
+        closes_at: int("closes_at").map(Millis),
+        quorum_pct: int("quorum_pct").unwrap_or(DEFAULT_QUORUM_PCT),
+        threshold_pct: int("threshold_pct").unwrap_or(DEFAULT_THRESHOLD_PCT),
+        closed_early: str_at(doc, &p, "closed_early"),
+        closed: super::tally::close_marker(doc),
+        certified: super::tally::certificate(doc),
+    })
+}
+
+/// A comment, or a reply (`parent`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comment {
+    pub id: String,
+    pub author: MemberId,
+    pub created_at: Millis,
+    pub parent: Option<String>,
+    pub text: String,
+    /// Staff's reason, if hidden.
+    pub hidden: Option<String>,
+}
+
+/// Every comment that reads, oldest first.
+pub fn comments(doc: &Automerge) -> Vec<Comment> {
+    let Some(all) = map_at(doc, &ROOT, "comments") else {
+        return Vec::new();
+    };
+    let mut out: Vec<Comment> = doc
+        .keys(&all)
+        .filter_map(|id| {
+            let c = map_at(doc, &all, &id)?;
+            let hidden = map_at(doc, &c, "hidden")
+                .and_then(|h| doc.keys(&h).next().and_then(|k| str_at(doc, &h, &k)));
+            Some(Comment {
+                author: MemberId::parse(&str_at(doc, &c, "author")?).ok()?,
+                created_at: Millis(i64_at(doc, &c, "created_at")?),
+                parent: str_at(doc, &c, "parent"),
+                text: str_at(doc, &c, "text").unwrap_or_default(),
+                hidden,
+                id,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    out
+}
+
+/// The members who support it.
+pub fn supporters(doc: &Automerge) -> Vec<MemberId> {
+    let Some(s) = map_at(doc, &ROOT, "supports") else {
+        return Vec::new();
+    };
+    doc.keys(&s)
+        .filter_map(|k| MemberId::parse(&k).ok())
+        .collect()
+}
+
+/// Whether enough members support it for a vote (`pct` of `members`, at least one).
+pub fn ready_for_vote(doc: &Automerge, members: usize, pct: i64) -> bool {
+    let needed = ((members as i64 * pct + 99) / 100).max(1) as usize;
+    supporters(doc).len() >= needed
+}
