@@ -10,7 +10,7 @@ use crate::{CommunityId, DocId, DocKind, MemberId, Role};
 
 /// What the server knows a document to be. Documents are scoped when the server learns of
 /// them (derived ids it can recompute, records it indexes), never by what a client claims.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Scope {
     /// One per community (directory, points, staff) or per community and period (help).
     Community {

@@ -67,6 +67,20 @@ impl DocKind {
     }
 }
 
+/// Stored by name (the server keeps the scopes it learned).
+impl serde::Serialize for DocKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DocKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = <Cow<'de, str>>::deserialize(d)?;
+        Ok(DocKind::parse(&s))
+    }
+}
+
 /// The first change of every document of `kind`: fixed actor, time zero, the schema version,
 /// the kind and the root maps. Two devices that create the same document apart produce the
 /// same bytes, so their root maps are one and the same object after a merge. The document

@@ -6,9 +6,7 @@ use crate::access::{department_doc, grid_doc, members_write, never, Scope};
 use crate::doc::transact;
 use crate::error::Field;
 use crate::read::map_at;
-use crate::registry::{
-    community_doc, none_followed, none_held, none_learned, Fact, Kind, Module, World,
-};
+use crate::registry::{community_doc, none_followed, none_held, Fact, Kind, Module, World};
 use crate::rules::{Reach, Rule, Seg, Shape, Who, WriteRules};
 use crate::{DocId, DocKind, LinliError, Millis, Result};
 use automerge::transaction::Transactable;
@@ -20,6 +18,8 @@ pub const BOARD: DocKind = DocKind::named("probe_board");
 pub const GRID: DocKind = DocKind::named("probe_grid");
 /// A department's own document.
 pub const DEPARTMENT: DocKind = DocKind::named("probe_department");
+/// A case across audiences, learned from the record on the board that opened it.
+pub const CASE: DocKind = DocKind::named("probe_case");
 
 const NOTES: WriteRules = WriteRules {
     rules: &[
@@ -39,6 +39,28 @@ const NOTES: WriteRules = WriteRules {
             shape: Shape::Int,
         },
         crate::receipts::RULE,
+        // A case a member opens on the board, addressed to a department.
+        Rule {
+            path: &[Seg::Key("cases"), Seg::Any],
+            who: Who::NewRecord,
+            reach: Reach::Exact,
+            shape: Shape::Map,
+        },
+        Rule {
+            path: &[Seg::Key("cases"), Seg::Any, Seg::Key("author")],
+            who: Who::NewRecord,
+            reach: Reach::Exact,
+            shape: Shape::Any,
+        },
+        Rule {
+            path: &[Seg::Key("cases"), Seg::Any, Seg::Key("department")],
+            who: Who::NewRecord,
+            reach: Reach::Exact,
+            shape: Shape::Text {
+                field: Field::Note,
+                max: 40,
+            },
+        },
     ],
 };
 
@@ -47,10 +69,17 @@ pub const MODULE: Module = Module {
     kinds: &[
         Kind {
             kind: BOARD,
-            roots: &["notes", "marks", "receipts"],
+            roots: &["notes", "marks", "receipts", "cases"],
             rules: Some(&NOTES),
             access: members_write,
             receipts: true,
+        },
+        Kind {
+            kind: CASE,
+            roots: &["notes", "marks", "receipts", "cases"],
+            rules: Some(&NOTES),
+            access: never,
+            receipts: false,
         },
         Kind {
             kind: GRID,
@@ -70,7 +99,7 @@ pub const MODULE: Module = Module {
     docs,
     held: none_held,
     follows: none_followed,
-    learns: none_learned,
+    learns,
     facts: &[Fact {
         name: "probe.mark",
         write: mark,
@@ -93,6 +122,60 @@ fn docs(world: &World, out: &mut Vec<(DocId, Scope)>) {
     for d in world.departments {
         out.push(department_doc(&DEPARTMENT, d));
     }
+}
+
+/// The document of the case opened on the board as record `id`.
+pub fn case_id(community: &crate::CommunityId, id: &str) -> DocId {
+    DocId::derive(community, CASE.as_str(), id)
+}
+
+/// Each case record the changes created: its document, shared by its author (read from the
+/// record the door judged, never from the id), the community's staff and the department's
+/// officers.
+fn learns(
+    scope: &Scope,
+    _: &DocId,
+    view: &Automerge,
+    changes: &[automerge::Change],
+) -> Vec<(DocId, Scope)> {
+    let Scope::Community { community, kind } = scope else {
+        return Vec::new();
+    };
+    if *kind != BOARD {
+        return Vec::new();
+    }
+    let Some(cases) = map_at(view, &ROOT, "cases") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for c in changes {
+        for op in c.decode().operations {
+            let automerge::legacy::Key::Map(key) = &op.key else {
+                continue;
+            };
+            if op.obj.to_string() != cases.to_string() {
+                continue;
+            }
+            let Some(record) = map_at(view, &cases, key) else {
+                continue;
+            };
+            let author = crate::read::str_at(view, &record, "author")
+                .and_then(|a| crate::MemberId::parse(&a).ok());
+            let department = crate::read::str_at(view, &record, "department");
+            if let (Some(reporter), Some(department)) = (author, department) {
+                out.push((
+                    case_id(community, key),
+                    Scope::Case {
+                        community: community.clone(),
+                        kind: CASE,
+                        reporter,
+                        department,
+                    },
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// The fact: `marks[payload]` = the server's time of writing.

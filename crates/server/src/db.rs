@@ -99,6 +99,12 @@ CREATE TABLE IF NOT EXISTS receipts (
     at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS receipts_by_doc ON receipts(doc);
+-- Documents a module learned of from changes the door admitted (a proposal from its index
+-- entry, a case from the report that opened it), with the scope they were given, as JSON.
+CREATE TABLE IF NOT EXISTS learned (
+    doc TEXT PRIMARY KEY,
+    scope TEXT NOT NULL
+);
 -- Receipts not yet published into their document (for kinds that publish them).
 CREATE TABLE IF NOT EXISTS receipts_unpublished (
     hash TEXT PRIMARY KEY REFERENCES receipts(hash),
@@ -864,6 +870,24 @@ impl Db {
             params![doc, community.as_str(), a.as_str(), b.as_str()],
         )?;
         Ok(())
+    }
+
+    /// Records a learned document's scope; a document already learned keeps its first.
+    pub fn learn(&self, doc: &str, scope: &str) -> DbResult<()> {
+        self.conn().execute(
+            "INSERT OR IGNORE INTO learned (doc, scope) VALUES (?1, ?2)",
+            params![doc, scope],
+        )?;
+        Ok(())
+    }
+
+    pub fn learned(&self) -> DbResult<Vec<(String, String)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT doc, scope FROM learned")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     pub fn pairs(&self) -> DbResult<Vec<(String, CommunityId, MemberId, MemberId)>> {

@@ -111,6 +111,14 @@ impl Gate {
                 scopes.insert(id, scope);
             }
         }
+        for (doc, scope) in self.db.learned()? {
+            match (DocId::parse(&doc), serde_json::from_str::<Scope>(&scope)) {
+                (Ok(id), Ok(scope)) => {
+                    scopes.insert(id, scope);
+                }
+                _ => tracing::error!(%doc, "a learned document's record does not read"),
+            }
+        }
         for (doc, owner) in self.db.personal_docs()? {
             // A claim never overrides what the server knows a document to be.
             if let Ok(id) = DocId::parse(&doc) {
@@ -227,11 +235,13 @@ impl Gate {
                     .await
                     .map_err(|e| crate::db::DbError::Store(e.to_string()))??;
             } else {
-                // Only pairs have a table yet: a module that learns another shape of scope
-                // must add its record first, and until then nothing it learns is stored.
-                return Err(crate::db::DbError::Store(format!(
-                    "no record is kept for a learned scope like {scope:?}"
-                )));
+                let db = self.db.clone();
+                let doc = id.to_string();
+                let json = serde_json::to_string(scope)
+                    .map_err(|e| crate::db::DbError::Store(e.to_string()))?;
+                tokio::task::spawn_blocking(move || db.learn(&doc, &json))
+                    .await
+                    .map_err(|e| crate::db::DbError::Store(e.to_string()))??;
             }
             write(&self.scopes).insert(*id, scope.clone());
         }

@@ -184,3 +184,84 @@ async fn a_new_assignment_reaches_an_open_connection() {
     assert_eq!(again.sync(&[g2]).await, Outcome::InStep);
     ts.stop().await;
 }
+
+/// A case document, learned from the record that opened it (never from an id a client
+/// claims): its reporter, the community's staff and the addressed department's officers
+/// read it, whichever community those officers joined through; nobody else. The server
+/// keeps what it learned across a restart.
+#[tokio::test]
+async fn a_case_reaches_its_reporter_its_communitys_staff_and_its_departments_officers() {
+    use linli_core::testkit::{self, BOARD, CASE};
+    let ts = setup().await;
+    let c = community(HUQIAN);
+    let worker = join_as(
+        &ts,
+        HUQIAN,
+        Role::GridWorker,
+        Assignment::Grid("g1".into()),
+        "张网格",
+    )
+    .await;
+    let board = testkit::board_id(&c);
+    let mut p = Peer::connect(ts.addr, HUQIAN, &worker).await.unwrap();
+    p.doc(board, &BOARD);
+    assert_eq!(p.sync(&[board]).await, Outcome::InStep);
+    let doc = p.docs.get_mut(&board).unwrap();
+    let cases = linli_core::read::map_at(doc, &ROOT, "cases").unwrap();
+    doc.transact::<_, _, AutomergeError>(|tx| {
+        let k = tx.put_object(&cases, "k1", automerge::ObjType::Map)?;
+        tx.put(&k, "author", worker.member.as_str())?;
+        tx.put(&k, "department", "water")?;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(p.sync(&[board]).await, Outcome::InStep);
+    let case = testkit::case_id(&c, "k1");
+
+    let water = join_as(
+        &ts,
+        HUAZHONG,
+        Role::Officer,
+        Assignment::Department("water".into()),
+        "水务小刘",
+    )
+    .await;
+    let housing = join_as(
+        &ts,
+        HUAZHONG,
+        Role::Officer,
+        Assignment::Department("housing".into()),
+        "住建小赵",
+    )
+    .await;
+    let staff = ts.join(HUQIAN, Role::Staff, "社区小陈").await;
+    let staff_elsewhere = ts.join(HUAZHONG, Role::Staff, "华中小王").await;
+    let resident = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    for (who, reads) in [
+        (&worker, true),
+        (&water, true),
+        (&staff, true),
+        (&housing, false),
+        (&staff_elsewhere, false),
+        (&resident, false),
+    ] {
+        let read = read_then_write(&ts, who, case, &CASE).await.0;
+        let expected = if reads {
+            Outcome::InStep
+        } else {
+            Outcome::Unavailable(case)
+        };
+        assert_eq!(read, expected, "{}", who.display_name);
+    }
+    // Learned once, kept: after a restart the officer still reads it.
+    let ts = ts.restart(0).await;
+    assert_eq!(
+        read_then_write(&ts, &water, case, &CASE).await.0,
+        Outcome::InStep
+    );
+    assert_eq!(
+        read_then_write(&ts, &housing, case, &CASE).await.0,
+        Outcome::Unavailable(case)
+    );
+    ts.stop().await;
+}
