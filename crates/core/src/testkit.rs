@@ -64,33 +64,36 @@ const NOTES: WriteRules = WriteRules {
     ],
 };
 
+/// Every test kit kind starts with the same root maps, so one table of rules serves them.
+const ROOTS: &[&str] = &["notes", "marks", "receipts", "cases"];
+
 pub const MODULE: Module = Module {
     name: "testkit",
     kinds: &[
         Kind {
             kind: BOARD,
-            roots: &["notes", "marks", "receipts", "cases"],
+            roots: ROOTS,
             rules: Some(&NOTES),
             access: members_write,
             receipts: true,
         },
         Kind {
             kind: CASE,
-            roots: &["notes", "marks", "receipts", "cases"],
+            roots: ROOTS,
             rules: Some(&NOTES),
             access: never,
             receipts: false,
         },
         Kind {
             kind: GRID,
-            roots: &["notes", "marks", "receipts"],
+            roots: ROOTS,
             rules: Some(&NOTES),
             access: never,
             receipts: false,
         },
         Kind {
             kind: DEPARTMENT,
-            roots: &["notes", "marks", "receipts"],
+            roots: ROOTS,
             rules: None,
             access: never,
             receipts: false,

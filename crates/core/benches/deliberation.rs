@@ -1,0 +1,73 @@
+//! A community-wide vote: one proposal with 20,000 ballots, 2,000 of them late (cast on
+//! devices that had seen the close marker, or claimed after it), saved and loaded as a device
+//! holds it. Measures deriving the tally (the offline vote rule over the whole change log).
+//! `cargo bench -p linli-core --bench deliberation`.
+
+use automerge::transaction::CommitOptions;
+use automerge::transaction::Transactable;
+use automerge::Automerge;
+use criterion::{criterion_group, criterion_main, Criterion};
+use linli_core::deliberation::{self, Decision, ProposalDraft};
+use linli_core::doc::Writer;
+use linli_core::schema::genesis_with;
+use linli_core::{MemberId, Millis, Role};
+use std::hint::black_box;
+
+const T0: Millis = Millis(1_796_000_000_000);
+const HOUR: i64 = 3_600_000;
+const BALLOTS: usize = 20_000;
+const LATE: usize = 2_000;
+
+fn writer(id: &str, role: Role) -> Writer {
+    Writer {
+        member: MemberId::parse(id).unwrap(),
+        role,
+    }
+}
+
+fn big_vote() -> Automerge {
+    let mut doc = genesis_with(&deliberation::KIND, deliberation::ROOTS);
+    let author = writer("m_author", Role::Resident);
+    let staff = writer("m_staff", Role::Staff);
+    let draft = ProposalDraft {
+        title: "广场舞时间调整".into(),
+        body: "晚上八点半以后停止播放音乐。".into(),
+        decision: Decision::ForAgainst,
+    };
+    deliberation::create(&mut doc, &author, T0, &draft).unwrap();
+    deliberation::publish(&mut doc, &author, T0).unwrap();
+    let closes = Millis(T0.0 + 100 * HOUR);
+    deliberation::set_window(&mut doc, &staff, T0, Millis(T0.0 + HOUR), closes, 20, 50).unwrap();
+    let choices = ["for", "against", "abstain"];
+    for i in 0..BALLOTS - LATE {
+        let w = writer(&format!("m_{i}"), Role::Resident);
+        let at = Millis(T0.0 + 2 * HOUR + i as i64);
+        deliberation::cast(&mut doc, &w, at, &[choices[i % 3].to_owned()]).unwrap();
+    }
+    deliberation::write_close(&mut doc, closes, 30_000).unwrap();
+    // Late ones, written raw as a doctored app would: after the marker, claiming earlier.
+    let ballots = linli_core::read::map_at(&doc, &automerge::ROOT, "ballots").unwrap();
+    for i in BALLOTS - LATE..BALLOTS {
+        let mut tx = doc.transaction();
+        tx.put(&ballots, format!("m_{i}"), "for").unwrap();
+        tx.commit_with(CommitOptions::default().with_time(T0.0 + 3 * HOUR));
+    }
+    Automerge::load(&doc.save()).unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let doc = big_vote();
+    let t = deliberation::tally(&doc);
+    assert_eq!(t.counted.len(), BALLOTS - LATE);
+    assert_eq!(t.excluded.len(), LATE);
+    c.bench_function("tally of 20,000 ballots, 2,000 late", |b| {
+        b.iter(|| black_box(deliberation::tally(black_box(&doc))))
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(10);
+    targets = bench
+}
+criterion_main!(benches);
