@@ -45,7 +45,24 @@ pub struct World<'a> {
 /// the time comes, under the server's own writer.
 pub struct Fact {
     pub name: &'static str,
-    pub write: fn(&mut Automerge, Millis, &str) -> Result<()>,
+    pub write: fn(&mut Automerge, &FactEnv, &str) -> Result<()>,
+}
+
+/// What the server knows when it writes a fact: its time, and the community's members then
+/// (a vote's quorum is a share of them).
+pub struct FactEnv {
+    pub now: Millis,
+    pub members: usize,
+}
+
+/// A fact a module asks the server to write later, learned from a change the door admitted
+/// (a vote's close at the window staff set).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scheduled {
+    pub doc: DocId,
+    pub fact: &'static str,
+    pub payload: String,
+    pub due: Millis,
 }
 
 /// Documents, each with its kind (what a device holds).
@@ -66,6 +83,8 @@ pub struct Module {
     /// Documents the server learns of from changes it admitted into `doc` (already in
     /// `view`): scoped from what the server judged, never from an id a client claims.
     pub learns: fn(&Scope, &DocId, &Automerge, &[Change]) -> Scoped,
+    /// Facts to write later, from changes the server admitted into the document.
+    pub schedules: fn(&Scope, &DocId, &Automerge, &[Change]) -> Vec<Scheduled>,
     pub facts: &'static [Fact],
 }
 
@@ -142,6 +161,23 @@ pub fn learns(
         .collect()
 }
 
+/// The facts admitted changes into `id` ask the server to write later.
+pub fn schedules(
+    scope: &Scope,
+    id: &DocId,
+    view: &Automerge,
+    changes: &[Change],
+) -> Vec<Scheduled> {
+    let Some(kind) = scope.kind() else {
+        return Vec::new();
+    };
+    MODULES
+        .iter()
+        .filter(|m| m.kinds.iter().any(|k| k.kind == *kind))
+        .flat_map(|m| (m.schedules)(scope, id, view, changes))
+        .collect()
+}
+
 /// The server fact called `name`.
 pub fn fact(name: &str) -> Option<&'static Fact> {
     MODULES
@@ -161,6 +197,9 @@ pub fn none_followed(
 ) {
 }
 pub fn none_learned(_: &Scope, _: &DocId, _: &Automerge, _: &[Change]) -> Vec<(DocId, Scope)> {
+    Vec::new()
+}
+pub fn none_scheduled(_: &Scope, _: &DocId, _: &Automerge, _: &[Change]) -> Vec<Scheduled> {
     Vec::new()
 }
 

@@ -6,7 +6,9 @@ use crate::access::{department_doc, grid_doc, members_write, never, Scope};
 use crate::doc::transact;
 use crate::error::Field;
 use crate::read::map_at;
-use crate::registry::{community_doc, none_followed, none_held, Fact, Kind, Module, World};
+use crate::registry::{
+    community_doc, none_followed, none_held, Fact, FactEnv, Kind, Module, Scheduled, World,
+};
 use crate::rules::{Reach, Rule, Seg, Shape, Who, WriteRules};
 use crate::{DocId, DocKind, LinliError, Millis, Result};
 use automerge::transaction::Transactable;
@@ -103,6 +105,7 @@ pub const MODULE: Module = Module {
     held: none_held,
     follows: none_followed,
     learns,
+    schedules,
     facts: &[Fact {
         name: "probe.mark",
         write: mark,
@@ -181,8 +184,48 @@ fn learns(
     out
 }
 
+/// A board note under `due:<key>` holding a time asks for the mark `<key>` then.
+fn schedules(
+    scope: &Scope,
+    id: &DocId,
+    view: &Automerge,
+    changes: &[automerge::Change],
+) -> Vec<Scheduled> {
+    if scope.kind() != Some(&BOARD) {
+        return Vec::new();
+    }
+    let Some(notes) = map_at(view, &ROOT, "notes") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for c in changes {
+        for op in c.decode().operations {
+            let automerge::legacy::Key::Map(key) = &op.key else {
+                continue;
+            };
+            let Some(mark) = key.strip_prefix("due:") else {
+                continue;
+            };
+            if op.obj.to_string() != notes.to_string() {
+                continue;
+            }
+            let due = crate::read::str_at(view, &notes, key).and_then(|v| v.parse::<i64>().ok());
+            if let Some(due) = due {
+                out.push(Scheduled {
+                    doc: *id,
+                    fact: "probe.mark",
+                    payload: mark.to_owned(),
+                    due: Millis(due),
+                });
+            }
+        }
+    }
+    out
+}
+
 /// The fact: `marks[payload]` = the server's time of writing.
-fn mark(doc: &mut Automerge, now: Millis, payload: &str) -> Result<()> {
+fn mark(doc: &mut Automerge, env: &FactEnv, payload: &str) -> Result<()> {
+    let now = env.now;
     let marks = map_at(doc, &ROOT, "marks").ok_or(LinliError::Damaged("no marks".into()))?;
     transact(doc, now, |tx| {
         tx.put(&marks, payload, now.0)?;

@@ -81,8 +81,11 @@ impl Server {
                 continue;
             };
             let write = fact.write;
+            let members = self.members_of(&doc).await;
             match self
-                .write_as_server(&handle, move |d, now| write(d, now, &payload))
+                .write_as_server(&handle, move |d, now| {
+                    write(d, &registry::FactEnv { now, members }, &payload)
+                })
                 .await
             {
                 Ok(()) => {
@@ -135,6 +138,32 @@ impl Server {
             }
         }
         Ok(n)
+    }
+
+    /// How many members the community of `doc` has now (0 for a document of no community).
+    async fn members_of(&self, doc: &str) -> usize {
+        let Ok(id) = DocId::parse(doc) else {
+            return 0;
+        };
+        let community = match self.gate.scope(id).await {
+            Some(
+                linli_core::access::Scope::Community { community, .. }
+                | linli_core::access::Scope::Member { community, .. }
+                | linli_core::access::Scope::Grid { community, .. }
+                | linli_core::access::Scope::Pair { community, .. }
+                | linli_core::access::Scope::Case { community, .. },
+            ) => community,
+            _ => return 0,
+        };
+        let db = self.db.clone();
+        blocking(move || db.all_members())
+            .await
+            .map(|all| {
+                all.iter()
+                    .filter(|m| m.community == community && !m.revoked)
+                    .count()
+            })
+            .unwrap_or(0)
     }
 
     /// The server's handle on a document it knows the scope of.

@@ -500,6 +500,13 @@ impl Door {
                     .await
                     .map_err(|e| store_failed(&e))?;
             }
+            // And the facts they ask the server to write later (a vote's close).
+            for s in linli_core::registry::schedules(scope, &doc, &view, &new) {
+                self.srv
+                    .schedule(s.doc, s.fact, &s.payload, s.due)
+                    .await
+                    .map_err(|e| format!("{e} / the server could not keep a scheduled fact"))?;
+            }
         }
         // The server's time of arrival, on disk before the change is: a fact rules that
         // depend on time can trust, where the change's own time is the device's claim.

@@ -22,6 +22,7 @@ pub const MODULE: Module = Module {
     held,
     follows,
     learns: none_learned,
+    schedules: crate::registry::none_scheduled,
     facts: &[],
 };
 

@@ -30,6 +30,7 @@ pub const MODULE: Module = Module {
     held,
     follows,
     learns,
+    schedules: crate::registry::none_scheduled,
     facts: &[],
 };
 

@@ -18,6 +18,7 @@ pub const MODULE: Module = Module {
     held,
     follows: none_followed,
     learns: none_learned,
+    schedules: crate::registry::none_scheduled,
     facts: &[],
 };
 

@@ -8,16 +8,18 @@ use automerge::{AutomergeError, ReadDoc, ROOT};
 use linli_core::testkit::{self, BOARD};
 use linli_core::{receipts, Millis, Role};
 
-/// Syncs the board until `done` holds of it, asking the server to run its due work in
-/// between (as its one-second tick does).
+/// Syncs the board on a fresh connection of `who` until `done` holds of it, asking the
+/// server to run its due work in between (as its one-second tick does).
 async fn board_until(
     ts: &TestServer,
-    p: &mut Peer,
+    who: &linli_server::db::Joined,
     done: impl Fn(&automerge::Automerge) -> bool,
 ) -> automerge::Automerge {
     let board = testkit::board_id(&community(HUQIAN));
     for _ in 0..50 {
         ts.srv.run_due().await;
+        let mut p = Peer::connect(ts.addr, HUQIAN, who).await.unwrap();
+        p.doc(board, &BOARD);
         assert_eq!(p.sync(&[board]).await, Outcome::InStep);
         if done(&p.docs[&board]) {
             return p.docs[&board].clone();
@@ -98,9 +100,7 @@ async fn receipt_times_are_the_servers_clock_published_into_the_document() {
     let after = ts.srv.now();
 
     // Another member's device reads the time the server saw it, not the claim.
-    let mut w = Peer::connect(ts.addr, HUQIAN, &watcher).await.unwrap();
-    w.doc(board, &BOARD);
-    let seen = board_until(&ts, &mut w, |d| receipts::received_at(d, &hash).is_some()).await;
+    let seen = board_until(&ts, &watcher, |d| receipts::received_at(d, &hash).is_some()).await;
     let at = receipts::received_at(&seen, &hash).unwrap();
     assert!(
         before <= at && at <= after,
@@ -112,5 +112,31 @@ async fn receipt_times_are_the_servers_clock_published_into_the_document() {
     assert!(recorded.contains(&(hash.to_string(), at)));
     // Published once: a second run writes nothing more.
     assert_eq!(ts.srv.run_due().await.receipts, 0);
+    ts.stop().await;
+}
+
+/// A module asks for a fact from a change the door admitted (a vote's close at the window
+/// staff set): the server keeps it in its schedule and writes it when its clock gets there.
+#[tokio::test]
+async fn an_admitted_change_schedules_a_fact_the_server_writes_on_time() {
+    let ts = TestServer::start().await;
+    let board = testkit::board_id(&community(HUQIAN));
+    let r = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let mut p = Peer::connect(ts.addr, HUQIAN, &r).await.unwrap();
+    p.doc(board, &BOARD);
+    assert_eq!(p.sync(&[board]).await, Outcome::InStep);
+    let due = Millis(ts.srv.now().0 + Millis::DAY);
+    let doc = p.docs.get_mut(&board).unwrap();
+    let notes = linli_core::read::map_at(doc, &ROOT, "notes").unwrap();
+    doc.transact::<_, _, AutomergeError>(|tx| {
+        tx.put(&notes, "due:meeting", due.0.to_string())?;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(p.sync(&[board]).await, Outcome::InStep);
+    assert_eq!(ts.srv.run_due().await.facts, 0, "not due yet");
+    ts.advance_days(2);
+    let seen = board_until(&ts, &r, |d| testkit::marked(d, "meeting").is_some()).await;
+    assert!(testkit::marked(&seen, "meeting").unwrap() >= due);
     ts.stop().await;
 }
