@@ -63,6 +63,21 @@ fn bench(c: &mut Criterion) {
     c.bench_function("tally of 20,000 ballots, 2,000 late", |b| {
         b.iter(|| black_box(deliberation::tally(black_box(&doc))))
     });
+    // Where the time goes: the tally walks the change log, which automerge rebuilds from
+    // the document's columns on every call, and decodes each change.
+    c.bench_function("the change log alone (get_changes)", |b| {
+        b.iter(|| black_box(black_box(&doc).get_changes(&[]).len()))
+    });
+    let log = doc.get_changes(&[]);
+    c.bench_function("decoding every change of it", |b| {
+        b.iter(|| {
+            black_box(
+                log.iter()
+                    .map(|c| c.decode().operations.len())
+                    .sum::<usize>(),
+            )
+        })
+    });
 }
 
 criterion_group! {

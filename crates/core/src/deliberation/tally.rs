@@ -19,7 +19,7 @@ use super::model::{read, Decision};
 use crate::read::{bool_at, i64_at, map_at, str_at};
 use crate::{MemberId, Millis};
 use automerge::legacy::{Key, OpType};
-use automerge::{Automerge, ChangeHash, ObjId, ReadDoc, ScalarValue, ROOT};
+use automerge::{Automerge, Change, ChangeHash, ObjId, ReadDoc, ScalarValue, ROOT};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The server's close marker.
@@ -137,12 +137,12 @@ pub(super) fn certificate(doc: &Automerge) -> Option<Certificate> {
     })
 }
 
-/// The change that wrote the op `id`.
-fn change_of(doc: &Automerge, id: &ObjId) -> Option<ChangeHash> {
+/// The change (of `log`) that wrote the op `id`.
+fn change_of(log: &[Change], id: &ObjId) -> Option<ChangeHash> {
     let ObjId::Id(counter, actor, _) = id else {
         return None;
     };
-    doc.get_changes(&[]).into_iter().find_map(|c| {
+    log.iter().find_map(|c| {
         let start = c.start_op().get();
         (c.actor_id() == actor && (start..start + c.len() as u64).contains(counter))
             .then(|| c.hash())
@@ -150,33 +150,40 @@ fn change_of(doc: &Automerge, id: &ObjId) -> Option<ChangeHash> {
 }
 
 /// The change of the close marker: the one that wrote `facts/close_at`.
-fn marker_change(doc: &Automerge) -> Option<ChangeHash> {
+fn marker_change(doc: &Automerge, log: &[Change]) -> Option<ChangeHash> {
     let facts = map_at(doc, &ROOT, "facts")?;
     let (_, id) = doc.get(&facts, "close_at").ok()??;
-    change_of(doc, &id)
+    change_of(log, &id)
 }
 
 /// Every ballot cast into the document, by walking its changes (the history is the log).
 pub fn casts(doc: &Automerge) -> Vec<Cast> {
+    casts_in(doc, &doc.get_changes(&[]))
+}
+
+fn casts_in(doc: &Automerge, log: &[Change]) -> Vec<Cast> {
     let (Some(ballots), Some(assisted)) = (
         map_at(doc, &ROOT, "ballots"),
         map_at(doc, &ROOT, "assisted"),
     ) else {
         return Vec::new();
     };
-    let (ballots, assisted) = (ballots.to_string(), assisted.to_string());
+    // Compared as automerge's own ids: no string per op.
+    let parse = |o: &ObjId| o.to_string().parse::<automerge::legacy::ObjectId>().ok();
+    let (Some(ballots), Some(assisted)) = (parse(&ballots), parse(&assisted)) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
-    for c in doc.get_changes(&[]) {
+    for c in log {
         let decoded = c.decode();
         for op in &decoded.operations {
             let (Key::Map(key), OpType::Put(ScalarValue::Str(value))) = (&op.key, &op.action)
             else {
                 continue;
             };
-            let obj = op.obj.to_string();
-            let (choice, by) = if obj == ballots {
+            let (choice, by) = if op.obj == ballots {
                 (value.to_string(), None)
-            } else if obj == assisted {
+            } else if op.obj == assisted {
                 match value.split_once('|') {
                     Some((choice, by)) => (choice.to_owned(), MemberId::parse(by).ok()),
                     None => continue,
@@ -200,10 +207,10 @@ pub fn casts(doc: &Automerge) -> Vec<Cast> {
 }
 
 /// The changes that depend on `root` (and `root` itself): a device that made one had seen it.
-fn descendants(doc: &Automerge, root: ChangeHash) -> HashSet<ChangeHash> {
+fn descendants(log: &[Change], root: ChangeHash) -> HashSet<ChangeHash> {
     let mut seen = HashSet::from([root]);
     // Causal order: parents before children.
-    for c in doc.get_changes(&[]) {
+    for c in log {
         if c.deps().iter().any(|d| seen.contains(d)) {
             seen.insert(c.hash());
         }
@@ -236,9 +243,10 @@ fn tally_with(doc: &Automerge, extra: HashMap<ChangeHash, Exclusion>) -> Tally {
     let Some(p) = read(doc) else {
         return Tally::default();
     };
-    let history = casts(doc);
+    let log = doc.get_changes(&[]);
+    let history = casts_in(doc, &log);
     let close_at = p.closed.as_ref().map(|c| c.at).or(p.closes_at);
-    let saw_close = marker_change(doc).map(|m| descendants(doc, m));
+    let saw_close = marker_change(doc, &log).map(|m| descendants(&log, m));
     let held = p.certified.as_ref().map(|c| ancestors(doc, &c.heads));
     let mut server_said = extra;
     if let Some(c) = &p.certified {
