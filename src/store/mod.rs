@@ -65,6 +65,10 @@ pub enum WriteError {
     NotReady,
 }
 
+/// Why a change of this tab's, not yet on disk, was kept with the refused ones.
+const ORPHAN_ZH: &str = "它建立在服务器拒绝的修改之上。";
+const ORPHAN_EN: &str = "it builds on a change the server refused";
+
 struct Slot {
     kind: DocKind,
     doc: Automerge,
@@ -455,51 +459,68 @@ impl Store {
         let Some(kind) = self.kind(&id) else {
             return Ok(());
         };
-        let stored = idb::read_doc(&self.db, &id.to_string()).await?;
-        let records: Vec<load::Record> = stored
-            .changes
-            .into_iter()
-            .map(|(key_hash, bytes)| load::Record { key_hash, bytes })
-            .collect();
-        let loaded = load::assemble(&kind, stored.snapshot.as_deref(), records);
-        let orphans = {
-            let mut docs = self.docs.borrow_mut();
-            let Some(slot) = docs.get_mut(&id) else {
-                return Ok(());
-            };
-            let mut doc = loaded.doc;
-            let mut orphans = Vec::new();
-            let mut kept = Vec::new();
-            for c in std::mem::take(&mut slot.unsaved) {
-                if c.deps().iter().all(|d| doc.get_change_by_hash(d).is_some())
-                    && doc.apply_changes([c.clone()]).is_ok()
-                {
-                    kept.push(c);
-                } else {
-                    orphans.push(c);
+        // Under the write lock: no write of this tab's lands between the read and the swap
+        // (it would be on disk and in neither), and no compaction saves the old document.
+        let orphans = tabs::with_write_lock(|| async {
+            let stored = idb::read_doc(&self.db, &id.to_string()).await?;
+            let records: Vec<load::Record> = stored
+                .changes
+                .into_iter()
+                .map(|(key_hash, bytes)| load::Record { key_hash, bytes })
+                .collect();
+            let loaded = load::assemble(&kind, stored.snapshot.as_deref(), records);
+            let orphans = {
+                let mut docs = self.docs.borrow_mut();
+                let Some(slot) = docs.get_mut(&id) else {
+                    return Ok(Vec::new());
+                };
+                let mut doc = loaded.doc;
+                let mut orphans = Vec::new();
+                let mut kept = Vec::new();
+                for c in std::mem::take(&mut slot.unsaved) {
+                    if c.deps().iter().all(|d| doc.get_change_by_hash(d).is_some())
+                        && doc.apply_changes([c.clone()]).is_ok()
+                    {
+                        kept.push(c);
+                    } else {
+                        orphans.push(c);
+                    }
                 }
+                slot.doc = doc;
+                slot.on_disk = loaded.applied.into_iter().collect();
+                slot.unsaved = kept;
+                slot.version.update(|v| *v += 1);
+                orphans
+            };
+            if !orphans.is_empty() {
+                let records: Vec<idb::RefusedRecord> = orphans
+                    .iter()
+                    .map(|c| idb::RefusedRecord {
+                        doc: id.to_string(),
+                        hash: c.hash().to_string(),
+                        bytes: c.raw_bytes().to_vec(),
+                        zh: ORPHAN_ZH.to_owned(),
+                        en: ORPHAN_EN.to_owned(),
+                        at: js_sys::Date::now(),
+                    })
+                    .collect();
+                idb::keep_refused(&self.db, &records).await?;
             }
-            slot.doc = doc;
-            slot.on_disk = loaded.applied.into_iter().collect();
-            slot.unsaved = kept;
-            slot.version.update(|v| *v += 1);
-            orphans
-        };
+            Ok::<_, String>(orphans)
+        })
+        .await?;
         // This tab's actor may have written what was refused: its sequence has a gap now.
         self.renew_actor();
         if !orphans.is_empty() {
-            let records: Vec<idb::RefusedRecord> = orphans
-                .iter()
-                .map(|c| idb::RefusedRecord {
-                    doc: id.to_string(),
-                    hash: c.hash().to_string(),
-                    bytes: c.raw_bytes().to_vec(),
-                    zh: "它建立在服务器拒绝的修改之上。".to_owned(),
-                    en: "it builds on a change the server refused".to_owned(),
-                    at: js_sys::Date::now(),
-                })
-                .collect();
-            tabs::with_write_lock(|| idb::keep_refused(&self.db, &records)).await?;
+            // Kept aside, and shown with what the person wrote, never dropped unseen.
+            self.notify(Notice::ChangesRefused {
+                zh: ORPHAN_ZH.to_owned(),
+                en: ORPHAN_EN.to_owned(),
+                texts: orphans
+                    .iter()
+                    .flat_map(linli_core::sync::set_aside::texts)
+                    .collect(),
+            });
         }
         self.count_unsaved();
         self.changed(id);

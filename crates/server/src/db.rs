@@ -129,6 +129,9 @@ CREATE TABLE IF NOT EXISTS personal_docs (
 );
 ";
 
+/// Facts written per run of the scheduler, so a backlog never holds the server for long.
+const FACTS_PER_RUN: i64 = 500;
+
 /// What an invite or a staff command assigns a member to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Assignment {
@@ -690,15 +693,16 @@ impl Db {
         Ok(())
     }
 
-    /// Facts due by `now` and not yet written: (key, document, fact, payload).
+    /// Facts due by `now` and not yet written, oldest first, at most `FACTS_PER_RUN`:
+    /// (key, document, fact, payload).
     pub fn due_facts(&self, now: Millis) -> DbResult<Vec<(String, String, String, String)>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT key, doc, fact, payload FROM schedule
-             WHERE written_at IS NULL AND due <= ?1 ORDER BY due, key",
+             WHERE written_at IS NULL AND due <= ?1 ORDER BY due, key LIMIT ?2",
         )?;
         let rows = stmt
-            .query_map([now.0], |r| {
+            .query_map(params![now.0, FACTS_PER_RUN], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })?
             .collect::<Result<Vec<_>, _>>()?;

@@ -501,11 +501,15 @@ impl Door {
                     .map_err(|e| store_failed(&e))?;
             }
             // And the facts they ask the server to write later (a vote's close).
-            for s in linli_core::registry::schedules(scope, &doc, &view, &new) {
-                self.srv
-                    .schedule(s.doc, s.fact, &s.payload, s.due)
-                    .await
-                    .map_err(|e| format!("{e} / the server could not keep a scheduled fact"))?;
+            // A fact that cannot be kept is the server's fault, never the sender's: logged,
+            // and the change goes on (closing would only bring the same change back).
+            for s in linli_core::registry::schedules(scope, &doc, &view, &new)
+                .into_iter()
+                .take(MAX_SCHEDULED_PER_MESSAGE)
+            {
+                if let Err(e) = self.srv.schedule(s.doc, s.fact, &s.payload, s.due).await {
+                    tracing::error!(doc = %doc, fact = s.fact, error = %e, "cannot keep a scheduled fact");
+                }
             }
         }
         // The server's time of arrival, on disk before the change is: a fact rules that
@@ -532,6 +536,9 @@ impl Door {
         Ok((new, tell))
     }
 }
+
+/// Facts one message may schedule: a module asks for a few per change at most.
+const MAX_SCHEDULED_PER_MESSAGE: usize = 64;
 
 fn store_failed(e: &DbError) -> String {
     tracing::error!(error = ?e, "the store failed at the door");

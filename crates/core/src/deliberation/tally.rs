@@ -156,6 +156,13 @@ fn marker_change(doc: &Automerge, log: &[Change]) -> Option<ChangeHash> {
     change_of(log, &id)
 }
 
+/// The change in which staff closed the vote early.
+fn early_close_change(doc: &Automerge, log: &[Change]) -> Option<ChangeHash> {
+    let p = map_at(doc, &map_at(doc, &ROOT, "proposal")?, super::rules::RECORD)?;
+    let (_, id) = doc.get(&p, "closed_early").ok()??;
+    change_of(log, &id)
+}
+
 /// Every ballot cast into the document, by walking its changes (the history is the log).
 pub fn casts(doc: &Automerge) -> Vec<Cast> {
     casts_in(doc, &doc.get_changes(&[]))
@@ -181,12 +188,17 @@ fn casts_in(doc: &Automerge, log: &[Change]) -> Vec<Cast> {
             else {
                 continue;
             };
+            // Which map a value sits in says whose ballot it is: a value in `assisted`
+            // never passes for the member's own, whatever it says.
             let (choice, by) = if op.obj == ballots {
                 (value.to_string(), None)
             } else if op.obj == assisted {
-                match value.split_once('|') {
-                    Some((choice, by)) => (choice.to_owned(), MemberId::parse(by).ok()),
-                    None => continue,
+                match value
+                    .split_once('|')
+                    .map(|(c, by)| (c, MemberId::parse(by)))
+                {
+                    Some((choice, Ok(by))) => (choice.to_owned(), Some(by)),
+                    _ => continue,
                 }
             } else {
                 continue;
@@ -246,7 +258,14 @@ fn tally_with(doc: &Automerge, extra: HashMap<ChangeHash, Exclusion>) -> Tally {
     let log = doc.get_changes(&[]);
     let history = casts_in(doc, &log);
     let close_at = p.closed.as_ref().map(|c| c.at).or(p.closes_at);
-    let saw_close = marker_change(doc, &log).map(|m| descendants(&log, m));
+    // The server's marker, and staff's early close: a change made after seeing either was
+    // made on a device that knew the vote had closed.
+    let mut saw_close = marker_change(doc, &log).map(|m| descendants(&log, m));
+    if let Some(early) = early_close_change(doc, &log) {
+        saw_close
+            .get_or_insert_with(HashSet::new)
+            .extend(descendants(&log, early).into_iter().filter(|h| *h != early));
+    }
     let held = p.certified.as_ref().map(|c| ancestors(doc, &c.heads));
     let mut server_said = extra;
     if let Some(c) = &p.certified {

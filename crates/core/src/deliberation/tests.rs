@@ -508,3 +508,33 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn an_assisted_value_never_passes_for_the_members_own_ballot() {
+    let mut doc = voting();
+    cast(&mut doc, &cai(), at(2), &choice("for")).unwrap();
+    // Staff's raw write, with no valid name after the bar, claiming a later time.
+    let assisted = crate::read::map_at(&doc, &ROOT, "assisted").unwrap();
+    let mut tx = doc.transaction();
+    tx.put(&assisted, "m_cai", "against|").unwrap();
+    tx.commit_with(automerge::transaction::CommitOptions::default().with_time(at(3).0));
+    assert_eq!(counted(&doc), vec![("m_cai".into(), choice("for"))]);
+}
+
+#[test]
+fn a_ballot_made_after_seeing_an_early_close_does_not_count() {
+    let mut doc = voting();
+    cast(&mut doc, &bob(), at(2), &choice("for")).unwrap();
+    close_early(&mut doc, &staff(), at(3), "方案需要重新设计").unwrap();
+    // A doctored app, having seen the early close, writes a ballot anyway.
+    let ballots = crate::read::map_at(&doc, &ROOT, "ballots").unwrap();
+    let mut tx = doc.transaction();
+    tx.put(&ballots, "m_cai", "against").unwrap();
+    tx.commit_with(automerge::transaction::CommitOptions::default().with_time(at(2).0));
+    let t = tally(&doc);
+    assert_eq!(counted(&doc), vec![("m_bob".into(), choice("for"))]);
+    assert!(t
+        .excluded
+        .iter()
+        .any(|(c, why)| c.member.as_str() == "m_cai" && *why == Exclusion::SawClose));
+}

@@ -180,8 +180,11 @@ pub fn admit(
             judged.changes = kept;
             break;
         }
+        // The fork the message was read into holds everything it carried: reused only if
+        // nothing was refused or dropped, or a dropped change would still shape the
+        // judgement of the rest (a forged author making a neighbour's edit look like theirs).
         let fork = match fork.take() {
-            Some(f) if judged.refused.is_empty() => f,
+            Some(f) if seen.is_empty() => f,
             _ => {
                 let mut f = view.fork();
                 f.apply_changes(admitted.iter().cloned())
@@ -308,6 +311,76 @@ mod tests {
                 .find(|(b, _)| b == a)
                 .map(|(_, m)| MemberId::parse(m).unwrap())
         })
+    }
+
+    /// A change under a neighbour's bound actor is dropped; it must not decide the judgement
+    /// of the sender's own changes in the same message either.
+    #[test]
+    fn a_dropped_change_never_shapes_the_judgement_of_the_rest() {
+        use crate::help;
+        let c = CommunityId::parse("huqian-2").unwrap();
+        let scope = Scope::Community {
+            community: c,
+            kind: DocKind::HELP,
+        };
+        let victim = member("m_vic");
+        let attacker = member("m_att");
+        let mut doc = genesis(&DocKind::HELP);
+        let draft = help::RequestDraft {
+            category: help::Category::Errand,
+            title: "帮忙取药".into(),
+            details: String::new(),
+            urgency: help::Urgency::Normal,
+            place: "3 幢".into(),
+            needed_by: None,
+            expires_in_days: None,
+        };
+        help::post_request(&mut doc, &victim, Millis(1), "r1", &draft).unwrap();
+        let victim_actor = doc.get_actor().clone();
+        let mut server = doc.fork();
+        let before = doc.get_heads();
+        let record = |d: &Automerge| {
+            let requests = crate::read::map_at(d, &ROOT, "requests").unwrap();
+            crate::read::map_at(d, &requests, "r1").unwrap()
+        };
+        // D, under the victim's actor: the author becomes the attacker.
+        let mut forged = doc.fork();
+        forged.set_actor(victim_actor.clone());
+        let r = record(&forged);
+        forged
+            .transact::<_, _, AutomergeError>(|tx| {
+                tx.put(&r, "author", "m_att")?;
+                Ok(())
+            })
+            .unwrap();
+        // E, the attacker's own and concurrent with D: an edit only the author may make.
+        let mut own = doc.fork();
+        own.set_actor(ActorId::random());
+        let r = record(&own);
+        own.transact::<_, _, AutomergeError>(|tx| {
+            tx.put(&r, "title", "被改了")?;
+            Ok(())
+        })
+        .unwrap();
+        let mut both = forged.get_changes(&before);
+        both.extend(own.get_changes(&before));
+        let out = run(
+            &mut server,
+            &raw(&both),
+            &attacker,
+            &scope,
+            Access::Write,
+            &[(victim_actor, "m_vic")],
+        )
+        .unwrap();
+        assert!(out.changes.is_empty(), "{:?}", out.changes);
+        assert_eq!(out.dropped.len(), 1);
+        assert_eq!(
+            out.refused.len(),
+            1,
+            "the attacker's own edit is refused by name"
+        );
+        assert_eq!(help::read_request(&server, "r1").unwrap().title, "帮忙取药");
     }
 
     /// The member's app: genesis plus an honest command.
