@@ -40,6 +40,36 @@ pub struct World<'a> {
     pub months: &'a [String],
 }
 
+impl<'a> World<'a> {
+    /// The records of members who just joined, and nothing else: their own documents.
+    pub fn members(members: &'a [(CommunityId, MemberId)]) -> World<'a> {
+        World {
+            communities: &[],
+            members,
+            grids: &[],
+            departments: &[],
+            months: &[],
+        }
+    }
+}
+
+/// The keys of `map` that `changes` wrote (`view` holds them), once each, in order: what a
+/// module's `learns` or `schedules` looks at.
+pub fn keys_written(map: &automerge::ObjId, changes: &[Change]) -> Vec<String> {
+    let map = map.to_string();
+    let mut keys: Vec<String> = Vec::new();
+    for c in changes {
+        for op in c.decode().operations {
+            if let automerge::legacy::Key::Map(key) = &op.key {
+                if op.obj.to_string() == map && !keys.iter().any(|k| k == key.as_str()) {
+                    keys.push(key.to_string());
+                }
+            }
+        }
+    }
+    keys
+}
+
 /// A fact only the server writes, at a time it chose (a close marker at a vote's close):
 /// the scheduler stores `(document, fact name, payload, due time)` and calls `write` when
 /// the time comes, under the server's own writer.

@@ -7,7 +7,8 @@ use crate::doc::transact;
 use crate::error::Field;
 use crate::read::map_at;
 use crate::registry::{
-    community_doc, none_followed, none_held, Fact, FactEnv, Kind, Module, Scheduled, World,
+    community_doc, keys_written, none_followed, none_held, Fact, FactEnv, Kind, Module, Scheduled,
+    World,
 };
 use crate::rules::{Reach, Rule, Seg, Shape, Who, WriteRules};
 use crate::{DocId, DocKind, LinliError, Millis, Result};
@@ -154,31 +155,23 @@ fn learns(
         return Vec::new();
     };
     let mut out = Vec::new();
-    for c in changes {
-        for op in c.decode().operations {
-            let automerge::legacy::Key::Map(key) = &op.key else {
-                continue;
-            };
-            if op.obj.to_string() != cases.to_string() {
-                continue;
-            }
-            let Some(record) = map_at(view, &cases, key) else {
-                continue;
-            };
-            let author = crate::read::str_at(view, &record, "author")
-                .and_then(|a| crate::MemberId::parse(&a).ok());
-            let department = crate::read::str_at(view, &record, "department");
-            if let (Some(reporter), Some(department)) = (author, department) {
-                out.push((
-                    case_id(community, key),
-                    Scope::Case {
-                        community: community.clone(),
-                        kind: CASE,
-                        reporter,
-                        department,
-                    },
-                ));
-            }
+    for key in keys_written(&cases, changes) {
+        let Some(record) = map_at(view, &cases, &key) else {
+            continue;
+        };
+        let author = crate::read::str_at(view, &record, "author")
+            .and_then(|a| crate::MemberId::parse(&a).ok());
+        let department = crate::read::str_at(view, &record, "department");
+        if let (Some(reporter), Some(department)) = (author, department) {
+            out.push((
+                case_id(community, &key),
+                Scope::Case {
+                    community: community.clone(),
+                    kind: CASE,
+                    reporter,
+                    department,
+                },
+            ));
         }
     }
     out
@@ -198,26 +191,18 @@ fn schedules(
         return Vec::new();
     };
     let mut out = Vec::new();
-    for c in changes {
-        for op in c.decode().operations {
-            let automerge::legacy::Key::Map(key) = &op.key else {
-                continue;
-            };
-            let Some(mark) = key.strip_prefix("due:") else {
-                continue;
-            };
-            if op.obj.to_string() != notes.to_string() {
-                continue;
-            }
-            let due = crate::read::str_at(view, &notes, key).and_then(|v| v.parse::<i64>().ok());
-            if let Some(due) = due {
-                out.push(Scheduled {
-                    doc: *id,
-                    fact: "probe.mark",
-                    payload: mark.to_owned(),
-                    due: Millis(due),
-                });
-            }
+    for key in keys_written(&notes, changes) {
+        let Some(mark) = key.strip_prefix("due:") else {
+            continue;
+        };
+        let due = crate::read::str_at(view, &notes, &key).and_then(|v| v.parse::<i64>().ok());
+        if let Some(due) = due {
+            out.push(Scheduled {
+                doc: *id,
+                fact: "probe.mark",
+                payload: mark.to_owned(),
+                due: Millis(due),
+            });
         }
     }
     out

@@ -141,13 +141,7 @@ impl Gate {
     /// A member joined: their documents are known from now on.
     pub fn add_member(&self, m: &MemberRow) {
         let member = [(m.community.clone(), m.id.clone())];
-        let world = linli_core::registry::World {
-            communities: &[],
-            members: &member,
-            grids: &[],
-            departments: &[],
-            months: &[],
-        };
+        let world = linli_core::registry::World::members(&member);
         write(&self.scopes).extend(linli_core::registry::docs(&world));
         self.tick();
     }

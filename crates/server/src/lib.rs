@@ -111,13 +111,7 @@ impl Server {
             revoked: false,
         });
         let member = [(joined.community.clone(), joined.member.clone())];
-        let world = linli_core::registry::World {
-            communities: &[],
-            members: &member,
-            grids: &[],
-            departments: &[],
-            months: &[],
-        };
+        let world = linli_core::registry::World::members(&member);
         for (id, scope) in linli_core::registry::docs(&world) {
             if let Some(kind) = scope.kind() {
                 directory::seed_genesis(&self.storage, id, kind).await;
