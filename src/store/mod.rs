@@ -69,6 +69,21 @@ pub enum WriteError {
 const ORPHAN_ZH: &str = "它建立在服务器拒绝的修改之上。";
 const ORPHAN_EN: &str = "it builds on a change the server refused";
 
+/// The records that keep changes aside with why, in both languages.
+fn refused_records(id: DocId, changes: &[Change], zh: &str, en: &str) -> Vec<idb::RefusedRecord> {
+    changes
+        .iter()
+        .map(|c| idb::RefusedRecord {
+            doc: id.to_string(),
+            hash: c.hash().to_string(),
+            bytes: c.raw_bytes().to_vec(),
+            zh: zh.to_owned(),
+            en: en.to_owned(),
+            at: js_sys::Date::now(),
+        })
+        .collect()
+}
+
 struct Slot {
     kind: DocKind,
     doc: Automerge,
@@ -493,17 +508,7 @@ impl Store {
                 orphans
             };
             if !orphans.is_empty() {
-                let records: Vec<idb::RefusedRecord> = orphans
-                    .iter()
-                    .map(|c| idb::RefusedRecord {
-                        doc: id.to_string(),
-                        hash: c.hash().to_string(),
-                        bytes: c.raw_bytes().to_vec(),
-                        zh: ORPHAN_ZH.to_owned(),
-                        en: ORPHAN_EN.to_owned(),
-                        at: js_sys::Date::now(),
-                    })
-                    .collect();
+                let records = refused_records(id, &orphans, ORPHAN_ZH, ORPHAN_EN);
                 idb::keep_refused(&self.db, &records).await?;
             }
             Ok::<_, String>(orphans)
@@ -667,17 +672,7 @@ impl Store {
                     rebuilt.removed,
                 )
             };
-            let records: Vec<idb::RefusedRecord> = removed
-                .iter()
-                .map(|c| idb::RefusedRecord {
-                    doc: id.to_string(),
-                    hash: c.hash().to_string(),
-                    bytes: c.raw_bytes().to_vec(),
-                    zh: zh.to_owned(),
-                    en: en.to_owned(),
-                    at: js_sys::Date::now(),
-                })
-                .collect();
+            let records = refused_records(id, &removed, zh, en);
             idb::rebuild(&self.db, &id.to_string(), &snapshot, &folded, &records).await?;
             let doc = Automerge::load(&snapshot).map_err(|e| e.to_string())?;
             if let Some(slot) = self.docs.borrow_mut().get_mut(&id) {
