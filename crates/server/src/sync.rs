@@ -90,8 +90,13 @@ fn accept(srv: Arc<Server>, socket: WebSocket, peer: String, who: Reader, token:
     // One queue feeds the socket: samod's frames and, on a refusal, ours.
     let (out, out_rx) = mpsc::channel::<Message>(64);
     tokio::spawn(out_rx.map(Ok).forward(ws_out));
-    let to_samod = out.clone().with(|bytes: Vec<u8>| {
-        futures::future::ok::<_, mpsc::SendError>(Message::Binary(bytes.into()))
+    let missing = Missing::default();
+    let to_samod = out.clone().with({
+        let missing = missing.clone();
+        move |bytes: Vec<u8>| {
+            let bytes = missing.ask(bytes);
+            futures::future::ok::<_, mpsc::SendError>(Message::Binary(bytes.into()))
+        }
     });
     // Ends the connection when the watcher says so; dropped with the connection, which
     // stops the watcher.
@@ -114,6 +119,10 @@ fn accept(srv: Arc<Server>, socket: WebSocket, peer: String, who: Reader, token:
         who,
         srv: srv.clone(),
         accepted: HashMap::new(),
+        waiting: HashMap::new(),
+        missing,
+        unplaced: Default::default(),
+        last_quiet: HashMap::new(),
         handles: HashMap::new(),
         peer: peer.clone(),
         token,
@@ -241,6 +250,15 @@ struct Door {
     /// Changes this connection sent that passed, until the server's copy holds them (samod
     /// applies them a moment after the door lets them through).
     accepted: HashMap<DocId, Vec<Change>>,
+    /// Chunks this connection sent whose parents had not arrived: judged again with its
+    /// next message for the document, as automerge's own queue would apply them then.
+    waiting: HashMap<DocId, Vec<Vec<u8>>>,
+    /// The parents they wait for, asked of the sender in samod's next message.
+    missing: Missing,
+    /// Changes of this connection's the door refused or dropped, and each document's last
+    /// message that carried no changes: see [`Door::repeats_itself`].
+    unplaced: std::collections::HashSet<ChangeHash>,
+    last_quiet: HashMap<DocId, Vec<u8>>,
     handles: HashMap<DocId, DocHandle>,
     /// The connection's token, checked again before writes: staff revoke from another
     /// process, and an open socket must not keep writing after that.
@@ -338,8 +356,13 @@ impl Door {
         }
         tracing::debug!(peer = %self.peer, doc = %doc, changes = sync.changes.len(), "door");
         if sync.changes.is_empty() {
+            if self.repeats_itself(doc, &sync.heads, &data) {
+                tracing::debug!(peer = %self.peer, doc = %doc, "dropped a repeated message");
+                return Ok(Checked::default());
+            }
             return Ok(Checked::pass(frame));
         }
+        self.last_quiet.remove(&doc);
         if self.checked_at.elapsed() >= RECHECK_AFTER {
             self.recheck().await?;
         }
@@ -457,7 +480,12 @@ impl Door {
         if !pending.is_empty() {
             let _ = view.apply_changes(pending.iter().cloned());
         }
-        let chunks: Vec<&[u8]> = sync.changes.iter().collect();
+        let held = self.waiting.remove(&doc).unwrap_or_default();
+        let chunks: Vec<&[u8]> = held
+            .iter()
+            .map(Vec::as_slice)
+            .chain(sync.changes.iter())
+            .collect();
         // A fault in judging one document's message refuses that message, never the process.
         let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             door::admit(&mut view, &chunks, &self.writer, scope, granted, |a| {
@@ -468,10 +496,16 @@ impl Door {
             tracing::error!(peer = %self.peer, doc = %doc, "the door panicked on a message");
             Err(Refusal::Malformed)
         });
-        let judged = match judged {
+        let mut judged = match judged {
             Ok(j) => j,
-            Err(why) => return Ok((Vec::new(), Some(self.refusal_frame(doc, &[], &why)))),
+            Err(why) => {
+                self.missing.set(doc, Vec::new());
+                return Ok((Vec::new(), Some(self.refusal_frame(doc, &[], &why))));
+            }
         };
+        self.hold(doc, std::mem::take(&mut judged.waiting));
+        self.unplaced(judged.refused.iter().chain(&judged.dropped));
+        self.missing.set(doc, std::mem::take(&mut judged.missing));
         let mut tell = judged
             .reason
             .as_ref()
@@ -536,6 +570,100 @@ impl Door {
         Ok((new, tell))
     }
 }
+
+impl Door {
+    /// A message with nothing new, sent again word for word while its heads name a change
+    /// this connection had refused or dropped. samod's answer would be the one it gave (it
+    /// needs a change it will never take), the sender would answer it the same way, and so
+    /// on forever: an automerge-repo peer knows nothing of refusals and keeps the change.
+    /// Nothing is lost by not passing it: samod speaks first when its copy changes.
+    fn repeats_itself(&mut self, doc: DocId, heads: &[ChangeHash], data: &[u8]) -> bool {
+        let again = self.last_quiet.get(&doc).is_some_and(|d| d == data);
+        if !again {
+            self.last_quiet.insert(doc, data.to_vec());
+        }
+        again && heads.iter().any(|h| self.unplaced.contains(h))
+    }
+
+    /// Remembers changes the door did not take, for [`Door::repeats_itself`]; a sender
+    /// that makes the list long starts it afresh.
+    fn unplaced<'a>(&mut self, hashes: impl Iterator<Item = &'a ChangeHash>) {
+        for h in hashes {
+            if self.unplaced.len() >= MAX_UNPLACED {
+                self.unplaced.clear();
+            }
+            self.unplaced.insert(*h);
+        }
+    }
+
+    /// Keeps chunks waiting for their parents, within the size of one frame: a sender that
+    /// keeps sending orphans loses the oldest, never the server its memory.
+    fn hold(&mut self, doc: DocId, chunks: Vec<Vec<u8>>) {
+        if chunks.is_empty() {
+            return;
+        }
+        let size: usize = chunks.iter().map(Vec::len).sum();
+        if size > MAX_FRAME {
+            tracing::warn!(peer = %self.peer, doc = %doc, size, "dropped changes waiting for their parents");
+            return;
+        }
+        self.waiting.insert(doc, chunks);
+    }
+}
+
+/// The changes each document's door is waiting for, shared with the connection's outgoing
+/// side: samod never saw the changes that need them, so it cannot ask for them itself.
+#[derive(Clone, Default)]
+struct Missing(Arc<std::sync::Mutex<HashMap<DocId, Vec<ChangeHash>>>>);
+
+impl Missing {
+    fn set(&self, doc: DocId, hashes: Vec<ChangeHash>) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if hashes.is_empty() {
+            map.remove(&doc);
+        } else {
+            map.insert(doc, hashes);
+        }
+    }
+
+    /// Adds what the door waits for to the `need` of samod's sync message for that
+    /// document: what automerge itself would ask for, had it been shown the changes.
+    fn ask(&self, frame: Vec<u8>) -> Vec<u8> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.is_empty() {
+            return frame;
+        }
+        let Ok(Wire::Sync {
+            doc,
+            sender,
+            target,
+            data,
+        }) = Wire::decode(&frame)
+        else {
+            return frame;
+        };
+        let Some(hashes) = map.get(&doc) else {
+            return frame;
+        };
+        let Ok(mut msg) = automerge::sync::Message::decode(&data) else {
+            return frame;
+        };
+        // Sorted and unique, as the encoding demands (it panics otherwise).
+        msg.need.extend(hashes);
+        msg.need.sort();
+        msg.need.dedup();
+        Wire::Sync {
+            doc,
+            sender,
+            target,
+            data: msg.encode(),
+        }
+        .encode()
+    }
+}
+
+/// Refused or dropped changes one connection remembers.
+const MAX_UNPLACED: usize = 100_000;
 
 /// Facts one message may schedule: a module asks for a few per change at most.
 const MAX_SCHEDULED_PER_MESSAGE: usize = 64;

@@ -6,7 +6,7 @@ use crate::access::{self, Access, Scope};
 use crate::doc::Writer;
 use crate::schema;
 use crate::{Lang, LinliError, MemberId};
-use automerge::{ActorId, Automerge, Change, ChangeHash};
+use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
 use std::collections::HashSet;
 
 /// Why changes were refused; the writer hears [`Refusal::reason`].
@@ -75,6 +75,15 @@ pub struct Judged {
     /// which an honest device may relay, and what depends on them. Naming them would make
     /// the relaying device set aside its neighbour's work; they wait for their author.
     pub dropped: Vec<ChangeHash>,
+    /// Chunks whose changes wait for parents the message lacked, to be judged again with
+    /// the sender's next message: automerge keeps such changes in its queue, but the door
+    /// judged them on a fork it throws away.
+    pub waiting: Vec<Vec<u8>>,
+    /// The parents they wait for, which the server must ask the sender for. The sender's
+    /// automerge skipped them because the server's Bloom filter seemed to hold them (one
+    /// change in a hundred or so); samod, never shown the children, cannot ask, and
+    /// without the asking both sides repeat themselves forever.
+    pub missing: Vec<ChangeHash>,
 }
 
 impl PartialEq for Judged {
@@ -85,6 +94,8 @@ impl PartialEq for Judged {
             && self.refused == other.refused
             && self.reason == other.reason
             && self.dropped == other.dropped
+            && self.waiting == other.waiting
+            && self.missing == other.missing
     }
 }
 
@@ -125,6 +136,9 @@ pub fn admit(
         return Ok(judged);
     }
     let (fork, incoming) = decode(view, chunks)?;
+    if granted == Access::Write {
+        (judged.waiting, judged.missing) = waiting(&fork, chunks);
+    }
     if incoming.is_empty() {
         return Ok(judged);
     }
@@ -241,6 +255,26 @@ fn decode(view: &Automerge, chunks: &[&[u8]]) -> Result<(Automerge, Vec<Change>)
         .map_err(|_| Refusal::Malformed)?;
     let incoming = fork.get_changes(&before);
     Ok((fork, incoming))
+}
+
+/// The chunks that could not be placed on `fork` (read with [`decode`]) and the parents
+/// they wait for; nothing when everything was placed. A chunk that is no single change (a
+/// bundle, a whole document) is kept whole: loading it again skips what is already there.
+fn waiting(fork: &Automerge, chunks: &[&[u8]]) -> (Vec<Vec<u8>>, Vec<ChangeHash>) {
+    let missing = fork.get_missing_deps(&[]);
+    if missing.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let placed = |chunk: &[u8]| {
+        Change::from_bytes(chunk.to_vec())
+            .is_ok_and(|c| fork.get_change_meta_by_hash(&c.hash()).is_some())
+    };
+    let held = chunks
+        .iter()
+        .filter(|c| !c.is_empty() && !placed(c))
+        .map(|c| c.to_vec())
+        .collect();
+    (held, missing)
 }
 
 /// Adds to the refused every change that depends, directly or not, on a refused one, and
@@ -660,7 +694,8 @@ mod tests {
         let mut doc = honest(&w, &scope);
         let mut server = doc.fork();
         let new = three_more(&w, &scope, &mut doc);
-        // The last two arrive first: neither refused nor applied.
+        // The last two arrive first (the first seemed to be in the server's Bloom filter):
+        // neither refused nor applied, kept for the next message, and their parent asked for.
         let later = doc.bundle(new[1..].to_vec()).unwrap().bytes().to_vec();
         let out = run(
             &mut server,
@@ -671,15 +706,21 @@ mod tests {
             &[],
         )
         .unwrap();
-        assert_eq!(out, Judged::default());
-        // Then the first, with the others again: all three pass.
+        assert!(out.changes.is_empty() && out.refused.is_empty(), "{out:?}");
+        assert_eq!(out.waiting, std::slice::from_ref(&later));
+        assert_eq!(out.missing, [new[0]]);
+        // Then the first alone, as automerge sends what was asked for, with what waited:
+        // all three pass and nothing waits any more.
         let first = doc
             .get_change_by_hash(&new[0])
             .unwrap()
             .raw_bytes()
             .to_vec();
-        let out = run(&mut server, &[first, later], &w, &scope, Access::Write, &[]).unwrap();
+        let mut next = out.waiting;
+        next.push(first);
+        let out = run(&mut server, &next, &w, &scope, Access::Write, &[]).unwrap();
         assert_eq!(out.changes.len(), 3);
+        assert!(out.waiting.is_empty() && out.missing.is_empty());
         assert_eq!(server.get_heads(), doc.get_heads());
     }
 

@@ -135,7 +135,10 @@ impl TestServer {
             let _ = s.send(());
         }
         if let Some(t) = self.task.take() {
-            t.await.unwrap();
+            tokio::time::timeout(EXCHANGE_DEADLINE, t)
+                .await
+                .expect("the server did not stop")
+                .unwrap();
         }
     }
 }
@@ -210,6 +213,40 @@ pub enum Outcome {
         reason: String,
     },
     Closed,
+    /// Frames kept coming for [`EXCHANGE_DEADLINE`] without the exchange ending: two sides
+    /// answering each other forever. The test fails instead of hanging CI.
+    Stuck {
+        frames: usize,
+    },
+}
+
+/// How long one exchange may take in all.
+const EXCHANGE_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Counts an exchange's frames and says when it has gone on too long.
+struct Deadline {
+    until: tokio::time::Instant,
+    frames: usize,
+}
+
+impl Deadline {
+    fn start() -> Deadline {
+        Deadline {
+            until: tokio::time::Instant::now() + EXCHANGE_DEADLINE,
+            frames: 0,
+        }
+    }
+
+    /// `Some(Stuck)` once the time is up; otherwise counts one more frame.
+    fn tick(&mut self) -> Option<Outcome> {
+        if tokio::time::Instant::now() >= self.until {
+            return Some(Outcome::Stuck {
+                frames: self.frames,
+            });
+        }
+        self.frames += 1;
+        None
+    }
 }
 
 impl Outcome {
@@ -323,10 +360,14 @@ impl Peer {
 
     /// Reads what the server sends until `ids` are in step.
     pub async fn settle(&mut self, ids: &[DocId]) -> Outcome {
+        let mut deadline = Deadline::start();
         loop {
             let done = ids.iter().all(|id| self.client.in_step(id, &self.docs[id]));
             if done {
                 return Outcome::InStep;
+            }
+            if let Some(stuck) = deadline.tick() {
+                return stuck;
             }
             let Some(frame) = next_binary(&mut self.ws).await else {
                 return Outcome::Closed;
@@ -354,7 +395,11 @@ impl Peer {
 
     /// Reads what the server sends until the device holds `heads` of `id`.
     pub async fn wait_for(&mut self, id: DocId, heads: &[automerge::ChangeHash]) -> Outcome {
+        let mut deadline = Deadline::start();
         while self.docs[&id].get_heads() != heads {
+            if let Some(stuck) = deadline.tick() {
+                return stuck;
+            }
             let Some(frame) = next_binary(&mut self.ws).await else {
                 return Outcome::Closed;
             };
@@ -374,7 +419,11 @@ impl Peer {
         if self.ws.send(Message::Binary(frame.into())).await.is_err() {
             return Outcome::Closed;
         }
+        let mut deadline = Deadline::start();
         loop {
+            if let Some(stuck) = deadline.tick() {
+                return stuck;
+            }
             let Some(frame) = next_binary(&mut self.ws).await else {
                 return Outcome::Closed;
             };
@@ -412,6 +461,29 @@ impl Peer {
         }
     }
 
+    /// Answers the server as an automerge peer would for `how_long` and counts the frames
+    /// it sent: after an exchange has ended, a quiet connection sends next to none.
+    pub async fn converse(&mut self, how_long: Duration) -> usize {
+        let until = tokio::time::Instant::now() + how_long;
+        let mut frames = 0;
+        loop {
+            let next = tokio::time::timeout_at(until, self.ws.next()).await;
+            let bytes = match next {
+                Ok(Some(Ok(Message::Binary(b)))) => b.to_vec(),
+                Ok(Some(Ok(_))) => continue,
+                _ => return frames,
+            };
+            frames += 1;
+            if let Ok(Event::Sync(id, msg)) = self.client.handle(&bytes) {
+                let doc = self.docs.entry(id).or_default();
+                self.client.receive(id, doc, msg).unwrap();
+                if let Some(out) = self.client.outgoing(id, doc) {
+                    let _ = self.ws.send(Message::Binary(out.into())).await;
+                }
+            }
+        }
+    }
+
     pub fn peer_id(&self) -> &str {
         &self.peer_id
     }
@@ -444,7 +516,11 @@ impl Peer {
         if self.ws.send(Message::Binary(frame.into())).await.is_err() {
             return Outcome::Closed;
         }
+        let mut deadline = Deadline::start();
         loop {
+            if let Some(stuck) = deadline.tick() {
+                return stuck;
+            }
             let Some(frame) = next_binary(&mut self.ws).await else {
                 return Outcome::Closed;
             };

@@ -1,6 +1,7 @@
 //! linli-server's sync endpoint with real WebSocket clients on loopback.
 
 mod assignments;
+mod bloom;
 mod facts;
 mod harness;
 mod help;
@@ -231,6 +232,24 @@ async fn a_change_that_breaks_a_write_rule_is_refused_alone() {
         "the honest one is in"
     );
     assert!(held.get_change_by_hash(&forged[0]).is_none());
+    // A peer that keeps the refused change (an automerge-repo peer knows nothing of
+    // refusals) and goes on answering is not answered forever: it was thousands of frames
+    // a second, both sides asking the other for what neither would give.
+    let frames = phone.converse(std::time::Duration::from_secs(2)).await;
+    assert!(frames < 10, "{frames} frames after the refusal");
+    // And it still hears what the server takes from elsewhere.
+    let mut tablet = Peer::connect(ts.addr, HUQIAN, &ts.add_device(&a))
+        .await
+        .unwrap();
+    tablet.doc(id, &DocKind::PROFILE);
+    assert_eq!(tablet.sync(&[id]).await, Outcome::InStep);
+    let doc = tablet.docs.get_mut(&id).unwrap();
+    profile::add_skill(doc, &writer(&a), &own(&a), Millis(3), "s1", "修自行车").unwrap();
+    let skill = doc.get_heads()[0];
+    assert_eq!(tablet.sync(&[id]).await, Outcome::InStep);
+    let frames = phone.converse(std::time::Duration::from_secs(2)).await;
+    assert!(phone.docs[&id].get_change_by_hash(&skill).is_some());
+    assert!(frames < 10, "{frames} frames after the tablet's change");
     ts.stop().await;
 }
 
