@@ -93,6 +93,8 @@ pub static EN: Strings = Strings {
     sync_sandbox: "In the sandbox your data stays on this device and never syncs. Join your community with an invite code to sync.",
     doc_unknown: "A document of a newer version",
     doc_directory: "Community directory",
+    doc_proposals: "Community proposals",
+    doc_proposal: "A proposal",
     doc_my_profile: "My profile",
     doc_profile_of: |n| format!("{n}’s profile"),
     signed_out: |r| format!("{r} Your data on this device is kept."),

@@ -103,6 +103,8 @@ pub struct Strings {
     pub sync_unavailable: &'static str,
     pub sync_sandbox: &'static str,
     pub doc_directory: &'static str,
+    pub doc_proposals: &'static str,
+    pub doc_proposal: &'static str,
     pub doc_unknown: &'static str,
     pub doc_my_profile: &'static str,
     pub doc_profile_of: fn(&str) -> String,

@@ -95,6 +95,8 @@ pub static ZH: Strings = Strings {
     sync_sandbox: "体验模式下数据只保存在这台设备上，不会同步。用邀请码加入社区后才会同步。",
     doc_unknown: "新版本的文档",
     doc_directory: "社区名录",
+    doc_proposals: "社区议事目录",
+    doc_proposal: "一项议题",
     doc_my_profile: "我的资料",
     doc_profile_of: |n| format!("{n} 的资料"),
     signed_out: |r| format!("{r} 你在这台设备上的数据仍然保留。"),

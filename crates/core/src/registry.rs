@@ -10,7 +10,8 @@
 use crate::access::{Access, Reader, Scope};
 use crate::rules::WriteRules;
 use crate::{CommunityId, DocId, DocKind, MemberId, Millis, Result};
-use automerge::{Automerge, Change};
+use automerge::{Automerge, Change, ChangeHash};
+use std::collections::HashMap;
 
 /// One document kind, as its module declares it.
 pub struct Kind {
@@ -73,16 +74,23 @@ pub fn keys_written(map: &automerge::ObjId, changes: &[Change]) -> Vec<String> {
 /// A fact only the server writes, at a time it chose (a close marker at a vote's close):
 /// the scheduler stores `(document, fact name, payload, due time)` and calls `write` when
 /// the time comes, under the server's own writer.
+/// `write` returns when to run again, if the fact has more to write later (a vote's
+/// certificate, a grace period after its close marker).
 pub struct Fact {
     pub name: &'static str,
-    pub write: fn(&mut Automerge, &FactEnv, &str) -> Result<()>,
+    pub write: fn(&mut Automerge, &FactEnv, &str) -> Result<Option<Millis>>,
 }
 
-/// What the server knows when it writes a fact: its time, and the community's members then
-/// (a vote's quorum is a share of them).
+/// What the server knows when it writes a fact: its time, the community's members then (a
+/// vote's quorum is a share of them), when it first sent each member's devices a change it
+/// wrote into the document, and when it first heard of each of the document's changes (a
+/// device named it in its heads, or sent it).
+#[derive(Default)]
 pub struct FactEnv {
     pub now: Millis,
     pub members: usize,
+    pub delivered: HashMap<MemberId, Millis>,
+    pub received: HashMap<ChangeHash, Millis>,
 }
 
 /// A fact a module asks the server to write later, learned from a change the door admitted
@@ -123,6 +131,7 @@ pub const MODULES: &[&Module] = &[
     &crate::directory::MODULE,
     &crate::profile::MODULE,
     &crate::help::MODULE,
+    &crate::deliberation::MODULE,
     &crate::staff::MODULE,
     #[cfg(feature = "testkit")]
     &crate::testkit::MODULE,

@@ -209,14 +209,14 @@ fn schedules(
 }
 
 /// The fact: `marks[payload]` = the server's time of writing.
-fn mark(doc: &mut Automerge, env: &FactEnv, payload: &str) -> Result<()> {
+fn mark(doc: &mut Automerge, env: &FactEnv, payload: &str) -> Result<Option<Millis>> {
     let now = env.now;
     let marks = map_at(doc, &ROOT, "marks").ok_or(LinliError::Damaged("no marks".into()))?;
     transact(doc, now, |tx| {
         tx.put(&marks, payload, now.0)?;
         Ok(())
     })?;
-    Ok(())
+    Ok(None)
 }
 
 /// When the fact `key` was written, if it has been.

@@ -121,6 +121,29 @@ CREATE TABLE IF NOT EXISTS schedule (
     written_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS schedule_due ON schedule(due) WHERE written_at IS NULL;
+-- The changes the server wrote as facts, while it still records who it sent them to.
+CREATE TABLE IF NOT EXISTS fact_changes (
+    doc TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (doc, hash)
+);
+-- When the server first sent one of a member's devices a fact it wrote into a document
+-- (a vote's close marker): rule 4 of the offline vote rule trusts this, not the device.
+CREATE TABLE IF NOT EXISTS deliveries (
+    doc TEXT NOT NULL,
+    member TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (doc, member)
+);
+-- When the server first heard of a change it lacked, named in a device's heads while the
+-- document's facts are watched: an offline ballot is named before the device is sent the
+-- close marker, so rule 4 does not take it for one made after.
+CREATE TABLE IF NOT EXISTS announced (
+    doc TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (doc, hash)
+);
 -- Documents a member made under a random id (any automerge-repo peer may): theirs alone.
 CREATE TABLE IF NOT EXISTS personal_docs (
     doc TEXT PRIMARY KEY,
@@ -705,6 +728,98 @@ impl Db {
             .query_map(params![now.0, FACTS_PER_RUN], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Runs the fact `key` again at `due` (it has more to write then).
+    pub fn reschedule(&self, key: &str, due: Millis) -> DbResult<()> {
+        self.conn().execute(
+            "UPDATE schedule SET due = ?2, written_at = NULL WHERE key = ?1",
+            params![key, due.0],
+        )?;
+        Ok(())
+    }
+
+    /// Starts recording who is sent these changes the server wrote into `doc`.
+    pub fn watch_fact_changes(&self, doc: &str, hashes: &[String]) -> DbResult<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for h in hashes {
+            tx.execute(
+                "INSERT OR IGNORE INTO fact_changes (doc, hash) VALUES (?1, ?2)",
+                params![doc, h],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Stops recording deliveries for `doc` (its facts are all written); what was recorded
+    /// stays.
+    pub fn unwatch(&self, doc: &str) -> DbResult<()> {
+        self.conn()
+            .execute("DELETE FROM fact_changes WHERE doc = ?1", [doc])?;
+        Ok(())
+    }
+
+    /// Every watched fact change: (document, hash).
+    pub fn watched(&self) -> DbResult<Vec<(String, String)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT doc, hash FROM fact_changes")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Records that a device of `member` was sent a fact change of `doc`; the first time
+    /// stands.
+    pub fn record_delivery(&self, doc: &str, member: &str, at: Millis) -> DbResult<()> {
+        self.conn().execute(
+            "INSERT OR IGNORE INTO deliveries (doc, member, at) VALUES (?1, ?2, ?3)",
+            params![doc, member, at.0],
+        )?;
+        Ok(())
+    }
+
+    /// Records that a device named these changes of `doc` in its heads; the first time
+    /// stands.
+    pub fn record_announced(&self, doc: &str, hashes: &[String], at: Millis) -> DbResult<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for h in hashes {
+            tx.execute(
+                "INSERT OR IGNORE INTO announced (doc, hash, at) VALUES (?1, ?2, ?3)",
+                params![doc, h, at.0],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// When the server first heard of each change of `doc`: named in a device's heads, or
+    /// arrived, whichever came first.
+    pub fn first_heard(&self, doc: &str) -> DbResult<Vec<(String, Millis)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT hash, MIN(at) FROM (
+                 SELECT hash, at FROM receipts WHERE doc = ?1
+                 UNION ALL SELECT hash, at FROM announced WHERE doc = ?1
+             ) GROUP BY hash",
+        )?;
+        let rows = stmt
+            .query_map([doc], |r| Ok((r.get(0)?, Millis(r.get(1)?))))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// When each member was first sent a fact change of `doc`.
+    pub fn deliveries(&self, doc: &str) -> DbResult<Vec<(String, Millis)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT member, at FROM deliveries WHERE doc = ?1")?;
+        let rows = stmt
+            .query_map([doc], |r| Ok((r.get(0)?, Millis(r.get(1)?))))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }

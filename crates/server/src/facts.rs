@@ -81,16 +81,29 @@ impl Server {
                 continue;
             };
             let write = fact.write;
-            let members = self.members_of(&doc).await;
-            match self
+            let env = self.fact_env(&doc).await?;
+            let written = self
                 .write_as_server(&handle, move |d, now| {
-                    write(d, &registry::FactEnv { now, members }, &payload)
+                    let before = d.get_heads();
+                    let env = registry::FactEnv { now, ..env };
+                    let again = write(d, &env, &payload)?;
+                    let new: Vec<String> = d
+                        .get_changes(&before)
+                        .iter()
+                        .map(|c| c.hash().to_string())
+                        .collect();
+                    Ok((again, new))
                 })
-                .await
-            {
-                Ok(()) => {
+                .await;
+            match written {
+                Ok((again, new)) => {
+                    self.watch(&doc, new, again.is_none()).await?;
                     let (db, at, k) = (self.db.clone(), self.now(), key.clone());
-                    blocking(move || db.fact_written(&k, at)).await?;
+                    blocking(move || match again {
+                        Some(due) => db.reschedule(&k, due),
+                        None => db.fact_written(&k, at),
+                    })
+                    .await?;
                     n += 1;
                 }
                 Err(e) => tracing::error!(%key, error = ?e, "cannot write a scheduled fact"),
@@ -138,6 +151,43 @@ impl Server {
             }
         }
         Ok(n)
+    }
+
+    /// What a fact for `doc` is told: the community's members now, who was sent the facts
+    /// the server wrote into it and when, and when it first heard of each of its changes.
+    async fn fact_env(&self, doc: &str) -> Result<registry::FactEnv, DbError> {
+        let members = self.members_of(doc).await;
+        let (db, key) = (self.db.clone(), doc.to_owned());
+        let (delivered, received) =
+            blocking(move || Ok((db.deliveries(&key)?, db.first_heard(&key)?))).await?;
+        Ok(registry::FactEnv {
+            now: self.now(),
+            members,
+            delivered: delivered
+                .into_iter()
+                .filter_map(|(m, at)| linli_core::MemberId::parse(&m).ok().map(|m| (m, at)))
+                .collect(),
+            received: received
+                .into_iter()
+                .filter_map(|(h, at)| h.parse().ok().map(|h| (h, at)))
+                .collect(),
+        })
+    }
+
+    /// Records who is sent the changes a fact just wrote, until the document's facts are
+    /// all written.
+    async fn watch(&self, doc: &str, new: Vec<String>, done: bool) -> Result<(), DbError> {
+        let Ok(id) = DocId::parse(doc) else {
+            return Ok(());
+        };
+        let (db, key) = (self.db.clone(), doc.to_owned());
+        if done {
+            self.watched.remove(&id);
+            return blocking(move || db.unwatch(&key)).await;
+        }
+        self.watched
+            .add(id, new.iter().filter_map(|h| h.parse().ok()));
+        blocking(move || db.watch_fact_changes(&key, &new)).await
     }
 
     /// How many members the community of `doc` has now (0 for a document of no community).

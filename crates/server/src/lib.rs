@@ -7,6 +7,7 @@ pub mod db;
 mod directory;
 mod facts;
 pub mod gate;
+mod outgoing;
 pub mod seed;
 mod static_files;
 pub mod storage;
@@ -36,6 +37,8 @@ pub struct Server {
     acceptor: AcceptorHandle,
     /// The actor the server writes its documents with, fresh each start.
     actor: ActorId,
+    /// Facts whose delivery to members is recorded.
+    watched: outgoing::Watched,
 }
 
 /// The server's clock: the time the server records is the one deadlines trust.
@@ -47,6 +50,7 @@ impl Server {
     /// Opens the stores in `data` and starts the sync engine.
     pub async fn start(data: &Path, clock: Clock) -> Result<Arc<Server>, String> {
         let db = Arc::new(Db::open(data).map_err(|e| format!("{e:?}"))?);
+        let watched = outgoing::Watched::load(db.watched().map_err(|e| format!("{e:?}"))?);
         let storage = SqliteStorage::open(data).map_err(|e| e.to_string())?;
         let gate = Arc::new(Gate::load(db.clone(), clock).map_err(|e| format!("{e:?}"))?);
         let policy_gate = gate.clone();
@@ -71,6 +75,7 @@ impl Server {
             storage,
             acceptor,
             actor,
+            watched,
         }))
     }
 

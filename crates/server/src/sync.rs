@@ -5,6 +5,7 @@
 
 use crate::api::{auth_refusal, refusal};
 use crate::db::DbError;
+use crate::outgoing::{Missing, Outgoing};
 use crate::Server;
 use automerge::{Automerge, Change, ChangeHash, ReadDoc};
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -91,12 +92,10 @@ fn accept(srv: Arc<Server>, socket: WebSocket, peer: String, who: Reader, token:
     let (out, out_rx) = mpsc::channel::<Message>(64);
     tokio::spawn(out_rx.map(Ok).forward(ws_out));
     let missing = Missing::default();
-    let to_samod = out.clone().with({
-        let missing = missing.clone();
-        move |bytes: Vec<u8>| {
-            let bytes = missing.ask(bytes);
-            futures::future::ok::<_, mpsc::SendError>(Message::Binary(bytes.into()))
-        }
+    let mut outgoing = Outgoing::new(srv.clone(), missing.clone(), who.member.clone());
+    let to_samod = out.clone().with(move |bytes: Vec<u8>| {
+        let bytes = outgoing.frame(bytes);
+        futures::future::ok::<_, mpsc::SendError>(Message::Binary(bytes.into()))
     });
     // Ends the connection when the watcher says so; dropped with the connection, which
     // stops the watcher.
@@ -355,6 +354,9 @@ impl Door {
             return Ok(self.refusal(doc, &[], &Refusal::Malformed));
         }
         tracing::debug!(peer = %self.peer, doc = %doc, changes = sync.changes.len(), "door");
+        if self.srv.watched.contains(&doc) {
+            self.announced(doc, &sync.heads).await;
+        }
         if sync.changes.is_empty() {
             if self.repeats_itself(doc, &sync.heads, &data) {
                 tracing::debug!(peer = %self.peer, doc = %doc, "dropped a repeated message");
@@ -572,6 +574,23 @@ impl Door {
 }
 
 impl Door {
+    /// Records the heads a device names for a document whose facts are watched, before
+    /// samod answers (and perhaps sends the close marker): a ballot made offline before
+    /// the close is named by its device's first message, ahead of the marker it is sent.
+    async fn announced(&self, doc: DocId, heads: &[ChangeHash]) {
+        if heads.is_empty() {
+            return;
+        }
+        let (db, at) = (self.srv.db.clone(), self.srv.now());
+        let hashes: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
+        let key = doc.to_string();
+        let done =
+            tokio::task::spawn_blocking(move || db.record_announced(&key, &hashes, at)).await;
+        if !matches!(done, Ok(Ok(()))) {
+            tracing::error!(doc = %doc, "cannot record announced heads");
+        }
+    }
+
     /// A message with nothing new, sent again word for word while its heads name a change
     /// this connection had refused or dropped. samod's answer would be the one it gave (it
     /// needs a change it will never take), the sender would answer it the same way, and so
@@ -608,57 +627,6 @@ impl Door {
             return;
         }
         self.waiting.insert(doc, chunks);
-    }
-}
-
-/// The changes each document's door is waiting for, shared with the connection's outgoing
-/// side: samod never saw the changes that need them, so it cannot ask for them itself.
-#[derive(Clone, Default)]
-struct Missing(Arc<std::sync::Mutex<HashMap<DocId, Vec<ChangeHash>>>>);
-
-impl Missing {
-    fn set(&self, doc: DocId, hashes: Vec<ChangeHash>) {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if hashes.is_empty() {
-            map.remove(&doc);
-        } else {
-            map.insert(doc, hashes);
-        }
-    }
-
-    /// Adds what the door waits for to the `need` of samod's sync message for that
-    /// document: what automerge itself would ask for, had it been shown the changes.
-    fn ask(&self, frame: Vec<u8>) -> Vec<u8> {
-        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if map.is_empty() {
-            return frame;
-        }
-        let Ok(Wire::Sync {
-            doc,
-            sender,
-            target,
-            data,
-        }) = Wire::decode(&frame)
-        else {
-            return frame;
-        };
-        let Some(hashes) = map.get(&doc) else {
-            return frame;
-        };
-        let Ok(mut msg) = automerge::sync::Message::decode(&data) else {
-            return frame;
-        };
-        // Sorted and unique, as the encoding demands (it panics otherwise).
-        msg.need.extend(hashes);
-        msg.need.sort();
-        msg.need.dedup();
-        Wire::Sync {
-            doc,
-            sender,
-            target,
-            data: msg.encode(),
-        }
-        .encode()
     }
 }
 

@@ -7,8 +7,8 @@
 //! log, which `tally::casts` reads back as the history. Whether a ballot counts is the
 //! offline vote rule of `tally`, a pure function of the document.
 //!
-//! Not yet in the module registry: its documents, views and the server's close and
-//! certificate facts land next, and its genesis is frozen only when it ships.
+//! The community's index of proposals (`index`) is how the server learns of a proposal's
+//! document; `module` declares both kinds and the server's close and certificate.
 //!
 //! A secret ballot is a later step. Ballots here are open to the community's members (the
 //! app says so on the ballot). A secret one would keep each voter's ballot out of the shared
@@ -17,7 +17,9 @@
 //! person, one vote still holds and turnout is checkable), never who chose what.
 
 mod commands;
+pub mod index;
 mod model;
+pub mod module;
 mod rules;
 pub mod tally;
 
@@ -30,12 +32,13 @@ pub use model::{
     comments, read, ready_for_vote, supporters, Comment, Decision, Proposal, State,
     DEFAULT_QUORUM_PCT, DEFAULT_SUPPORT_PCT, DEFAULT_THRESHOLD_PCT, FOR_AGAINST,
 };
+pub use module::{index_id, MODULE};
 pub use rules::{DECISIONS, RULES};
 pub use tally::{certify, tally, write_close, Cast, Certificate, Close, Exclusion, Tally};
 
 use crate::{CommunityId, DocId, DocKind};
 
-/// A proposal's kind. (Declared here; registered when the module ships.)
+/// A proposal's kind.
 pub const KIND: DocKind = DocKind::named("proposal");
 
 /// The root maps a proposal document starts with.

@@ -538,3 +538,5 @@ fn a_ballot_made_after_seeing_an_early_close_does_not_count() {
         .iter()
         .any(|(c, why)| c.member.as_str() == "m_cai" && *why == Exclusion::SawClose));
 }
+
+mod module;

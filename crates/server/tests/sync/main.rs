@@ -2,6 +2,7 @@
 
 mod assignments;
 mod bloom;
+mod deliberation;
 mod facts;
 mod harness;
 mod help;

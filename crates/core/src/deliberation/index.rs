@@ -1,0 +1,103 @@
+//! The community's list of proposals: one document per community, every member's device
+//! holds it, and each entry names a proposal document by the id its author's device made.
+//! The server learns of a proposal document from the entry it admitted (the help-private
+//! pattern), never from a document id a device claims.
+
+use crate::doc::{transact, Writer};
+use crate::read::{i64_at, map_at, str_at};
+use crate::rules::{DocContext, Reach, Record, Rule, Seg, Shape, Who, WriteRules};
+use crate::{DocKind, LinliError, MemberId, Millis, Result};
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ChangeHash, ObjType, ReadDoc, ROOT};
+
+/// The community's index of proposals.
+pub const INDEX: DocKind = DocKind::named("proposals");
+
+pub const INDEX_ROOTS: &[&str] = &["items"];
+
+pub const INDEX_RULES: WriteRules = WriteRules {
+    rules: &[
+        Rule {
+            path: &[Seg::Key("items"), Seg::Any],
+            who: Who::NewRecord,
+            reach: Reach::Exact,
+            shape: Shape::Map,
+        },
+        Rule {
+            path: &[Seg::Key("items"), Seg::Any, Seg::Key("author")],
+            who: Who::NewRecord,
+            reach: Reach::Exact,
+            shape: Shape::Any,
+        },
+        Rule {
+            path: &[Seg::Key("items"), Seg::Any, Seg::Key("created_at")],
+            who: Who::NewRecord,
+            reach: Reach::Exact,
+            shape: Shape::Int,
+        },
+    ],
+};
+
+/// One entry of the index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed {
+    pub id: String,
+    pub author: MemberId,
+    pub created_at: Millis,
+}
+
+/// Whether `id` may name a proposal: plain, like every id that becomes a map key.
+pub fn valid_id(id: &str) -> bool {
+    crate::id::is_slug(id)
+}
+
+/// Lists proposal `id` in the community's index: written before the proposal itself, so
+/// the server knows the proposal's document by the time its changes arrive.
+pub fn add(
+    index: &mut Automerge,
+    writer: &Writer,
+    now: Millis,
+    id: &str,
+) -> Result<Option<ChangeHash>> {
+    if !valid_id(id) {
+        return Err(LinliError::BadId);
+    }
+    let creating = Record {
+        author: Some(writer.member.clone()),
+        created_now: true,
+    };
+    INDEX_RULES.authorize_in(writer, &DocContext::default(), &creating, &["items", id])?;
+    let items =
+        map_at(index, &ROOT, "items").ok_or_else(|| LinliError::Damaged("no items map".into()))?;
+    if map_at(index, &items, id).is_some() {
+        return Err(LinliError::AlreadyExists);
+    }
+    let (_, hash) = transact(index, now, |tx| {
+        let item = tx.put_object(&items, id, ObjType::Map)?;
+        tx.put(&item, "author", writer.member.as_str())?;
+        tx.put(&item, "created_at", now.0)?;
+        Ok(())
+    })?;
+    Ok(hash)
+}
+
+/// Every entry with a valid id and an author, in id order.
+pub fn listed(index: &Automerge) -> Vec<Listed> {
+    let Some(items) = map_at(index, &ROOT, "items") else {
+        return Vec::new();
+    };
+    index
+        .keys(&items)
+        .filter(|id| valid_id(id))
+        .filter_map(|id| {
+            let item = map_at(index, &items, &id)?;
+            let author = MemberId::parse(&str_at(index, &item, "author")?).ok()?;
+            let created_at = Millis(i64_at(index, &item, "created_at").unwrap_or(0));
+            Some(Listed {
+                id,
+                author,
+                created_at,
+            })
+        })
+        .collect()
+}
