@@ -6,10 +6,11 @@
 use linli_core::access::{Posting, Reader};
 use linli_core::member::check_display_name;
 use linli_core::{CommunityId, LinliError, MemberId, Millis, Role};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::Mutex;
+use std::time::Duration;
 
 /// How long an invite code stays usable.
 pub const INVITE_DAYS: i64 = 30;
@@ -297,6 +298,16 @@ fn member_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MemberRow> {
     })
 }
 
+/// How long a write waits for another connection's (the CLI's, another process's) to end.
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Every transaction here that writes takes the write lock when it begins. A deferred one
+/// that reads first and then writes fails at once with SQLITE_BUSY if another connection
+/// wrote in between (WAL cannot upgrade a stale snapshot), whatever the busy timeout.
+fn write(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
+    conn.transaction_with_behavior(TransactionBehavior::Immediate)
+}
+
 impl Db {
     pub fn open(dir: &Path) -> DbResult<Db> {
         std::fs::create_dir_all(dir)
@@ -309,6 +320,9 @@ impl Db {
     }
 
     fn with_connection(conn: Connection) -> DbResult<Db> {
+        // The staff's CLI writes the same file from another process while the server runs;
+        // without a busy timeout a join that meets its write fails at once as a store error.
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -417,7 +431,7 @@ impl Db {
             }
         }
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = write(&mut conn)?;
         tx.execute(
             "INSERT INTO departments (id, name) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET name = ?2",
             params![id, name],
@@ -527,7 +541,7 @@ impl Db {
         let display_name =
             check_display_name(display_name).map_err(|e| DbError::Refused(Refusal::Invalid(e)))?;
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = write(&mut conn)?;
         let code = normalize_code(code);
         let invite: Option<(String, String, i64, Option<i64>)> = tx
             .query_row(
@@ -662,7 +676,7 @@ impl Db {
         publish: bool,
     ) -> DbResult<()> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = write(&mut conn)?;
         for h in hashes {
             tx.execute(
                 "INSERT OR IGNORE INTO receipts (hash, doc, at) VALUES (?1, ?2, ?3)",
@@ -696,7 +710,7 @@ impl Db {
 
     pub fn receipts_published(&self, hashes: &[String]) -> DbResult<()> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = write(&mut conn)?;
         for h in hashes {
             tx.execute("DELETE FROM receipts_unpublished WHERE hash = ?1", [h])?;
         }
@@ -744,7 +758,7 @@ impl Db {
     /// Starts recording who is sent these changes the server wrote into `doc`.
     pub fn watch_fact_changes(&self, doc: &str, hashes: &[String]) -> DbResult<()> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = write(&mut conn)?;
         for h in hashes {
             tx.execute(
                 "INSERT OR IGNORE INTO fact_changes (doc, hash) VALUES (?1, ?2)",
@@ -787,7 +801,7 @@ impl Db {
     /// stands.
     pub fn record_announced(&self, doc: &str, hashes: &[String], at: Millis) -> DbResult<()> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = write(&mut conn)?;
         for h in hashes {
             tx.execute(
                 "INSERT OR IGNORE INTO announced (doc, hash, at) VALUES (?1, ?2, ?3)",
@@ -934,7 +948,7 @@ impl Db {
         now: Millis,
     ) -> DbResult<Vec<(String, String)>> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = write(&mut conn)?;
         let mut out = Vec::with_capacity(actors.len());
         for actor in actors {
             tx.execute(
@@ -1086,6 +1100,30 @@ mod tests {
         assert_eq!(authed.member.id, joined.member);
         assert_eq!(authed.peer_id, joined.peer_id);
         assert_eq!(db.members(&c).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_join_waits_for_the_staffs_cli_writing_in_another_process() {
+        let dir = crate::testdir::TestDir::new("busy");
+        let server = Db::open(dir.path()).unwrap();
+        let c = huqian(&server);
+        let code = server.create_invite(&c, &Role::Resident, T0).unwrap();
+        // A second connection to the same file is what `linli-server invite create` is.
+        let cli = Db::open(dir.path()).unwrap();
+        let (locked, wait) = std::sync::mpsc::channel();
+        let holder = std::thread::spawn(move || {
+            let mut conn = cli.conn();
+            let tx = write(&mut conn).unwrap();
+            tx.execute("UPDATE communities SET name = name", [])
+                .unwrap();
+            locked.send(()).unwrap();
+            std::thread::sleep(Duration::from_millis(300));
+            tx.commit().unwrap();
+        });
+        wait.recv().unwrap();
+        let joined = server.join(&code, "王阿姨", T0);
+        holder.join().unwrap();
+        assert_eq!(joined.unwrap().display_name, "王阿姨");
     }
 
     #[test]

@@ -24,6 +24,8 @@ const EXIT_STORE_FAILED: i32 = 74;
 impl SqliteStorage {
     pub fn open(dir: &Path) -> rusqlite::Result<SqliteStorage> {
         let conn = Connection::open(dir.join("documents.sqlite3"))?;
+        // A failed storage write stops the server: wait out another process's write instead.
+        conn.busy_timeout(crate::db::BUSY_TIMEOUT)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.execute_batch(SCHEMA)?;
