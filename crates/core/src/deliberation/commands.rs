@@ -339,3 +339,102 @@ pub fn hide_comment(
     })?;
     Ok(hash)
 }
+
+/// The author rewrites the title and body, until voting opens: what people vote on never
+/// changes under them.
+pub fn edit(
+    doc: &mut Automerge,
+    writer: &Writer,
+    now: Millis,
+    title: &str,
+    body: &str,
+) -> Result<Option<ChangeHash>> {
+    let (p, obj) = found(doc)?;
+    for field in ["title", "body"] {
+        RULES.authorize_in(
+            writer,
+            &no_ctx(),
+            &record_of(&p),
+            &["proposal", RECORD, field],
+        )?;
+    }
+    match p.state(now) {
+        State::Draft | State::Discussion | State::Scheduled => {}
+        State::Withdrawn => return Err(LinliError::WrongState),
+        _ => return Err(LinliError::VotingOpened),
+    }
+    let title = check_text(Field::Title, title, TITLE_MAX)?;
+    let body = body.trim();
+    if body.chars().count() > BODY_MAX {
+        return Err(LinliError::TooLong {
+            field: Field::Details,
+            max: BODY_MAX,
+        });
+    }
+    let (_, hash) = transact(doc, now, |tx| {
+        if p.title != title {
+            tx.put(&obj, "title", title.as_str())?;
+        }
+        if p.body != body {
+            tx.put(&obj, "body", body)?;
+        }
+        Ok(())
+    })?;
+    Ok(hash)
+}
+
+/// A comment's author rewrites it; the page marks it edited.
+pub fn edit_comment(
+    doc: &mut Automerge,
+    writer: &Writer,
+    now: Millis,
+    id: &str,
+    text: &str,
+) -> Result<Option<ChangeHash>> {
+    let comments = root(doc, "comments")?;
+    let old = super::model::comments(doc)
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or(LinliError::NotFound)?;
+    let c = map_at(doc, &comments, id).ok_or(LinliError::NotFound)?;
+    let record = Record {
+        author: Some(old.author.clone()),
+        created_now: false,
+    };
+    for field in ["text", "edited_at"] {
+        RULES.authorize_in(writer, &no_ctx(), &record, &["comments", id, field])?;
+    }
+    let text = check_text(Field::Message, text, COMMENT_MAX)?;
+    if text == old.text {
+        return Ok(None);
+    }
+    let (_, hash) = transact(doc, now, |tx| {
+        tx.put(&c, "text", text.as_str())?;
+        tx.put(&c, "edited_at", now.0)?;
+        Ok(())
+    })?;
+    Ok(hash)
+}
+
+/// Staff write what was decided once the result is certified, and later what was done
+/// about it: each an entry of its own, so updates from two desks never overwrite each other.
+pub fn record_outcome(
+    doc: &mut Automerge,
+    writer: &Writer,
+    now: Millis,
+    text: &str,
+) -> Result<Option<ChangeHash>> {
+    let (p, _) = found(doc)?;
+    let key = super::model::outcome_key(now, &writer.member);
+    RULES.authorize(writer, &no_ctx(), &["outcome", &key])?;
+    if !matches!(p.state(now), State::Adopted | State::Rejected) {
+        return Err(LinliError::WrongState);
+    }
+    let text = check_text(Field::Details, text, BODY_MAX)?;
+    let outcome = root(doc, "outcome")?;
+    let (_, hash) = transact(doc, now, |tx| {
+        tx.put(&outcome, key.as_str(), text.as_str())?;
+        Ok(())
+    })?;
+    Ok(hash)
+}

@@ -16,21 +16,24 @@
 //! server would publish into the proposal only the tally and the list of who voted (so one
 //! person, one vote still holds and turnout is checkable), never who chose what.
 
+mod actions;
 mod commands;
 pub mod index;
+pub mod list;
 mod model;
 pub mod module;
 mod rules;
 pub mod tally;
 
+pub use actions::{actions, Actions};
 pub use commands::{
-    assist, cast, close_early, comment, create, hide_comment, publish, set_window, support,
-    withdraw, ProposalDraft, BODY_MAX, CHOICE_MAX, COMMENT_MAX, OPTIONS_MAX, OPTION_MAX,
-    REASON_MAX, TITLE_MAX,
+    assist, cast, close_early, comment, create, edit, edit_comment, hide_comment, publish,
+    record_outcome, set_window, support, withdraw, ProposalDraft, BODY_MAX, CHOICE_MAX,
+    COMMENT_MAX, OPTIONS_MAX, OPTION_MAX, REASON_MAX, TITLE_MAX,
 };
 pub use model::{
-    comments, read, ready_for_vote, supporters, Comment, Decision, Proposal, State,
-    DEFAULT_QUORUM_PCT, DEFAULT_SUPPORT_PCT, DEFAULT_THRESHOLD_PCT, FOR_AGAINST,
+    comments, outcomes, read, ready_for_vote, supporters, Comment, Decision, Outcome, Proposal,
+    State, DEFAULT_QUORUM_PCT, DEFAULT_SUPPORT_PCT, DEFAULT_THRESHOLD_PCT, FOR_AGAINST,
 };
 pub use module::{index_id, MODULE};
 pub use rules::{DECISIONS, RULES};

@@ -133,6 +133,22 @@ pub enum State {
     Withdrawn,
 }
 
+impl State {
+    /// What the list and the page call it.
+    pub fn label(self, lang: crate::Lang) -> &'static str {
+        match self {
+            State::Draft => lang.pick("草稿", "Draft"),
+            State::Discussion => lang.pick("讨论中", "In discussion"),
+            State::Scheduled => lang.pick("即将投票", "Vote scheduled"),
+            State::Voting => lang.pick("投票中", "Voting"),
+            State::Closed => lang.pick("已截止（暂定结果）", "Closed (provisional)"),
+            State::Adopted => lang.pick("已通过", "Adopted"),
+            State::Rejected => lang.pick("未通过", "Rejected"),
+            State::Withdrawn => lang.pick("已撤回", "Withdrawn"),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Proposal {
     pub author: MemberId,
@@ -221,6 +237,7 @@ pub struct Comment {
     pub text: String,
     /// Staff's reason, if hidden.
     pub hidden: Option<String>,
+    pub edited: bool,
 }
 
 /// Every comment that reads, oldest first.
@@ -239,6 +256,7 @@ pub fn comments(doc: &Automerge) -> Vec<Comment> {
                 created_at: Millis(i64_at(doc, &c, "created_at")?),
                 parent: str_at(doc, &c, "parent"),
                 text: str_at(doc, &c, "text").unwrap_or_default(),
+                edited: i64_at(doc, &c, "edited_at").is_some(),
                 hidden,
                 id,
             })
@@ -262,4 +280,36 @@ pub fn supporters(doc: &Automerge) -> Vec<MemberId> {
 pub fn ready_for_vote(doc: &Automerge, members: usize, pct: i64) -> bool {
     let needed = ((members as i64 * pct + 99) / 100).max(1) as usize;
     supporters(doc).len() >= needed
+}
+
+/// What staff wrote about the result and what was done: oldest first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub at: Millis,
+    pub by: MemberId,
+    pub text: String,
+}
+
+/// An outcome entry's key: its time, zero-padded so keys sort as times do, and its writer.
+pub(super) fn outcome_key(at: Millis, by: &MemberId) -> String {
+    format!("{:013}-{}", at.0.max(0), by.as_str())
+}
+
+pub fn outcomes(doc: &Automerge) -> Vec<Outcome> {
+    let Some(o) = map_at(doc, &ROOT, "outcome") else {
+        return Vec::new();
+    };
+    let mut out: Vec<Outcome> = doc
+        .keys(&o)
+        .filter_map(|k| {
+            let (at, by) = k.split_once('-')?;
+            Some(Outcome {
+                at: Millis(at.parse().ok()?),
+                by: MemberId::parse(by).ok()?,
+                text: str_at(doc, &o, &k)?,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (a.at, &a.by).cmp(&(b.at, &b.by)));
+    out
 }

@@ -540,3 +540,4 @@ fn a_ballot_made_after_seeing_an_early_close_does_not_count() {
 }
 
 mod module;
+mod views;
