@@ -7,6 +7,7 @@ use crate::components::{
     sync_page::SyncPage,
     tab_bar::TabBar,
 };
+use crate::deliberation::DeliberationRoutes;
 use crate::help::HelpRoutes;
 use crate::i18n::{use_i18n, I18n};
 use crate::me::MePage;
@@ -173,10 +174,7 @@ fn Shell() -> impl IntoView {
                     <Route path=path!("/") view=|| view! { <Redirect path="/help"/> }/>
                     // One line per module: its folder declares its pages.
                     <HelpRoutes/>
-                    <Route
-                        path=path!("/deliberation")
-                        view=|| view! { <NotBuilt title=|t| t.tab_deliberation/> }
-                    />
+                    <DeliberationRoutes/>
                     <Route path=path!("/points") view=|| view! { <NotBuilt title=|t| t.tab_points/> }/>
                     <Route path=path!("/patrol") view=PatrolTab/>
                     <Route path=path!("/me") view=MePage/>

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod communities;
 pub mod components;
+pub mod deliberation;
 pub mod help;
 pub mod i18n;
 pub mod me;

@@ -6,23 +6,14 @@ use crate::i18n::Strings;
 use linli_core::DocKind;
 
 /// Each module's names for its documents, in the order of core's registry.
-const LABELS: &[fn(&DocKind, &Strings) -> Option<&'static str>] =
-    &[directory_label, crate::help::doc_label, deliberation_label];
+const LABELS: &[fn(&DocKind, &Strings) -> Option<&'static str>] = &[
+    directory_label,
+    crate::help::doc_label,
+    crate::deliberation::doc_label,
+];
 
 fn directory_label(kind: &DocKind, t: &Strings) -> Option<&'static str> {
     (*kind == DocKind::DIRECTORY).then_some(t.doc_directory)
-}
-
-/// Deliberation's documents sync (its views land next), so the sync page names them.
-fn deliberation_label(kind: &DocKind, t: &Strings) -> Option<&'static str> {
-    use linli_core::deliberation::{index::INDEX, KIND};
-    if *kind == INDEX {
-        Some(t.doc_proposals)
-    } else if *kind == KIND {
-        Some(t.doc_proposal)
-    } else {
-        None
-    }
 }
 
 /// What the sync page calls a document of `kind` (a profile is named by its owner there).

@@ -83,7 +83,7 @@ test('every route of the app survives a reload, online and offline', async ({ pa
   await join(page, invite('staff'), '社区小郑');
   await post(page, '路灯不亮，求助');
   const detail = new URL(page.url()).pathname;
-  const routes = ['/help', '/help/new', '/help/reports', detail, '/deliberation', '/points', '/patrol', '/me', '/neighbours', '/sync'];
+  const routes = ['/help', '/help/new', '/help/reports', detail, '/deliberation', '/deliberation/new', '/points', '/patrol', '/me', '/neighbours', '/sync'];
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
   for (const offline of [false, true]) {
     await context.setOffline(offline);

@@ -1,5 +1,6 @@
 //! Widgets shared by several pages.
 
+pub mod act;
 pub mod draft_field;
 pub mod lang_toggle;
 pub mod member_form;

@@ -13,3 +13,12 @@ pub fn when(at: Millis, lang: Lang, with_year: bool) -> String {
         (Lang::En, false) => format!("{d}/{m} {h:02}:{min:02}"),
     }
 }
+
+/// "YYYY-MM-DDTHH:MM" from a datetime-local input, read in the device's time zone.
+pub fn parse_local(value: &str) -> Option<Millis> {
+    if value.is_empty() {
+        return None;
+    }
+    let t = js_sys::Date::new(&value.into()).get_time();
+    (!t.is_nan()).then_some(Millis(t as i64))
+}

@@ -1,5 +1,6 @@
 use super::private::PrivatePanel;
 use super::{name_of, use_names, waiting, when};
+use crate::components::act::Act;
 use crate::components::draft_field::DraftField;
 use crate::i18n::use_i18n;
 use crate::me::write_error;
@@ -12,48 +13,9 @@ use linli_core::doc::Writer;
 use linli_core::help::{self, Request};
 use linli_core::{DocId, DocKind, MemberId, Millis};
 
-/// Runs a help command on the request's document as this member; a refusal or a disk
-/// failure shows under the actions, and the view follows the document either way.
-#[derive(Clone, Copy)]
-struct Act {
-    session: crate::session::Session,
-    doc: DocId,
-    error: RwSignal<Option<WriteError>>,
-}
-
-type Command = Box<
-    dyn FnOnce(
-        &mut automerge::Automerge,
-        &linli_core::doc::Writer,
-        Millis,
-    ) -> linli_core::Result<()>,
->;
-
-impl Act {
-    fn run(self, f: Command) {
-        self.run_then(f, || {});
-    }
-
-    /// Runs `f`, then `done` only if it succeeded: a field is cleared only once what it
-    /// held is a durable change, never when the command refused it.
-    fn run_then(self, f: Command, done: impl FnOnce() + 'static) {
-        leptos::task::spawn_local(async move {
-            let out = self
-                .session
-                .command(self.doc, move |d, w, now| f(d, w, now))
-                .await;
-            if out.is_ok() {
-                done();
-            }
-            self.error.try_set(out.err());
-        });
-    }
-}
-
-/// A draft key of one request's own: text typed on one request's page never shows on
-/// another's. Leaked once per request opened: a few bytes each.
+/// A draft key of one request's own.
 fn draft_key(field: &str, request: &str) -> &'static str {
-    Box::leak(format!("help.{field}.{request}").into_boxed_str())
+    crate::components::act::draft_key("help", field, request)
 }
 
 #[component]

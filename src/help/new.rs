@@ -1,4 +1,5 @@
 use crate::components::draft_field::DraftField;
+use crate::components::when::parse_local;
 use crate::i18n::use_i18n;
 use crate::me::write_error;
 use crate::session::{use_doc, use_session};
@@ -11,15 +12,6 @@ use linli_core::{DocKind, Millis};
 
 const DRAFTS: [&str; 3] = ["help.title", "help.details", "help.place"];
 const EXPIRY_DAYS: [i64; 4] = [3, 7, 14, 30];
-
-/// "YYYY-MM-DDTHH:MM" from a datetime-local input, read in the device's time zone.
-fn parse_local(value: &str) -> Option<Millis> {
-    if value.is_empty() {
-        return None;
-    }
-    let t = js_sys::Date::new(&value.into()).get_time();
-    (!t.is_nan()).then_some(Millis(t as i64))
-}
 
 #[component]
 pub fn NewRequestPage() -> impl IntoView {

@@ -1,6 +1,7 @@
 use super::Strings;
 
 pub static EN: Strings = Strings {
+    delib: &super::deliberation::EN,
     app_name: "Linli",
     loading: "Loading…",
     tab_help: "Help",

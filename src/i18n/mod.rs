@@ -5,13 +5,18 @@
 //! `linli-core` beside the rules that produce them, so the server speaks them too; views
 //! get them through `Role::label(lang)` and `LinliError::message(lang)`.
 
+mod deliberation;
 mod en;
 mod zh;
+
+pub use deliberation::Delib;
 
 use leptos::prelude::*;
 use linli_core::Lang;
 
 pub struct Strings {
+    /// Deliberation's words, in a table of their own.
+    pub delib: &'static Delib,
     pub app_name: &'static str,
     pub loading: &'static str,
     pub tab_help: &'static str,

@@ -1,6 +1,7 @@
 use super::Strings;
 
 pub static ZH: Strings = Strings {
+    delib: &super::deliberation::ZH,
     app_name: "邻里",
     loading: "正在加载…",
     tab_help: "邻里帮",

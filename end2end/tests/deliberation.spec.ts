@@ -1,0 +1,105 @@
+import { expect, invite, join, test } from './helpers';
+import type { Page } from '@playwright/test';
+
+/** "YYYY-MM-DDTHH:MM" in the browser's (and this process's) time zone, as datetime-local takes it. */
+function local(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+async function openDeliberation(page: Page) {
+  await page.getByRole('navigation').getByText('社区议事').click();
+  await expect(page.getByRole('heading', { name: '社区议事' })).toBeVisible();
+}
+
+async function openProposal(page: Page, title: string) {
+  await openDeliberation(page);
+  await page.getByTestId('proposal-item').filter({ hasText: title }).click();
+  await expect(page.getByTestId('proposal-title')).toHaveText(title);
+}
+
+test('a proposal goes to a vote: staff open it, ballots count once, results stay hidden from a non-voter', async ({ browser }) => {
+  const [a, s, c] = await Promise.all([browser.newContext(), browser.newContext(), browser.newContext()]);
+  const [pa, ps, pc] = await Promise.all([a.newPage(), s.newPage(), c.newPage()]);
+  await join(pa, invite('resident'), '提案人老李');
+  await join(ps, invite('staff'), '社区小周');
+  await join(pc, invite('resident'), '邻居小陈');
+  const title = `在 3 栋旁建自行车棚 ${Date.now()}`;
+
+  // A resident proposes; an empty title is refused in words and nothing is listed.
+  await openDeliberation(pa);
+  await pa.getByTestId('proposal-new').click();
+  await pa.locator('#field-delib-body').fill('占用两个车位，费用由公共收益支出。');
+  await pa.getByTestId('proposal-publish').click();
+  await expect(pa.getByRole('alert')).toContainText('标题');
+  await expect(pa.locator('#field-delib-body')).toHaveValue('占用两个车位，费用由公共收益支出。');
+  await pa.locator('#field-delib-title').fill(title);
+  await pa.getByTestId('proposal-publish').click();
+  await expect(pa.getByTestId('proposal-title')).toHaveText(title);
+  await expect(pa.getByTestId('proposal-state')).toHaveText('讨论中');
+  await pa.locator('[id^="field-delib-comment-top"]').fill('欢迎大家提意见');
+  await pa.getByTestId('comment-post').click();
+  await expect(pa.getByTestId('comment-text')).toHaveText('欢迎大家提意见');
+  await expect(pa.getByTestId('sync-badge')).toHaveText('已同步');
+
+  // Staff see it arrive and open the vote; the window is staff's alone.
+  await openProposal(ps, title);
+  await expect(ps.getByTestId('comment-text')).toHaveText('欢迎大家提意见');
+  await expect(pa.getByTestId('window-form')).toHaveCount(0);
+  const now = Date.now();
+  await ps.locator('#field-opens').fill(local(now - 60_000));
+  await ps.locator('#field-closes').fill(local(now + 86_400_000));
+  await ps.getByTestId('window-save').click();
+  await expect(ps.getByTestId('proposal-state')).toHaveText('投票中');
+  await expect(ps.getByTestId('sync-badge')).toHaveText('已同步');
+
+  // A resident who has not voted sees that results wait, and why that is only a courtesy.
+  await openProposal(pc, title);
+  await expect(pc.getByTestId('proposal-state')).toHaveText('投票中');
+  await expect(pc.getByTestId('results-hidden')).toContainText('不是保密');
+  await expect(pc.getByText('投票对本社区成员公开')).toBeVisible();
+  await expect(pc.getByTestId('results')).toHaveCount(0);
+  // A ballot with nothing picked is refused in words.
+  await pc.getByTestId('ballot-cast').click();
+  await expect(pc.getByRole('alert')).toBeVisible();
+  await expect(pc.getByTestId('my-ballot')).toHaveCount(0);
+
+  // The author votes online: counted, and the results show.
+  await openProposal(pa, title);
+  await pa.getByTestId('ballot').getByLabel('赞成').check();
+  await pa.getByTestId('ballot-cast').click();
+  await expect(pa.getByTestId('my-ballot')).toHaveText('你投了：赞成');
+  await expect(pa.getByTestId('ballot-status')).toHaveText('你的票已计入。');
+  await expect(pa.getByTestId('results')).toContainText('赞成: 1');
+  await expect(pa.getByTestId('results-kind')).toContainText('暂定结果');
+  await expect(pa.getByTestId('results-chart')).toBeVisible();
+
+  // The neighbour votes with no signal; it waits, then counts once they are back.
+  await pc.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await c.setOffline(true);
+  await expect(pc.getByTestId('sync-badge')).toHaveText('离线');
+  await pc.getByTestId('ballot').getByLabel('反对').check();
+  await pc.getByTestId('ballot-cast').click();
+  await expect(pc.getByTestId('my-ballot')).toHaveText('你投了：反对');
+  await expect(pc.getByTestId('proposal-waiting')).toBeVisible();
+  await c.setOffline(false);
+  await expect(pc.getByTestId('sync-badge')).toHaveText('已同步', { timeout: 20_000 });
+  await expect(pa.getByTestId('results')).toContainText('反对: 1');
+
+  // Staff record a ballot for the neighbour, who has their own: it counts once, as theirs.
+  await ps.getByTestId('assist-form').locator('select').first().selectOption({ label: '邻居小陈' });
+  await ps.getByTestId('assist-form').locator('select').nth(1).selectOption({ label: '赞成' });
+  await ps.getByRole('button', { name: '登记这张票' }).click();
+  await expect(ps.getByTestId('sync-badge')).toHaveText('已同步');
+  await expect(pa.getByTestId('results')).toContainText('赞成: 1');
+  await expect(pa.getByTestId('results')).toContainText('反对: 1');
+  await expect(pa.getByTestId('turnout')).toHaveText('已有 2 人参与');
+
+  // The list shows the vote first, with its count.
+  await openDeliberation(pc);
+  const item = pc.getByTestId('proposal-item').filter({ hasText: title });
+  await expect(item.getByTestId('proposal-state')).toHaveText('投票中');
+  await expect(item).toContainText('2 人已投票');
+  await Promise.all([a.close(), s.close(), c.close()]);
+});

@@ -1,0 +1,122 @@
+use super::{use_proposals, use_town};
+use crate::help::{waiting, when};
+use crate::i18n::use_i18n;
+use crate::session::{use_session, DocState};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use linli_core::deliberation::list::{self, Row};
+use linli_core::deliberation::State;
+use linli_core::{Millis, Role};
+
+#[component]
+pub fn ProposalsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let proposals = use_proposals();
+    let town = use_town();
+    let rows = Memo::new(move |_| {
+        let Some(me) = session.member.get() else {
+            return Vec::new();
+        };
+        let now = Millis(js_sys::Date::now() as i64);
+        let c = town.get();
+        let mut rows: Vec<Row> = proposals
+            .get()
+            .into_iter()
+            .filter_map(|(id, d)| d.read(|doc| list::row(doc, &id, &me.id, now, c)).flatten())
+            .collect();
+        rows.sort_by(list::order);
+        rows
+    });
+    let loading = move || {
+        proposals.with(|p| p.iter().any(|(_, d)| d.state.get() == DocState::Loading))
+            && rows.with(Vec::is_empty)
+    };
+    let is_staff = move || {
+        session
+            .member
+            .with(|m| m.as_ref().is_some_and(|m| m.role == Role::Staff))
+    };
+    let queue = Memo::new(move |_| {
+        rows.with(|r| {
+            list::staff_queue(r)
+                .into_iter()
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
+    view! {
+        <section class="page deliberation">
+            <div class="page-head">
+                <h1>{move || i18n.t().tab_deliberation}</h1>
+                <A href="/deliberation/new" attr:class="button primary" attr:data-testid="proposal-new">
+                    {move || i18n.t().delib.new}
+                </A>
+            </div>
+            <p>{move || i18n.t().delib.intro}</p>
+            {move || {
+                let docs: Vec<_> = proposals.get().into_iter().map(|(_, d)| d).collect();
+                let n = waiting(&docs);
+                (n > 0).then(|| view! { <p class="notice" role="status">{move || (i18n.t().help_waiting_sync)(n)}</p> })
+            }}
+            <Show when=move || is_staff() && !queue.with(Vec::is_empty)>
+                <h2>{move || i18n.t().delib.queue}</h2>
+                <ul class="proposal-list" data-testid="staff-queue">
+                    <For each=move || queue.get() key=|r| (r.id.clone(), r.ready, r.needs_outcome) let:row>
+                        <Item row=row/>
+                    </For>
+                </ul>
+            </Show>
+            {move || {
+                if loading() {
+                    return view! { <p class="loading">{move || i18n.t().loading}</p> }.into_any();
+                }
+                if rows.with(Vec::is_empty) {
+                    return view! { <p class="empty" role="status">{move || i18n.t().delib.empty}</p> }.into_any();
+                }
+                view! {
+                    <ul class="proposal-list" data-testid="proposal-list">
+                        <For each=move || rows.get() key=|r| format!("{r:?}") let:row>
+                            <Item row=row/>
+                        </For>
+                    </ul>
+                }
+                .into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Item(row: Row) -> impl IntoView {
+    let i18n = use_i18n();
+    let href = format!("/deliberation/p/{}", row.id);
+    let state = row.state;
+    let when_text = move || {
+        let lang = i18n.lang();
+        let d = i18n.t().delib;
+        match (state, row.opens_at, row.closes_at) {
+            (State::Voting | State::Closed, _, Some(c)) => Some((d.closes)(&when(c, lang))),
+            (State::Scheduled, Some(o), _) => Some((d.opens)(&when(o, lang))),
+            _ => None,
+        }
+    };
+    view! {
+        <li class="proposal-item" data-testid="proposal-item">
+            <A href=href>
+                <span class="proposal-title">{row.title.clone()}</span>
+                <span class="help-meta">
+                    <span class=if state == State::Voting { "chip chip-urgent" } else { "chip" } data-testid="proposal-state">
+                        {move || state.label(i18n.lang())}
+                    </span>
+                    {row.ready.then(|| view! { <span class="chip chip-ok">{move || i18n.t().delib.ready}</span> })}
+                    {row.needs_outcome.then(|| view! { <span class="chip">{move || i18n.t().delib.needs_outcome}</span> })}
+                    {when_text}
+                    {(row.supports > 0 && matches!(state, State::Discussion | State::Scheduled))
+                        .then(|| view! { <span>{move || (i18n.t().delib.supports)(row.supports)}</span> })}
+                    {(row.ballots > 0).then(|| view! { <span>{move || (i18n.t().delib.ballots)(row.ballots)}</span> })}
+                </span>
+            </A>
+        </li>
+    }
+}

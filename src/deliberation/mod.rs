@@ -1,0 +1,90 @@
+//! Deliberation (社区议事): the community's proposals, a proposal's page (discussion,
+//! supports, the ballot, results, staff's window and outcome), and a new proposal. Every
+//! action is a command in `linli_core::deliberation`, written to the device first and
+//! synced when it can be.
+
+mod ballot;
+mod detail;
+mod discussion;
+mod list;
+mod new;
+mod results;
+mod routes;
+mod staff;
+
+pub use routes::{doc_label, DeliberationRoutes};
+
+use crate::session::{use_doc, use_session, OpenDoc};
+use leptos::prelude::*;
+use linli_core::deliberation::{self, index, list::Community, DEFAULT_SUPPORT_PCT};
+use linli_core::{CommunityId, DocId, DocKind};
+use std::collections::HashMap;
+
+fn use_community() -> Memo<Option<CommunityId>> {
+    let session = use_session();
+    Memo::new(move |_| {
+        session
+            .member
+            .with(|m| m.as_ref().map(|m| m.community.clone()))
+    })
+}
+
+/// The community's index of proposals, open while the page is.
+fn use_index() -> Memo<Option<OpenDoc>> {
+    let community = use_community();
+    Memo::new(move |_| {
+        community
+            .get()
+            .map(|c| use_doc(deliberation::index_id(&c), index::INDEX))
+    })
+}
+
+/// Every listed proposal's document, each opened once for the life of the page (under the
+/// page's owner, so a new proposal arriving never reopens the others).
+fn use_proposals() -> Memo<Vec<(String, OpenDoc)>> {
+    let community = use_community();
+    let index = use_index();
+    let owner = Owner::current().expect("called from a component");
+    let opened = StoredValue::new(HashMap::<DocId, OpenDoc>::new());
+    Memo::new(move |_| {
+        let (Some(c), Some(index)) = (community.get(), index.get()) else {
+            return Vec::new();
+        };
+        let listed = index.read(index::listed).unwrap_or_default();
+        listed
+            .into_iter()
+            .map(|l| {
+                let id = deliberation::doc_id(&c, &l.id);
+                let doc = opened
+                    .with_value(|o| o.get(&id).copied())
+                    .unwrap_or_else(|| {
+                        let d = owner.with(|| use_doc(id, deliberation::KIND));
+                        opened.update_value(|o| {
+                            o.insert(id, d);
+                        });
+                        d
+                    });
+                (l.id, doc)
+            })
+            .collect()
+    })
+}
+
+/// The community as the rules need it: its members now (from the directory) and the share
+/// of them whose support readies a proposal.
+fn use_town() -> Memo<Community> {
+    let community = use_community();
+    let dir = Memo::new(move |_| {
+        community
+            .get()
+            .map(|c| use_doc(linli_core::access::directory_id(&c), DocKind::DIRECTORY))
+    });
+    Memo::new(move |_| Community {
+        members: dir
+            .get()
+            .and_then(|d| d.read(|doc| linli_core::directory::members(doc).len()))
+            .unwrap_or(0)
+            .max(1),
+        support_pct: DEFAULT_SUPPORT_PCT,
+    })
+}

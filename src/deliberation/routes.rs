@@ -1,0 +1,34 @@
+//! Deliberation's pages, as the shell mounts them.
+
+use super::detail::ProposalPage;
+use super::list::ProposalsPage;
+use super::new::NewProposalPage;
+use crate::i18n::Strings;
+use leptos::prelude::*;
+use leptos_router::any_nested_route::IntoAnyNestedRoute;
+use leptos_router::components::Route;
+use leptos_router::path;
+use linli_core::DocKind;
+
+#[component(transparent)]
+pub fn DeliberationRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
+    view! {
+        <Route path=path!("/deliberation") view=ProposalsPage/>
+        <Route path=path!("/deliberation/new") view=NewProposalPage/>
+        <Route path=path!("/deliberation/p/:id") view=ProposalPage/>
+    }
+    .into_inner()
+    .into_any_nested_route()
+}
+
+/// What the sync page calls deliberation's documents.
+pub fn doc_label(kind: &DocKind, t: &Strings) -> Option<&'static str> {
+    use linli_core::deliberation::{index::INDEX, KIND};
+    if *kind == INDEX {
+        Some(t.doc_proposals)
+    } else if *kind == KIND {
+        Some(t.doc_proposal)
+    } else {
+        None
+    }
+}
