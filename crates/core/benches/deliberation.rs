@@ -80,9 +80,80 @@ fn bench(c: &mut Criterion) {
     });
 }
 
+const PROPOSALS: usize = 300;
+const LIST_BALLOTS: usize = 30_000;
+const COMMENTS: usize = 20_000;
+
+/// A year of a community's proposals, as a device holds them: 300 documents, 100 ballots and
+/// about 67 comments each, saved and loaded.
+fn a_year_of_proposals() -> Vec<(String, Automerge)> {
+    let author = writer("m_author", Role::Resident);
+    let staff = writer("m_staff", Role::Staff);
+    (0..PROPOSALS)
+        .map(|p| {
+            let mut doc = genesis_with(&deliberation::KIND, deliberation::ROOTS);
+            let start = Millis(T0.0 + p as i64 * 24 * HOUR);
+            let draft = ProposalDraft {
+                title: format!("第 {p} 项议题"),
+                body: "关于小区公共事务的提议。".into(),
+                decision: Decision::ForAgainst,
+            };
+            deliberation::create(&mut doc, &author, start, &draft).unwrap();
+            deliberation::publish(&mut doc, &author, start).unwrap();
+            let closes = Millis(start.0 + 48 * HOUR);
+            deliberation::set_window(
+                &mut doc,
+                &staff,
+                start,
+                Millis(start.0 + HOUR),
+                closes,
+                20,
+                50,
+            )
+            .unwrap();
+            for c in 0..COMMENTS / PROPOSALS {
+                let w = writer(&format!("m_{c}"), Role::Resident);
+                let at = Millis(start.0 + 30 * 60_000 + c as i64);
+                deliberation::comment(&mut doc, &w, at, &format!("c{c}"), None, "我同意。")
+                    .unwrap();
+            }
+            for i in 0..LIST_BALLOTS / PROPOSALS {
+                let w = writer(&format!("m_{i}"), Role::Resident);
+                let at = Millis(start.0 + 2 * HOUR + i as i64);
+                deliberation::cast(&mut doc, &w, at, &["for".to_owned()]).unwrap();
+            }
+            (format!("p{p}"), Automerge::load(&doc.save()).unwrap())
+        })
+        .collect()
+}
+
+fn list(c: &mut Criterion) {
+    use deliberation::list::{order, row, Community};
+    let docs = a_year_of_proposals();
+    let me = MemberId::parse("m_1").unwrap();
+    let town = Community {
+        members: 3_000,
+        support_pct: deliberation::DEFAULT_SUPPORT_PCT,
+    };
+    let now = Millis(T0.0 + 200 * 24 * HOUR);
+    let rows = |docs: &[(String, Automerge)]| {
+        let mut rows: Vec<_> = docs
+            .iter()
+            .filter_map(|(id, d)| row(d, id, &me, now, town))
+            .collect();
+        rows.sort_by(order);
+        rows
+    };
+    assert_eq!(rows(&docs).len(), PROPOSALS);
+    c.bench_function(
+        "the proposals list: 300 proposals, 30,000 ballots, 20,000 comments",
+        |b| b.iter(|| black_box(rows(black_box(&docs)))),
+    );
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10);
-    targets = bench
+    targets = bench, list
 }
 criterion_main!(benches);

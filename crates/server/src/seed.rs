@@ -265,7 +265,26 @@ pub async fn seed_documents(server: &Server) {
         }
     }
     if people.len() == NEIGHBOURS.len() {
-        seed_requests(server, &c, people).await;
+        seed_requests(server, &c, people.clone()).await;
+        seed_deliberation(server, &c, &people).await;
+    }
+}
+
+/// The demo proposals, with a member of staff who set their windows and wrote the outcome.
+async fn seed_deliberation(server: &Server, c: &CommunityId, people: &[Writer]) {
+    let staff = match server.db.create_invite(c, &Role::Staff, server.now()) {
+        Ok(code) => server.join(&code, "社区工作人员小周").await,
+        Err(e) => Err(e),
+    };
+    match staff {
+        Ok(j) => {
+            let staff = Writer {
+                member: j.member,
+                role: Role::Staff,
+            };
+            crate::seed_proposals::seed(server, c, people, &staff).await;
+        }
+        Err(e) => tracing::error!(error = ?e, "cannot seed the demo staff member"),
     }
 }
 

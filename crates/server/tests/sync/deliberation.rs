@@ -230,3 +230,49 @@ async fn a_resident_cannot_write_the_servers_facts_staffs_part_or_another_member
     assert!(deliberation::tally(&held).history.is_empty());
     ts.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_seed_holds_a_proposal_in_every_state() {
+    use deliberation::State::*;
+    let ts = TestServer::start().await;
+    linli_server::seed::seed_documents(&ts.srv).await;
+    ts.srv.run_due().await;
+    let newcomer = ts.join(HUQIAN, Role::Resident, "新来的邻居").await;
+    let c = community(HUQIAN);
+    let idx = deliberation::index_id(&c);
+    let mut phone = Peer::connect(ts.addr, HUQIAN, &newcomer).await.unwrap();
+    phone.doc(idx, &index::INDEX);
+    assert_eq!(phone.sync(&[idx]).await, Outcome::InStep);
+    let ids: Vec<DocId> = index::listed(&phone.docs[&idx])
+        .iter()
+        .map(|l| deliberation::doc_id(&c, &l.id))
+        .collect();
+    assert_eq!(ids.len(), 7);
+    for id in &ids {
+        phone.doc(*id, &deliberation::KIND);
+    }
+    assert_eq!(phone.sync(&ids).await, Outcome::InStep);
+    let now = ts.srv.now();
+    let state_of = |doc: &Automerge| deliberation::read(doc).map(|p| p.state(now));
+    let states: Vec<_> = ids.iter().map(|id| state_of(&phone.docs[id])).collect();
+    for s in [
+        Discussion, Scheduled, Voting, Closed, Adopted, Rejected, Withdrawn,
+    ] {
+        assert!(states.contains(&Some(s)), "{s:?} is not in {states:?}");
+    }
+    let find = |s| ids[states.iter().position(|x| *x == Some(s)).unwrap()];
+    // The adopted one: certified, the resident's own ballot replacing the one staff recorded
+    // for them, and what was done written for all.
+    let adopted = &phone.docs[&find(Adopted)];
+    let t = deliberation::tally(adopted);
+    assert!(!t.provisional);
+    assert_eq!(t.counted.len(), 3);
+    assert!(t.counted.values().all(|c| c.assisted_by.is_none()));
+    assert_eq!(deliberation::outcomes(adopted).len(), 1);
+    assert!(deliberation::tally(&phone.docs[&find(Closed)]).provisional);
+    // The closed one is certified by the server's scheduler once its grace period passes.
+    let closed = find(Closed);
+    ts.advance_days(2);
+    proposal_until(&ts, &newcomer, closed, certified).await;
+    ts.stop().await;
+}
