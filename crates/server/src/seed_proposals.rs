@@ -240,7 +240,13 @@ fn write(
         Stage::Adopted(outcome) => {
             window(d, -10, -7, 20)?;
             vote(d, -10, &[(0, &first), (1, &first), (2, &first)])?;
-            delib::assist(d, staff, at(-9, 0), &people[0].member, &[second.clone()])?;
+            delib::assist(
+                d,
+                staff,
+                at(-9, 0),
+                &people[0].member,
+                std::slice::from_ref(&second),
+            )?;
             delib::write_close(d, at(-7, 0), members)?;
             delib::certify(d, at(-5, 0), |_| false)?;
             delib::record_outcome(d, staff, at(-4, 0), outcome)?;
