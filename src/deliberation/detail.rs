@@ -160,8 +160,7 @@ fn Detail(page: Page) -> impl IntoView {
             <p class="muted" data-testid="proposal-supports">{move || {
                 let n = page.doc.read(|d| deliberation::supporters(d).len()).unwrap_or(0);
                 let c = town.get();
-                let needed = ((c.members as i64 * c.support_pct + 99) / 100).max(1) as usize;
-                (i18n.t().delib.support_needed)(n, needed)
+                (i18n.t().delib.support_needed)(n, deliberation::supports_needed(c.members, c.support_pct))
             }}</p>
         </Show>
         <Show when=move || editing.get() && can(|a| a.edit)>

@@ -31,6 +31,18 @@ pub struct ProposalDraft {
     pub decision: Decision,
 }
 
+/// A proposal's body: trimmed, and within its limit (it may be empty).
+fn checked_body(body: &str) -> Result<String> {
+    let body = body.trim();
+    if body.chars().count() > BODY_MAX {
+        return Err(LinliError::TooLong {
+            field: Field::Details,
+            max: BODY_MAX,
+        });
+    }
+    Ok(body.to_owned())
+}
+
 fn no_ctx() -> DocContext {
     DocContext::default()
 }
@@ -71,13 +83,7 @@ pub fn create(
         RULES.authorize_in(writer, &no_ctx(), &creating, &["proposal", RECORD, field])?;
     }
     let title = check_text(Field::Title, &draft.title, TITLE_MAX)?;
-    let body = draft.body.trim().to_owned();
-    if body.chars().count() > BODY_MAX {
-        return Err(LinliError::TooLong {
-            field: Field::Details,
-            max: BODY_MAX,
-        });
-    }
+    let body = checked_body(&draft.body)?;
     let (options, max) = draft.decision.validated()?;
     let slot = root(doc, "proposal")?;
     let (_, hash) = transact(doc, now, |tx| {
@@ -364,13 +370,8 @@ pub fn edit(
         _ => return Err(LinliError::VotingOpened),
     }
     let title = check_text(Field::Title, title, TITLE_MAX)?;
-    let body = body.trim();
-    if body.chars().count() > BODY_MAX {
-        return Err(LinliError::TooLong {
-            field: Field::Details,
-            max: BODY_MAX,
-        });
-    }
+    let body = checked_body(body)?;
+    let body = body.as_str();
     let (_, hash) = transact(doc, now, |tx| {
         if p.title != title {
             tx.put(&obj, "title", title.as_str())?;

@@ -32,8 +32,9 @@ pub use commands::{
     COMMENT_MAX, OPTIONS_MAX, OPTION_MAX, REASON_MAX, TITLE_MAX,
 };
 pub use model::{
-    comments, outcomes, read, ready_for_vote, supporters, Comment, Decision, Outcome, Proposal,
-    State, DEFAULT_QUORUM_PCT, DEFAULT_SUPPORT_PCT, DEFAULT_THRESHOLD_PCT, FOR_AGAINST,
+    comments, outcomes, read, ready_for_vote, supporters, supports_needed, Comment, Decision,
+    Outcome, Proposal, State, DEFAULT_QUORUM_PCT, DEFAULT_SUPPORT_PCT, DEFAULT_THRESHOLD_PCT,
+    FOR_AGAINST,
 };
 pub use module::{index_id, MODULE};
 pub use rules::{DECISIONS, RULES};

@@ -276,10 +276,15 @@ pub fn supporters(doc: &Automerge) -> Vec<MemberId> {
         .collect()
 }
 
+/// How many supporters make a proposal ready for a vote: `pct` of `members`, rounded up,
+/// at least one.
+pub fn supports_needed(members: usize, pct: i64) -> usize {
+    ((members as i64 * pct + 99) / 100).max(1) as usize
+}
+
 /// Whether enough members support it for a vote (`pct` of `members`, at least one).
 pub fn ready_for_vote(doc: &Automerge, members: usize, pct: i64) -> bool {
-    let needed = ((members as i64 * pct + 99) / 100).max(1) as usize;
-    supporters(doc).len() >= needed
+    supporters(doc).len() >= supports_needed(members, pct)
 }
 
 /// What staff wrote about the result and what was done: oldest first.
