@@ -74,12 +74,19 @@ pub enum Shape {
     /// An integer: a time in milliseconds, a count.
     Int,
     Bool,
+    /// A string of at most `max` characters ending in `|<the writer's member id>`: a value
+    /// signed with the name of whoever wrote it (an assisted ballot names the staff member
+    /// who recorded it), so nobody records one in another's name.
+    Signed {
+        field: Field,
+        max: usize,
+    },
 }
 
 impl Shape {
     /// Whether an op writing `action` fits. Deletions carry no value: who may delete is the
     /// rule's `who`.
-    fn accepts(self, action: &OpType, path: &[&str]) -> Result<()> {
+    fn accepts(self, action: &OpType, path: &[&str], writer: &Writer) -> Result<()> {
         let bad = || LinliError::BadValue {
             path: path.join("/"),
         };
@@ -100,6 +107,14 @@ impl Shape {
             }
             (Shape::Int, OpType::Put(ScalarValue::Int(_) | ScalarValue::Uint(_))) => Ok(()),
             (Shape::Bool, OpType::Put(ScalarValue::Boolean(_))) => Ok(()),
+            (Shape::Signed { field, max }, OpType::Put(ScalarValue::Str(s))) => {
+                match s.rsplit_once('|') {
+                    Some((_, by)) if by == writer.member.as_str() => {
+                        Shape::Text { field, max }.accepts(action, path, writer)
+                    }
+                    _ => Err(bad()),
+                }
+            }
             _ => Err(bad()),
         }
     }
@@ -226,7 +241,7 @@ impl WriteRules {
         }) {
             let at_slot = path.len() == rule.path.len();
             match if at_slot {
-                rule.shape.accepts(action, path)
+                rule.shape.accepts(action, path, writer)
             } else {
                 Ok(())
             } {

@@ -59,7 +59,9 @@ pub const RULES: WriteRules = WriteRules {
         at!(Seg::Key("supports"), Seg::Me; Who::Anyone, Shape::Int),
         at!(Seg::Key("ballots"), Seg::Me; Who::Anyone, text(Field::Choice, CHOICE_MAX)),
         // A ballot staff record for a resident with no phone: "<choice>|<staff member>".
-        at!(Seg::Key("assisted"), Seg::Any; Who::Roles(STAFF), text(Field::Choice, CHOICE_MAX + 40)),
+        // The member after the bar is the staff who writes it: nobody records one in
+        // another's name.
+        at!(Seg::Key("assisted"), Seg::Any; Who::Roles(STAFF), Shape::Signed { field: Field::Choice, max: CHOICE_MAX + 40 }),
         // Comments: records with their `hidden` map, one reply level (`parent`).
         at!(Seg::Key("comments"), Seg::Any; Who::NewRecord, Shape::Map),
         at!(Seg::Key("comments"), Seg::Any, Seg::Key("author"); Who::NewRecord, Shape::Any),

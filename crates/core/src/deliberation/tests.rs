@@ -522,6 +522,42 @@ fn an_assisted_value_never_passes_for_the_members_own_ballot() {
 }
 
 #[test]
+fn an_assisted_ballot_is_signed_by_the_staff_who_writes_it() {
+    let ctx = DocContext::default();
+    let other_staff = w("m_staff2", Role::Staff);
+    let raw = |value: &str| {
+        let mut doc = voting();
+        let assisted = crate::read::map_at(&doc, &ROOT, "assisted").unwrap();
+        doc.transact::<_, _, AutomergeError>(|tx| {
+            tx.put(&assisted, "m_cai", value)?;
+            Ok(())
+        })
+        .unwrap();
+        let change = doc.get_last_local_change().unwrap().clone();
+        RULES.check_change(&doc, &change, &staff(), &ctx)
+    };
+    // The command's own value, and the same written raw: the writer's name after the bar.
+    let mut doc = voting();
+    let grandpa = MemberId::parse("m_cai").unwrap();
+    assist(&mut doc, &staff(), at(2), &grandpa, &choice("for")).unwrap();
+    let change = doc.get_last_local_change().unwrap().clone();
+    assert!(RULES.check_change(&doc, &change, &staff(), &ctx).is_ok());
+    assert!(raw(&format!("for|{}", staff().member.as_str())).is_ok());
+    // In another staff member's name, in nobody's, or with no name at all: refused.
+    for forged in [
+        format!("for|{}", other_staff.member.as_str()),
+        "for|".to_owned(),
+        "for".to_owned(),
+    ] {
+        assert!(
+            matches!(raw(&forged), Err(LinliError::BadValue { .. })),
+            "{forged}: {:?}",
+            raw(&forged)
+        );
+    }
+}
+
+#[test]
 fn a_ballot_made_after_seeing_an_early_close_does_not_count() {
     let mut doc = voting();
     cast(&mut doc, &bob(), at(2), &choice("for")).unwrap();
