@@ -5,6 +5,7 @@ use crate::i18n::use_i18n;
 use crate::session::use_session;
 use leptos::prelude::*;
 use linli_core::deliberation::{self, Decision, Exclusion};
+use linli_core::Millis;
 
 /// The member's ballot: the choices, what they cast, and whether it counts and why not.
 #[component]
@@ -23,7 +24,10 @@ pub(super) fn Ballot(page: Page) -> impl IntoView {
         <details class="rule">
             <summary>{move || i18n.t().delib.rule_title}</summary>
             <ol>
-                {move || i18n.t().delib.rule.iter().map(|r| view! { <li>{*r}</li> }).collect_view()}
+                {move || {
+                    let hours = page.proposal.with(|p| p.as_ref().map_or(0, |p| p.grace.0 / Millis::HOUR));
+                    (i18n.t().delib.rule)(hours).into_iter().map(|r| view! { <li>{r}</li> }).collect_view()
+                }}
             </ol>
         </details>
     }

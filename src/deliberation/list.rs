@@ -54,6 +54,7 @@ pub fn ProposalsPage() -> impl IntoView {
                 </A>
             </div>
             <p>{move || i18n.t().delib.intro}</p>
+            <super::settings::CommunitySettings/>
             {move || {
                 let docs: Vec<_> = proposals.get().into_iter().map(|(_, d)| d).collect();
                 let n = waiting(&docs);

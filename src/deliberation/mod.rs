@@ -10,13 +10,14 @@ mod list;
 mod new;
 mod results;
 mod routes;
+mod settings;
 mod staff;
 
 pub use routes::{doc_label, DeliberationRoutes};
 
 use crate::session::{use_doc, use_session, OpenDoc};
 use leptos::prelude::*;
-use linli_core::deliberation::{self, index, list::Community, DEFAULT_SUPPORT_PCT};
+use linli_core::deliberation::{self, index, list::Community};
 use linli_core::{CommunityId, DocId, DocKind};
 use std::collections::HashMap;
 
@@ -71,9 +72,10 @@ fn use_proposals() -> Memo<Vec<(String, OpenDoc)>> {
 }
 
 /// The community as the rules need it: its members now (from the directory) and the share
-/// of them whose support readies a proposal.
+/// of them whose support readies a proposal (the community's setting, in its index).
 fn use_town() -> Memo<Community> {
     let community = use_community();
+    let index = use_index();
     let dir = Memo::new(move |_| {
         community
             .get()
@@ -85,6 +87,10 @@ fn use_town() -> Memo<Community> {
             .and_then(|d| d.read(|doc| linli_core::directory::members(doc).len()))
             .unwrap_or(0)
             .max(1),
-        support_pct: DEFAULT_SUPPORT_PCT,
+        support_pct: index
+            .get()
+            .and_then(|d| d.read(index::settings))
+            .unwrap_or_default()
+            .support_pct,
     })
 }

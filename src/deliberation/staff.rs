@@ -15,6 +15,7 @@ use linli_core::{LinliError, MemberId, Millis};
 #[component]
 pub(super) fn WindowForm(page: Page) -> impl IntoView {
     let i18n = use_i18n();
+    let index = super::use_index();
     let (quorum, threshold) = page
         .proposal
         .with_untracked(|p| p.as_ref().map(|p| (p.quorum_pct, p.threshold_pct)))
@@ -31,7 +32,14 @@ pub(super) fn WindowForm(page: Page) -> impl IntoView {
             let o = parse_local(&opens.get_untracked()).unwrap_or(Millis(0));
             let c = parse_local(&closes.get_untracked()).unwrap_or(Millis(0));
             let (q, t) = (number(quorum), number(threshold));
+            // The community's grace period is fixed in the vote with its window.
+            let grace = index
+                .get_untracked()
+                .and_then(|d| d.read(deliberation::index::settings))
+                .unwrap_or_default()
+                .grace_hours;
             page.act.run(Box::new(move |d, w, now| {
+                deliberation::set_grace(d, w, now, grace)?;
                 deliberation::set_window(d, w, now, o, c, q, t).map(|_| ())
             }));
         }>

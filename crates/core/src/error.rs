@@ -24,6 +24,8 @@ pub enum Field {
     Choice,
     Window,
     Quorum,
+    Grace,
+    Support,
 }
 
 impl Field {
@@ -45,6 +47,8 @@ impl Field {
             Field::Choice => lang.pick("投票选择", "Your choice"),
             Field::Window => lang.pick("投票时间", "Voting window"),
             Field::Quorum => lang.pick("参与率和通过线", "Quorum and pass mark"),
+            Field::Grace => lang.pick("宽限期（1 到 336 小时）", "Grace period (1 to 336 hours)"),
+            Field::Support => lang.pick("支持比例（1% 到 100%）", "Support share (1% to 100%)"),
         }
     }
 }

@@ -17,7 +17,8 @@
 pub struct Millis(pub i64);
 
 impl Millis {
-    pub const DAY: i64 = 86_400_000;
+    pub const HOUR: i64 = 3_600_000;
+    pub const DAY: i64 = 24 * Self::HOUR;
 
     /// Local changes that have waited longer than this to leave the device are at risk:
     /// browsers may evict the data of sites not installed to the home screen.

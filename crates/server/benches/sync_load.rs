@@ -4,8 +4,9 @@
 //! - throughput: changes per second the server takes from 100 concurrent clients, each
 //!   writing its member's profile and waiting until the server acknowledged every change.
 //!
-//! `cargo bench -p linli-server --bench sync_load` (release build). A benchmark prints; it
-//! asserts nothing about time.
+//! `cargo bench -p linli-server --bench sync_load --profile server`: the profile the server
+//! ships in (plain `cargo bench` builds the release profile, optimised for the wasm's size).
+//! A benchmark prints; it asserts nothing about time.
 
 #[path = "../tests/sync/harness.rs"]
 #[allow(dead_code)]

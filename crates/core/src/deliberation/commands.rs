@@ -183,6 +183,45 @@ pub fn set_window(
     Ok(hash)
 }
 
+/// Staff fix the grace period of this vote (the community's setting, as a rule), before
+/// voting opens: after the close, offline ballots may arrive for this long.
+pub fn set_grace(
+    doc: &mut Automerge,
+    writer: &Writer,
+    now: Millis,
+    hours: i64,
+) -> Result<Option<ChangeHash>> {
+    let (p, obj) = found(doc)?;
+    RULES.authorize_in(
+        writer,
+        &no_ctx(),
+        &record_of(&p),
+        &["proposal", RECORD, "grace_hours"],
+    )?;
+    match p.state(now) {
+        State::Discussion | State::Scheduled => {}
+        State::Draft | State::Withdrawn => return Err(LinliError::WrongState),
+        _ => return Err(LinliError::VotingOpened),
+    }
+    check_grace(hours)?;
+    let (_, hash) = transact(doc, now, |tx| {
+        tx.put(&obj, "grace_hours", hours)?;
+        Ok(())
+    })?;
+    Ok(hash)
+}
+
+/// A grace period of one hour to two weeks.
+pub(super) fn check_grace(hours: i64) -> Result<()> {
+    if (1..=super::model::MAX_GRACE_HOURS).contains(&hours) {
+        Ok(())
+    } else {
+        Err(LinliError::OutOfRange {
+            field: Field::Grace,
+        })
+    }
+}
+
 /// Staff close the vote early, with a reason; the server's close marker follows.
 pub fn close_early(
     doc: &mut Automerge,

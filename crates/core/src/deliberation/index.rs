@@ -6,7 +6,7 @@
 use crate::doc::{transact, Writer};
 use crate::read::{i64_at, map_at, str_at};
 use crate::rules::{DocContext, Reach, Record, Rule, Seg, Shape, Who, WriteRules};
-use crate::{DocKind, LinliError, MemberId, Millis, Result};
+use crate::{DocKind, LinliError, MemberId, Millis, Result, Role};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ChangeHash, ObjType, ReadDoc, ROOT};
 
@@ -35,8 +35,78 @@ pub const INDEX_RULES: WriteRules = WriteRules {
             reach: Reach::Exact,
             shape: Shape::Int,
         },
+        // The community's settings: plain values at the root (one op each, no map made on
+        // first use), staff's to write.
+        Rule {
+            path: &[Seg::Key("support_pct")],
+            who: Who::Roles(&[Role::Staff]),
+            reach: Reach::Exact,
+            shape: Shape::Int,
+        },
+        Rule {
+            path: &[Seg::Key("grace_hours")],
+            who: Who::Roles(&[Role::Staff]),
+            reach: Reach::Exact,
+            shape: Shape::Int,
+        },
     ],
 };
+
+/// What the community set for its votes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// The share of members whose support readies a proposal for a vote.
+    pub support_pct: i64,
+    /// How long after a close offline ballots may still arrive (copied into each proposal
+    /// when staff set its window).
+    pub grace_hours: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            support_pct: super::DEFAULT_SUPPORT_PCT,
+            grace_hours: super::DEFAULT_GRACE_HOURS,
+        }
+    }
+}
+
+/// The community's settings, the defaults where staff set none (or wrote one out of range).
+pub fn settings(index: &Automerge) -> Settings {
+    let d = Settings::default();
+    let pct = i64_at(index, &ROOT, "support_pct").filter(|p| (1..=100).contains(p));
+    let grace =
+        i64_at(index, &ROOT, "grace_hours").filter(|h| super::commands::check_grace(*h).is_ok());
+    Settings {
+        support_pct: pct.unwrap_or(d.support_pct),
+        grace_hours: grace.unwrap_or(d.grace_hours),
+    }
+}
+
+/// Staff set the community's support share and grace period; both are checked first and
+/// nothing is written if either is out of range.
+pub fn set_settings(
+    index: &mut Automerge,
+    writer: &Writer,
+    now: Millis,
+    s: Settings,
+) -> Result<Option<ChangeHash>> {
+    for key in ["support_pct", "grace_hours"] {
+        INDEX_RULES.authorize(writer, &DocContext::default(), &[key])?;
+    }
+    if !(1..=100).contains(&s.support_pct) {
+        return Err(LinliError::OutOfRange {
+            field: crate::error::Field::Support,
+        });
+    }
+    super::commands::check_grace(s.grace_hours)?;
+    let (_, hash) = transact(index, now, |tx| {
+        tx.put(ROOT, "support_pct", s.support_pct)?;
+        tx.put(ROOT, "grace_hours", s.grace_hours)?;
+        Ok(())
+    })?;
+    Ok(hash)
+}
 
 /// One entry of the index.
 #[derive(Clone, Debug, PartialEq, Eq)]

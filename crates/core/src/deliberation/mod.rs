@@ -28,13 +28,13 @@ pub mod tally;
 pub use actions::{actions, Actions};
 pub use commands::{
     assist, cast, close_early, comment, create, edit, edit_comment, hide_comment, publish,
-    record_outcome, set_window, support, withdraw, ProposalDraft, BODY_MAX, CHOICE_MAX,
+    record_outcome, set_grace, set_window, support, withdraw, ProposalDraft, BODY_MAX, CHOICE_MAX,
     COMMENT_MAX, OPTIONS_MAX, OPTION_MAX, REASON_MAX, TITLE_MAX,
 };
 pub use model::{
     comments, outcomes, read, ready_for_vote, supporters, supports_needed, Comment, Decision,
-    Outcome, Proposal, State, DEFAULT_QUORUM_PCT, DEFAULT_SUPPORT_PCT, DEFAULT_THRESHOLD_PCT,
-    FOR_AGAINST,
+    Outcome, Proposal, State, DEFAULT_GRACE_HOURS, DEFAULT_QUORUM_PCT, DEFAULT_SUPPORT_PCT,
+    DEFAULT_THRESHOLD_PCT, FOR_AGAINST, MAX_GRACE_HOURS,
 };
 pub use module::{index_id, MODULE};
 pub use rules::{DECISIONS, RULES};

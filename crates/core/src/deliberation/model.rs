@@ -162,6 +162,10 @@ pub struct Proposal {
     pub closes_at: Option<Millis>,
     pub quorum_pct: i64,
     pub threshold_pct: i64,
+    /// How long after the close offline ballots may still arrive: the community's grace
+    /// period when staff set the window, fixed in the proposal so that a later change of the
+    /// community's setting never moves a vote already scheduled.
+    pub grace: Millis,
     pub closed_early: Option<String>,
     /// The server's facts, as far as they have arrived.
     pub closed: Option<super::Close>,
@@ -172,6 +176,9 @@ pub struct Proposal {
 pub const DEFAULT_SUPPORT_PCT: i64 = 5;
 pub const DEFAULT_QUORUM_PCT: i64 = 20;
 pub const DEFAULT_THRESHOLD_PCT: i64 = 50;
+pub const DEFAULT_GRACE_HOURS: i64 = 48;
+/// The longest grace period a community may set: two weeks.
+pub const MAX_GRACE_HOURS: i64 = 14 * 24;
 
 impl Proposal {
     /// The state at `now` (a device's clock: the server's facts decide what counts).
@@ -221,6 +228,12 @@ pub fn read(doc: &Automerge) -> Option<Proposal> {
         closes_at: int("closes_at").map(Millis),
         quorum_pct: int("quorum_pct").unwrap_or(DEFAULT_QUORUM_PCT),
         threshold_pct: int("threshold_pct").unwrap_or(DEFAULT_THRESHOLD_PCT),
+        grace: Millis(
+            int("grace_hours")
+                .filter(|h| (1..=MAX_GRACE_HOURS).contains(h))
+                .unwrap_or(DEFAULT_GRACE_HOURS)
+                * Millis::HOUR,
+        ),
         closed_early: str_at(doc, &p, "closed_early"),
         closed: super::tally::close_marker(doc),
         certified: super::tally::certificate(doc),

@@ -15,10 +15,6 @@ use crate::registry::{
 use crate::{DocId, DocKind, Millis, Result};
 use automerge::{Automerge, Change, ROOT};
 
-/// How long after the close offline ballots may still arrive before the server certifies.
-/// (The issue asks for one per community; every community has this one for now.)
-pub const GRACE: Millis = Millis(2 * Millis::DAY);
-
 /// The fact that closes a vote and, a grace period later, certifies it.
 pub const CLOSE: &str = "deliberation.close";
 
@@ -156,10 +152,10 @@ fn close_or_certify(doc: &mut Automerge, env: &FactEnv, _: &str) -> Result<Optio
                 return Ok(Some(due));
             }
             tally::write_close(doc, env.now, env.members)?;
-            Ok(Some(Millis(env.now.0 + GRACE.0)))
+            Ok(Some(Millis(env.now.0 + p.grace.0)))
         }
         Some(close) => {
-            let due = Millis(close.at.0 + GRACE.0);
+            let due = Millis(close.at.0 + p.grace.0);
             if env.now < due {
                 return Ok(Some(due));
             }

@@ -54,6 +54,7 @@ pub const RULES: WriteRules = WriteRules {
         at!(P, R, Seg::Key("closes_at"); Who::Roles(STAFF), Shape::Int),
         at!(P, R, Seg::Key("quorum_pct"); Who::Roles(STAFF), Shape::Int),
         at!(P, R, Seg::Key("threshold_pct"); Who::Roles(STAFF), Shape::Int),
+        at!(P, R, Seg::Key("grace_hours"); Who::Roles(STAFF), Shape::Int),
         at!(P, R, Seg::Key("closed_early"); Who::Roles(STAFF), text(Field::Reason, REASON_MAX)),
         // One value per member, written in one op: never a map made on first use.
         at!(Seg::Key("supports"), Seg::Me; Who::Anyone, Shape::Int),

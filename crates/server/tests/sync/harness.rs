@@ -213,6 +213,8 @@ pub enum Outcome {
         reason: String,
     },
     Closed,
+    /// The connection stayed open and the server sent nothing for [`SILENCE`].
+    Silent,
     /// Frames kept coming for [`EXCHANGE_DEADLINE`] without the exchange ending: two sides
     /// answering each other forever. The test fails instead of hanging CI.
     Stuck {
@@ -369,8 +371,9 @@ impl Peer {
             if let Some(stuck) = deadline.tick() {
                 return stuck;
             }
-            let Some(frame) = next_binary(&mut self.ws).await else {
-                return Outcome::Closed;
+            let frame = match next_binary(&mut self.ws).await {
+                Ok(frame) => frame,
+                Err(ended) => return ended,
             };
             self.received += frame.len();
             match self.client.handle(&frame).unwrap() {
@@ -400,8 +403,9 @@ impl Peer {
             if let Some(stuck) = deadline.tick() {
                 return stuck;
             }
-            let Some(frame) = next_binary(&mut self.ws).await else {
-                return Outcome::Closed;
+            let frame = match next_binary(&mut self.ws).await {
+                Ok(frame) => frame,
+                Err(ended) => return ended,
             };
             if let Event::Sync(d, msg) = self.client.handle(&frame).unwrap() {
                 let doc = self.docs.entry(d).or_default();
@@ -424,8 +428,9 @@ impl Peer {
             if let Some(stuck) = deadline.tick() {
                 return stuck;
             }
-            let Some(frame) = next_binary(&mut self.ws).await else {
-                return Outcome::Closed;
+            let frame = match next_binary(&mut self.ws).await {
+                Ok(frame) => frame,
+                Err(ended) => return ended,
             };
             if let Some(outcome) = Outcome::of(self.client.handle(&frame).unwrap()) {
                 return outcome;
@@ -521,8 +526,9 @@ impl Peer {
             if let Some(stuck) = deadline.tick() {
                 return stuck;
             }
-            let Some(frame) = next_binary(&mut self.ws).await else {
-                return Outcome::Closed;
+            let frame = match next_binary(&mut self.ws).await {
+                Ok(frame) => frame,
+                Err(ended) => return ended,
             };
             if let Some(outcome) = Outcome::of(self.client.handle(&frame).unwrap()) {
                 return outcome;
@@ -531,14 +537,21 @@ impl Peer {
     }
 }
 
-/// The next binary frame, or `None` when the connection closed (or stayed silent 10 s).
-async fn next_binary(ws: &mut Ws) -> Option<Vec<u8>> {
+/// The next binary frame, or how the wait ended: `Closed`, or `Silent` when the server sent
+/// nothing for 10 s with the connection open (told apart, so a stall never reads as a close).
+async fn next_binary(ws: &mut Ws) -> Result<Vec<u8>, Outcome> {
     loop {
-        let next = tokio::time::timeout(Duration::from_secs(10), ws.next()).await;
+        let next = tokio::time::timeout(SILENCE, ws.next()).await;
         match next {
-            Ok(Some(Ok(Message::Binary(b)))) => return Some(b.to_vec()),
-            Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) | Err(_) => return None,
+            Ok(Some(Ok(Message::Binary(b)))) => return Ok(b.to_vec()),
+            Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) => {
+                return Err(Outcome::Closed)
+            }
+            Err(_) => return Err(Outcome::Silent),
             Ok(Some(Ok(_))) => continue,
         }
     }
 }
+
+/// How long a peer waits for the server's next frame.
+const SILENCE: Duration = Duration::from_secs(10);

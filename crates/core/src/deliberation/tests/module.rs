@@ -106,10 +106,7 @@ fn the_fact_closes_on_time_and_certifies_a_grace_period_later() {
     assert!(read(&doc).unwrap().closed.is_none());
     // At the close: the marker, with the members then; the certificate is next.
     let again = run_fact(&mut doc, &env(at(25), 3)).unwrap();
-    assert_eq!(
-        again,
-        Millis(at(25).0 + crate::deliberation::module::GRACE.0)
-    );
+    assert_eq!(again, at(25 + DEFAULT_GRACE_HOURS));
     let close = read(&doc).unwrap().closed.unwrap();
     assert_eq!((close.at, close.members), (at(25), 3));
     // Inside the grace period: not yet.
@@ -140,7 +137,7 @@ fn rule_four_reads_what_the_server_sent_and_when_ballots_arrived() {
     let dans = dans_phone.get_heads()[0];
     doc.merge(&mut cais_other_phone).unwrap();
     doc.merge(&mut dans_phone).unwrap();
-    let mut e = env(Millis(at(25).0 + crate::deliberation::module::GRACE.0), 4);
+    let mut e = env(at(25 + DEFAULT_GRACE_HOURS), 4);
     e.delivered.insert(cai().member, at(26));
     e.delivered.insert(dan.member.clone(), at(40));
     e.received.insert(cais, at(30));
@@ -151,4 +148,103 @@ fn rule_four_reads_what_the_server_sent_and_when_ballots_arrived() {
     let t = tally(&doc);
     assert!(t.counted.contains_key(&dan.member));
     assert!(!t.counted.contains_key(&cai().member));
+}
+
+#[test]
+fn the_communitys_grace_period_is_fixed_in_the_proposal_with_its_window() {
+    // Staff set a 12-hour grace period in the community's settings; the window takes it.
+    let mut idx = crate::schema::genesis(&index::INDEX);
+    assert_eq!(index::settings(&idx), index::Settings::default());
+    let short = index::Settings {
+        support_pct: 10,
+        grace_hours: 12,
+    };
+    index::set_settings(&mut idx, &staff(), T0, short).unwrap();
+    assert_eq!(index::settings(&idx), short);
+    let mut doc = blank();
+    create(&mut doc, &ann(), T0, &draft(Decision::ForAgainst)).unwrap();
+    publish(&mut doc, &ann(), T0).unwrap();
+    set_grace(&mut doc, &staff(), T0, index::settings(&idx).grace_hours).unwrap();
+    set_window(&mut doc, &staff(), T0, at(1), at(25), 50, 50).unwrap();
+    assert_eq!(read(&doc).unwrap().grace, Millis(12 * Millis::HOUR));
+    // The community changing its setting later moves nothing already scheduled.
+    index::set_settings(
+        &mut idx,
+        &staff(),
+        at(2),
+        index::Settings {
+            support_pct: 10,
+            grace_hours: 100,
+        },
+    )
+    .unwrap();
+    assert_eq!(run_fact(&mut doc, &env(at(25), 3)), Some(at(37)));
+    assert_eq!(run_fact(&mut doc, &env(at(36), 3)), Some(at(37)));
+    assert_eq!(run_fact(&mut doc, &env(at(37), 3)), None);
+    assert!(read(&doc).unwrap().certified.is_some());
+}
+
+#[test]
+fn the_communitys_settings_are_staffs_and_checked() {
+    let mut idx = crate::schema::genesis(&index::INDEX);
+    let ok = index::Settings {
+        support_pct: 10,
+        grace_hours: 24,
+    };
+    let before = idx.get_heads();
+    assert!(matches!(
+        index::set_settings(&mut idx, &bob(), T0, ok),
+        Err(LinliError::Forbidden { .. })
+    ));
+    for (bad, field) in [
+        ((0, 24), crate::error::Field::Support),
+        ((101, 24), crate::error::Field::Support),
+        ((10, 0), crate::error::Field::Grace),
+        ((10, MAX_GRACE_HOURS + 1), crate::error::Field::Grace),
+    ] {
+        let s = index::Settings {
+            support_pct: bad.0,
+            grace_hours: bad.1,
+        };
+        assert_eq!(
+            index::set_settings(&mut idx, &staff(), T0, s),
+            Err(LinliError::OutOfRange { field })
+        );
+    }
+    assert_eq!(idx.get_heads(), before, "a refusal changes nothing");
+    // The door's view: a resident's raw write of a setting is refused op by op.
+    let mut forged = idx.fork();
+    forged
+        .transact::<_, _, AutomergeError>(|tx| {
+            tx.put(ROOT, "support_pct", 1)?;
+            Ok(())
+        })
+        .unwrap();
+    let change = forged.get_last_local_change().unwrap().clone();
+    let ctx = DocContext::default();
+    assert!(index::INDEX_RULES
+        .check_change(&forged, &change, &bob(), &ctx)
+        .is_err());
+    assert!(index::INDEX_RULES
+        .check_change(&forged, &change, &staff(), &ctx)
+        .is_ok());
+    // The grace of a vote is set before voting opens, by staff, within range.
+    let mut doc = voting();
+    assert_eq!(
+        set_grace(&mut doc, &staff(), at(2), 12),
+        Err(LinliError::VotingOpened)
+    );
+    let mut discussion = blank();
+    create(&mut discussion, &ann(), T0, &draft(Decision::ForAgainst)).unwrap();
+    publish(&mut discussion, &ann(), T0).unwrap();
+    assert!(matches!(
+        set_grace(&mut discussion, &ann(), T0, 12),
+        Err(LinliError::Forbidden { .. })
+    ));
+    assert_eq!(
+        set_grace(&mut discussion, &staff(), T0, 0),
+        Err(LinliError::OutOfRange {
+            field: crate::error::Field::Grace
+        })
+    );
 }
