@@ -103,3 +103,40 @@ test('a proposal goes to a vote: staff open it, ballots count once, results stay
   await expect(item).toContainText('2 人已投票');
   await Promise.all([a.close(), s.close(), c.close()]);
 });
+
+test('staff set the community support share and grace period; bad numbers are refused in words and every member reads the new ones', async ({ browser }) => {
+  const [s, r] = await Promise.all([browser.newContext(), browser.newContext()]);
+  const [ps, pr] = await Promise.all([s.newPage(), r.newPage()]);
+  await join(ps, invite('staff'), '社区小吴');
+  await join(pr, invite('resident'), '邻居小何');
+  await openDeliberation(pr);
+  await expect(pr.getByTestId('settings-form')).toHaveCount(0);
+  const shown = pr.getByTestId('delib-settings');
+
+  await openDeliberation(ps);
+  await ps.getByText('社区议事设置（工作人员）').click();
+  const form = ps.getByTestId('settings-form');
+  // Out of range: refused in words, nothing changes, the typed number stays.
+  await form.locator('#field-grace').fill('0');
+  await form.getByRole('button', { name: '保存设置' }).click();
+  await expect(form.getByRole('alert')).toContainText('宽限期');
+  await expect(form.locator('#field-grace')).toHaveValue('0');
+  await expect(ps.getByTestId('delib-settings')).toContainText('5% 的成员联署');
+
+  await form.locator('#field-support-pct').fill('10');
+  await form.locator('#field-grace').fill('24');
+  await form.getByRole('button', { name: '保存设置' }).click();
+  await expect(form.getByRole('alert')).toHaveCount(0);
+  await expect(ps.getByTestId('delib-settings')).toContainText('10% 的成员联署');
+  await expect(ps.getByTestId('delib-settings')).toContainText('24 小时');
+  await expect(ps.getByTestId('sync-badge')).toHaveText('已同步');
+  await expect(shown).toContainText('10% 的成员联署', { timeout: 15_000 });
+  await expect(shown).toContainText('24 小时');
+
+  // Back to the defaults, for the tests that share this community.
+  await form.locator('#field-support-pct').fill('5');
+  await form.locator('#field-grace').fill('48');
+  await form.getByRole('button', { name: '保存设置' }).click();
+  await expect(shown).toContainText('5% 的成员联署', { timeout: 15_000 });
+  await Promise.all([s.close(), r.close()]);
+});

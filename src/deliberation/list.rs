@@ -77,7 +77,7 @@ pub fn ProposalsPage() -> impl IntoView {
                 }
                 view! {
                     <ul class="proposal-list" data-testid="proposal-list">
-                        <For each=move || rows.get() key=|r| format!("{r:?}") let:row>
+                        <For each=move || rows.get() key=|r| r.clone() let:row>
                             <Item row=row/>
                         </For>
                     </ul>

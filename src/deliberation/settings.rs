@@ -33,38 +33,49 @@ pub(super) fn CommunitySettings() -> impl IntoView {
             {move || current.with(|s| (i18n.t().delib.settings_text)(s.support_pct, s.grace_hours))}
         </p>
         <Show when=is_staff>
-            {move || index.get().map(|d| view! { <SettingsForm doc=d.id current=current.get_untracked()/> })}
+            {move || index.get().map(|d| view! { <SettingsForm doc=d.id current=current/> })}
         </Show>
     }
 }
 
 #[component]
-fn SettingsForm(doc: linli_core::DocId, current: Settings) -> impl IntoView {
+fn SettingsForm(doc: linli_core::DocId, current: Memo<Settings>) -> impl IntoView {
     let i18n = use_i18n();
     let act = Act {
         session: use_session(),
         doc,
         error: RwSignal::new(None::<WriteError>),
     };
-    let pct = RwSignal::new(current.support_pct.to_string());
-    let grace = RwSignal::new(current.grace_hours.to_string());
+    // What staff typed; until they type, the fields show the community's settings (which
+    // may arrive after the page opens).
+    let pct = RwSignal::new(None::<String>);
+    let grace = RwSignal::new(None::<String>);
+    let shown_pct = move || {
+        pct.get()
+            .unwrap_or_else(|| current.get().support_pct.to_string())
+    };
+    let shown_grace = move || {
+        grace
+            .get()
+            .unwrap_or_else(|| current.get().grace_hours.to_string())
+    };
     // Unreadable numbers reach core as out of range, which refuses them in words.
-    let number = |s: RwSignal<String>| s.get_untracked().trim().parse::<i64>().unwrap_or(-1);
+    let number = |shown: &dyn Fn() -> String| shown().trim().parse::<i64>().unwrap_or(-1);
     view! {
         <details class="staff">
             <summary>{move || i18n.t().delib.settings}</summary>
             <form class="request-form" data-testid="settings-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
-                let s = Settings { support_pct: number(pct), grace_hours: number(grace) };
+                let s = Settings { support_pct: number(&shown_pct), grace_hours: number(&shown_grace) };
                 act.run(Box::new(move |d, w, now| index::set_settings(d, w, now, s).map(|_| ())));
             }>
                 <div class="field">
                     <label for="field-support-pct">{move || i18n.t().delib.support_pct}</label>
-                    <input id="field-support-pct" type="number" min="1" max="100" prop:value=move || pct.get() on:input=move |ev| pct.set(event_target_value(&ev))/>
+                    <input id="field-support-pct" type="number" prop:value=shown_pct on:input=move |ev| pct.set(Some(event_target_value(&ev)))/>
                 </div>
                 <div class="field">
                     <label for="field-grace">{move || i18n.t().delib.grace_hours}</label>
-                    <input id="field-grace" type="number" min="1" max="336" prop:value=move || grace.get() on:input=move |ev| grace.set(event_target_value(&ev))/>
+                    <input id="field-grace" type="number" prop:value=shown_grace on:input=move |ev| grace.set(Some(event_target_value(&ev)))/>
                 </div>
                 {move || act.error.get().map(|e| view! { <p class="error" role="alert">{write_error(&e, i18n)}</p> })}
                 <button type="submit" class="button">{move || i18n.t().delib.save_settings}</button>

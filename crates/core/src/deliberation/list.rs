@@ -7,7 +7,8 @@ use crate::{MemberId, Millis};
 use automerge::{Automerge, ReadDoc, ROOT};
 use std::cmp::Ordering;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// `Hash`: the list keys its rows by their whole content, so a row redraws when it changes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Row {
     /// The proposal's id in the community's index.
     pub id: String,
