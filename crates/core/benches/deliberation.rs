@@ -68,6 +68,23 @@ fn bench(c: &mut Criterion) {
     c.bench_function("the change log alone (get_changes)", |b| {
         b.iter(|| black_box(black_box(&doc).get_changes(&[]).len()))
     });
+    c.bench_function("the change log's metadata alone (get_changes_meta)", |b| {
+        b.iter(|| black_box(black_box(&doc).get_changes_meta(&[]).len()))
+    });
+    c.bench_function(
+        "every live ballot with its change (map_range, hash_for_opid)",
+        |b| {
+            use automerge::ReadDoc;
+            let ballots = linli_core::read::map_at(&doc, &automerge::ROOT, "ballots").unwrap();
+            b.iter(|| {
+                black_box(
+                    doc.map_range(&ballots, ..)
+                        .filter_map(|item| doc.hash_for_opid(&item.id()))
+                        .count(),
+                )
+            })
+        },
+    );
     let log = doc.get_changes(&[]);
     c.bench_function("decoding every change of it", |b| {
         b.iter(|| {

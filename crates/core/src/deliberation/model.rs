@@ -86,7 +86,11 @@ impl Decision {
 
     /// Whether `choice` is a ballot this decision takes.
     pub fn check(&self, choice: &[String]) -> Result<()> {
-        let tokens = self.tokens();
+        self.check_in(&self.tokens(), choice)
+    }
+
+    /// As `check`, against this decision's `tokens` read once (the tally checks every ballot).
+    pub(super) fn check_in(&self, tokens: &[String], choice: &[String]) -> Result<()> {
         let max = match self {
             Decision::Several { max, .. } => *max,
             _ => 1,

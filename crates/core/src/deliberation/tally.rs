@@ -19,7 +19,10 @@ use super::model::{read, Decision};
 use crate::read::{bool_at, i64_at, map_at, str_at};
 use crate::{MemberId, Millis};
 use automerge::legacy::{Key, OpType};
-use automerge::{Automerge, Change, ChangeHash, ObjId, ReadDoc, ScalarValue, ROOT};
+use automerge::{
+    ActorId, Automerge, ChangeHash, ChangeMetadata, ObjId, ReadDoc, ScalarValue, ScalarValueRef,
+    ValueRef, ROOT,
+};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The server's close marker.
@@ -137,107 +140,211 @@ pub(super) fn certificate(doc: &Automerge) -> Option<Certificate> {
     })
 }
 
-/// The change (of `log`) that wrote the op `id`.
-fn change_of(log: &[Change], id: &ObjId) -> Option<ChangeHash> {
-    let ObjId::Id(counter, actor, _) = id else {
-        return None;
-    };
-    log.iter().find_map(|c| {
-        let start = c.start_op().get();
-        (c.actor_id() == actor && (start..start + c.len() as u64).contains(counter))
-            .then(|| c.hash())
-    })
+/// The document's change log as the rule reads it: each change's hash, claimed time, parents
+/// and ops' numbers, in causal order. Metadata only: rebuilding every change with its ops is
+/// what made the tally slow, and most changes of a vote are one ballot each, which the
+/// ballots map itself already shows.
+struct Log<'a> {
+    meta: Vec<ChangeMetadata<'a>>,
+    /// Each actor's changes as (first op, last op, index into `meta`), by first op.
+    by_actor: HashMap<ActorId, Vec<(u64, u64, usize)>>,
+}
+
+impl<'a> Log<'a> {
+    fn of(doc: &'a Automerge) -> Log<'a> {
+        let meta = doc.get_changes_meta(&[]);
+        let mut by_actor: HashMap<ActorId, Vec<(u64, u64, usize)>> = HashMap::new();
+        for (i, m) in meta.iter().enumerate() {
+            by_actor
+                .entry(m.actor.as_ref().clone())
+                .or_default()
+                .push((m.start_op, m.max_op, i));
+        }
+        for changes in by_actor.values_mut() {
+            changes.sort_unstable();
+        }
+        Log { meta, by_actor }
+    }
+
+    /// The index of the change that wrote op `counter` of `actor`.
+    fn change_of(&self, counter: u64, actor: &ActorId) -> Option<usize> {
+        let changes = self.by_actor.get(actor)?;
+        let at = changes.partition_point(|(start, _, _)| *start <= counter);
+        let (start, end, i) = *changes.get(at.checked_sub(1)?)?;
+        (start..=end).contains(&counter).then_some(i)
+    }
+
+    fn change_of_op(&self, id: &ObjId) -> Option<usize> {
+        match id {
+            ObjId::Id(counter, actor, _) => self.change_of(*counter, actor),
+            ObjId::Root => None,
+        }
+    }
+
+    fn ops_in(&self, i: usize) -> u64 {
+        let m = &self.meta[i];
+        (m.max_op + 1).saturating_sub(m.start_op)
+    }
 }
 
 /// The change of the close marker: the one that wrote `facts/close_at`.
-fn marker_change(doc: &Automerge, log: &[Change]) -> Option<ChangeHash> {
+fn marker_change(doc: &Automerge, log: &Log) -> Option<ChangeHash> {
     let facts = map_at(doc, &ROOT, "facts")?;
     let (_, id) = doc.get(&facts, "close_at").ok()??;
-    change_of(log, &id)
+    log.change_of_op(&id).map(|i| log.meta[i].hash)
 }
 
 /// The change in which staff closed the vote early.
-fn early_close_change(doc: &Automerge, log: &[Change]) -> Option<ChangeHash> {
+fn early_close_change(doc: &Automerge, log: &Log) -> Option<ChangeHash> {
     let p = map_at(doc, &map_at(doc, &ROOT, "proposal")?, super::rules::RECORD)?;
     let (_, id) = doc.get(&p, "closed_early").ok()??;
-    change_of(log, &id)
+    log.change_of_op(&id).map(|i| log.meta[i].hash)
 }
 
-/// Every ballot cast into the document, by walking its changes (the history is the log).
+/// Every ballot cast into the document (the history is the log).
 pub fn casts(doc: &Automerge) -> Vec<Cast> {
-    casts_in(doc, &doc.get_changes(&[]))
+    casts_in(doc, &Log::of(doc))
 }
 
-fn casts_in(doc: &Automerge, log: &[Change]) -> Vec<Cast> {
+/// A ballot's value as stored: which map it sits in says whose ballot it is, and a value in
+/// `assisted` never passes for the member's own, whatever it says.
+pub(super) fn cast_of(
+    key: &str,
+    value: &str,
+    assisted: bool,
+    at: Millis,
+    hash: ChangeHash,
+) -> Option<Cast> {
+    let (choice, by) = if assisted {
+        let (choice, by) = value.split_once('|')?;
+        (choice, Some(MemberId::parse(by).ok()?))
+    } else {
+        (value, None)
+    };
+    Some(Cast {
+        member: MemberId::parse(key).ok()?,
+        choice: choice.split(',').map(str::to_owned).collect(),
+        claimed_at: at,
+        hash,
+        assisted_by: by,
+    })
+}
+
+/// The ballots, in two passes. The live values of `ballots` and `assisted` (conflicts
+/// included), each placed in its change by its op's number; then the few changes holding
+/// more ops than live ballots (a ballot changed later, a comment, staff's window), which
+/// alone are fetched whole and read op by op for the ballots they overwrote.
+fn casts_in(doc: &Automerge, log: &Log) -> Vec<Cast> {
     let (Some(ballots), Some(assisted)) = (
         map_at(doc, &ROOT, "ballots"),
         map_at(doc, &ROOT, "assisted"),
     ) else {
         return Vec::new();
     };
-    // Compared as automerge's own ids: no string per op.
-    let parse = |o: &ObjId| o.to_string().parse::<automerge::legacy::ObjectId>().ok();
-    let (Some(ballots), Some(assisted)) = (parse(&ballots), parse(&assisted)) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for c in log {
-        let decoded = c.decode();
-        for op in &decoded.operations {
-            let (Key::Map(key), OpType::Put(ScalarValue::Str(value))) = (&op.key, &op.action)
-            else {
-                continue;
-            };
-            // Which map a value sits in says whose ballot it is: a value in `assisted`
-            // never passes for the member's own, whatever it says.
-            let (choice, by) = if op.obj == ballots {
-                (value.to_string(), None)
-            } else if op.obj == assisted {
-                match value
-                    .split_once('|')
-                    .map(|(c, by)| (c, MemberId::parse(by)))
-                {
-                    Some((choice, Ok(by))) => (choice.to_owned(), Some(by)),
-                    _ => continue,
-                }
+    // Each with (change, op counter), to be put in the log's order.
+    let mut found: Vec<((usize, u64), Cast)> = Vec::new();
+    let mut live_in = vec![0u64; log.meta.len()];
+    for (map, is_assisted) in [(&ballots, false), (&assisted, true)] {
+        for item in doc.map_range(map, ..) {
+            let values: Vec<(String, ObjId)> = if item.conflict {
+                doc.get_all(map, item.key.as_ref())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|(v, id)| v.into_string().ok().map(|s| (s, id)))
+                    .collect()
             } else {
-                continue;
+                match &item.value {
+                    ValueRef::Scalar(ScalarValueRef::Str(v)) => vec![(v.to_string(), item.id())],
+                    _ => Vec::new(),
+                }
             };
-            let Ok(member) = MemberId::parse(key) else {
-                continue;
-            };
-            out.push(Cast {
-                member,
-                choice: choice.split(',').map(str::to_owned).collect(),
-                claimed_at: Millis(c.timestamp()),
-                hash: c.hash(),
-                assisted_by: by,
-            });
+            for (value, id) in values {
+                let ObjId::Id(counter, _, _) = id else {
+                    continue;
+                };
+                let Some(i) = log.change_of_op(&id) else {
+                    continue;
+                };
+                live_in[i] += 1;
+                let m = &log.meta[i];
+                if let Some(cast) =
+                    cast_of(&item.key, &value, is_assisted, Millis(m.timestamp), m.hash)
+                {
+                    found.push(((i, counter), cast));
+                }
+            }
         }
     }
-    out
+    let live: HashSet<(usize, u64)> = found.iter().map(|(at, _)| *at).collect();
+    let unaccounted: Vec<ChangeHash> = (0..log.meta.len())
+        .filter(|&i| live_in[i] < log.ops_in(i))
+        .map(|i| log.meta[i].hash)
+        .collect();
+    // Compared as automerge's own ids: no string per op.
+    let parse = |o: &ObjId| o.to_string().parse::<automerge::legacy::ObjectId>().ok();
+    let whole = doc
+        .bundle(unaccounted)
+        .and_then(|b| b.to_changes())
+        .unwrap_or_default();
+    if let (Some(ballots), Some(assisted)) = (parse(&ballots), parse(&assisted)) {
+        for c in &whole {
+            let Some(i) = log.change_of(c.start_op().get(), c.actor_id()) else {
+                continue;
+            };
+            let decoded = c.decode();
+            for (n, op) in decoded.operations.iter().enumerate() {
+                let (Key::Map(key), OpType::Put(ScalarValue::Str(value))) = (&op.key, &op.action)
+                else {
+                    continue;
+                };
+                let is_assisted = if op.obj == ballots {
+                    false
+                } else if op.obj == assisted {
+                    true
+                } else {
+                    continue;
+                };
+                let counter = c.start_op().get() + n as u64;
+                if live.contains(&(i, counter)) {
+                    continue;
+                }
+                if let Some(cast) =
+                    cast_of(key, value, is_assisted, Millis(c.timestamp()), c.hash())
+                {
+                    found.push(((i, counter), cast));
+                }
+            }
+        }
+    }
+    found.sort_unstable_by_key(|(at, _)| *at);
+    found.into_iter().map(|(_, cast)| cast).collect()
 }
 
 /// The changes that depend on `root` (and `root` itself): a device that made one had seen it.
-fn descendants(log: &[Change], root: ChangeHash) -> HashSet<ChangeHash> {
+fn descendants(log: &Log, root: ChangeHash) -> HashSet<ChangeHash> {
     let mut seen = HashSet::from([root]);
     // Causal order: parents before children.
-    for c in log {
-        if c.deps().iter().any(|d| seen.contains(d)) {
-            seen.insert(c.hash());
+    for m in &log.meta {
+        if m.deps.iter().any(|d| seen.contains(d)) {
+            seen.insert(m.hash);
         }
     }
     seen
 }
 
 /// Every change the heads `heads` hold.
-fn ancestors(doc: &Automerge, heads: &[ChangeHash]) -> HashSet<ChangeHash> {
+fn ancestors(log: &Log, heads: &[ChangeHash]) -> HashSet<ChangeHash> {
+    let deps: HashMap<ChangeHash, &[ChangeHash]> = log
+        .meta
+        .iter()
+        .map(|m| (m.hash, m.deps.as_slice()))
+        .collect();
     let mut seen: HashSet<ChangeHash> = HashSet::new();
     let mut todo: Vec<ChangeHash> = heads.to_vec();
     while let Some(h) = todo.pop() {
         if seen.insert(h) {
-            if let Some(c) = doc.get_change_by_hash(&h) {
-                todo.extend(c.deps().iter().copied());
+            if let Some(d) = deps.get(&h) {
+                todo.extend(d.iter().copied());
             }
         }
     }
@@ -255,7 +362,7 @@ fn tally_with(doc: &Automerge, extra: HashMap<ChangeHash, Exclusion>) -> Tally {
     let Some(p) = read(doc) else {
         return Tally::default();
     };
-    let log = doc.get_changes(&[]);
+    let log = Log::of(doc);
     let history = casts_in(doc, &log);
     let close_at = p.closed.as_ref().map(|c| c.at).or(p.closes_at);
     // The server's marker, and staff's early close: a change made after seeing either was
@@ -266,7 +373,7 @@ fn tally_with(doc: &Automerge, extra: HashMap<ChangeHash, Exclusion>) -> Tally {
             .get_or_insert_with(HashSet::new)
             .extend(descendants(&log, early).into_iter().filter(|h| *h != early));
     }
-    let held = p.certified.as_ref().map(|c| ancestors(doc, &c.heads));
+    let held = p.certified.as_ref().map(|c| ancestors(&log, &c.heads));
     let mut server_said = extra;
     if let Some(c) = &p.certified {
         server_said.extend(c.excluded.iter().copied());
@@ -274,8 +381,9 @@ fn tally_with(doc: &Automerge, extra: HashMap<ChangeHash, Exclusion>) -> Tally {
     let tokens = p.decision.tokens();
 
     let mut excluded = Vec::new();
-    let mut best: BTreeMap<MemberId, Cast> = BTreeMap::new();
-    for cast in &history {
+    // Each member's counted ballot, as its place in `history`.
+    let mut best: HashMap<&MemberId, usize> = HashMap::new();
+    for (n, cast) in history.iter().enumerate() {
         let why = if held.as_ref().is_some_and(|h| !h.contains(&cast.hash)) {
             Some(Exclusion::TooLate)
         } else if let Some(why) = server_said.get(&cast.hash) {
@@ -292,10 +400,10 @@ fn tally_with(doc: &Automerge, extra: HashMap<ChangeHash, Exclusion>) -> Tally {
             continue;
         }
         // A choice this decision does not take (a doctored client) counts for nothing.
-        if p.decision.check(&cast.choice).is_err() {
+        if p.decision.check_in(&tokens, &cast.choice).is_err() {
             continue;
         }
-        let better = match best.get(&cast.member) {
+        let better = match best.get(&cast.member).map(|&b| &history[b]) {
             None => true,
             // One's own ballot replaces one recorded for one.
             Some(b) if b.assisted_by.is_some() != cast.assisted_by.is_some() => {
@@ -304,9 +412,13 @@ fn tally_with(doc: &Automerge, extra: HashMap<ChangeHash, Exclusion>) -> Tally {
             Some(b) => (cast.claimed_at, cast.hash) > (b.claimed_at, b.hash),
         };
         if better {
-            best.insert(cast.member.clone(), cast.clone());
+            best.insert(&cast.member, n);
         }
     }
+    let best: BTreeMap<MemberId, Cast> = best
+        .into_values()
+        .map(|n| (history[n].member.clone(), history[n].clone()))
+        .collect();
     let mut counts: Vec<(String, usize)> = tokens.iter().map(|t| (t.clone(), 0)).collect();
     for cast in best.values() {
         for c in &cast.choice {

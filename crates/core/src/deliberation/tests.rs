@@ -509,6 +509,86 @@ proptest! {
     }
 }
 
+/// The history read the slow, plain way: every change rebuilt whole and read op by op. The
+/// tally's own reading (live values placed in their changes, only the rest fetched whole)
+/// must find exactly these, in this order.
+fn casts_by_walking(doc: &Automerge) -> Vec<Cast> {
+    use automerge::legacy::{Key, OpType};
+    let id = |root: &str| {
+        crate::read::map_at(doc, &ROOT, root)
+            .unwrap()
+            .to_string()
+            .parse::<automerge::legacy::ObjectId>()
+            .unwrap()
+    };
+    let (ballots, assisted) = (id("ballots"), id("assisted"));
+    let mut out = Vec::new();
+    for c in doc.get_changes(&[]) {
+        for op in &c.decode().operations {
+            let (Key::Map(key), OpType::Put(automerge::ScalarValue::Str(v))) =
+                (&op.key, &op.action)
+            else {
+                continue;
+            };
+            let is_assisted = match &op.obj {
+                o if *o == ballots => false,
+                o if *o == assisted => true,
+                _ => continue,
+            };
+            out.extend(super::tally::cast_of(
+                key,
+                v,
+                is_assisted,
+                Millis(c.timestamp()),
+                c.hash(),
+            ));
+        }
+    }
+    out
+}
+
+proptest! {
+    /// Ballots cast, changed, recorded by staff, several in one raw change, beside comments,
+    /// on devices merged in random orders and saved and loaded: the tally's history is the
+    /// one the whole log holds.
+    #[test]
+    fn the_history_is_every_ballot_the_log_holds(
+        steps in proptest::collection::vec((0usize..2, 0usize..4, any::<u8>(), 1i64..30), 1..24),
+        raw_at in 0usize..24,
+        order in proptest::collection::vec(0usize..8, 8),
+    ) {
+        let start = voting();
+        let mut devices: Vec<Automerge> = (0..8).map(|_| start.fork()).collect();
+        for (i, step) in steps.iter().enumerate() {
+            let device = step.1 * 2 + step.0;
+            if i == raw_at {
+                // One change writing a ballot twice and another's once, and a comment.
+                let d = &mut devices[device];
+                let ballots = crate::read::map_at(d, &ROOT, "ballots").unwrap();
+                let mut tx = d.transaction();
+                tx.put(&ballots, "m_ann", "for").unwrap();
+                tx.put(&ballots, "m_ann", "against").unwrap();
+                tx.put(&ballots, "m_bob", "abstain").unwrap();
+                tx.commit_with(automerge::transaction::CommitOptions::default().with_time(at(3).0));
+                let _ = comment(d, &bob(), at(3), &format!("c{i}"), None, "说两句");
+            }
+            apply(&mut devices[device], *step);
+        }
+        let mut doc = start.fork();
+        for d in &order {
+            let mut other = devices[*d].clone();
+            doc.merge(&mut other).unwrap();
+        }
+        for d in &devices {
+            let mut other = d.clone();
+            doc.merge(&mut other).unwrap();
+        }
+        prop_assert_eq!(super::tally::casts(&doc), casts_by_walking(&doc));
+        let loaded = Automerge::load(&doc.save()).unwrap();
+        prop_assert_eq!(super::tally::casts(&loaded), casts_by_walking(&loaded));
+    }
+}
+
 #[test]
 fn an_assisted_value_never_passes_for_the_members_own_ballot() {
     let mut doc = voting();
