@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,9 +33,22 @@ export class OwnServer {
     cpSync(build, this.dir, { recursive: true });
   }
 
+  /** Moves the server's clock `ms` ahead of the system's (it reads this within 100 ms). */
+  setAhead(ms: number) {
+    writeFileSync(`${this.dir}-clock`, String(ms));
+  }
+
+  /** Runs the server's CLI against its store and returns what it printed. */
+  cli(...args: string[]): string {
+    return execFileSync(`${target}/server/linli-server`, ['--data', `${this.dir}-data`, ...args]).toString();
+  }
+
   async start() {
     if (!this.port) this.port = await freePort();
-    const args = ['serve', '--addr', `127.0.0.1:${this.port}`, '--dist', this.dir, '--data', `${this.dir}-data`];
+    const args = [
+      'serve', '--addr', `127.0.0.1:${this.port}`, '--dist', this.dir, '--data', `${this.dir}-data`,
+      '--clock-offset-file', `${this.dir}-clock`,
+    ];
     this.proc = spawn(`${target}/server/linli-server`, args, {
       stdio: 'ignore',
     });
@@ -62,5 +75,6 @@ export class OwnServer {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
     rmSync(`${this.dir}-data`, { recursive: true, force: true });
+    rmSync(`${this.dir}-clock`, { force: true });
   }
 }

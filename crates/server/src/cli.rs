@@ -26,6 +26,10 @@ pub enum Command {
         /// Trunk's output folder.
         #[arg(long, default_value = "dist")]
         dist: PathBuf,
+        /// For end-to-end tests only: a file holding milliseconds the server's clock runs
+        /// ahead of the system's, read again every 100 ms (a vote's close, its grace period).
+        #[arg(long, hide = true)]
+        clock_offset_file: Option<PathBuf>,
     },
     /// Communities.
     Community {

@@ -7,7 +7,7 @@
 
 use crate::db::DbError;
 use crate::Server;
-use automerge::ReadDoc;
+use automerge::{ChangeHash, ReadDoc};
 use linli_core::{registry, DocId, Millis};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -82,17 +82,20 @@ impl Server {
             };
             let write = fact.write;
             let env = self.fact_env(&doc).await?;
+            let (watched, id) = (self.watched.clone(), DocId::parse(&doc).ok());
             let written = self
                 .write_as_server(&handle, move |d, now| {
                     let before = d.get_heads();
                     let env = registry::FactEnv { now, ..env };
                     let again = write(d, &env, &payload)?;
-                    let new: Vec<String> = d
-                        .get_changes(&before)
-                        .iter()
-                        .map(|c| c.hash().to_string())
-                        .collect();
-                    Ok((again, new))
+                    let new: Vec<ChangeHash> =
+                        d.get_changes(&before).iter().map(|c| c.hash()).collect();
+                    // Watched before samod can send them: a device sent the close marker
+                    // the moment it is written must be on record (rule 4).
+                    if let Some(id) = id {
+                        watched.add(id, new.iter().copied());
+                    }
+                    Ok((again, new.iter().map(|h| h.to_string()).collect::<Vec<_>>()))
                 })
                 .await;
             match written {

@@ -20,7 +20,8 @@ use automerge::ActorId;
 use axum::routing::get;
 use axum::Router;
 use db::Db;
-use gate::{Clock, Gate};
+pub use gate::Clock;
+use gate::Gate;
 use linli_core::Millis;
 use samod::{AcceptorHandle, PeerId, Repo, ShareConfig};
 use std::path::Path;
@@ -45,6 +46,26 @@ pub struct Server {
 /// The server's clock: the time the server records is the one deadlines trust.
 pub fn system_clock() -> Clock {
     Arc::new(api::now)
+}
+
+/// The system's clock moved ahead by the milliseconds `file` holds (none, or unreadable: 0),
+/// read again every 100 ms: end-to-end tests move a running server past a vote's close.
+pub fn offset_clock(file: std::path::PathBuf) -> Clock {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let ahead = Arc::new(AtomicI64::new(0));
+    let read = move || {
+        std::fs::read_to_string(&file)
+            .ok()
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    ahead.store(read(), Ordering::Relaxed);
+    let writer = ahead.clone();
+    std::thread::spawn(move || loop {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        writer.store(read(), Ordering::Relaxed);
+    });
+    Arc::new(move || Millis(api::now().0 + ahead.load(Ordering::Relaxed)))
 }
 
 impl Server {

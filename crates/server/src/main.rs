@@ -37,7 +37,17 @@ fn main() {
     let cli = Cli::parse();
     let db = Db::open(&cli.data).unwrap_or_else(|e| fail(explain(e)));
     match cli.command {
-        Command::Serve { addr, dist } => serve(db, cli.data.clone(), addr, dist),
+        Command::Serve {
+            addr,
+            dist,
+            clock_offset_file,
+        } => {
+            let clock = match clock_offset_file {
+                Some(file) => linli_server::offset_clock(file),
+                None => linli_server::system_clock(),
+            };
+            serve(db, cli.data.clone(), addr, dist, clock)
+        }
         Command::Community {
             command: CommunityCommand::Create { id, name },
         } => {
@@ -160,6 +170,7 @@ async fn serve(
     data: std::path::PathBuf,
     addr: std::net::SocketAddr,
     dist: std::path::PathBuf,
+    clock: linli_server::Clock,
 ) {
     tracing_subscriber::fmt().with_target(false).init();
     if !dist.join("index.html").is_file() {
@@ -171,7 +182,7 @@ async fn serve(
     let codes = seed::seed_if_empty(&db, now()).unwrap_or_else(|e| fail(explain(e)));
     // The server opens its own handle on the store; this one was for the seed.
     drop(db);
-    let server = Server::start(&data, linli_server::system_clock())
+    let server = Server::start(&data, clock)
         .await
         .unwrap_or_else(|e| fail(e));
     server

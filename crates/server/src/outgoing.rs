@@ -39,8 +39,9 @@ impl Missing {
 }
 
 /// The changes the server wrote as facts, by document, while it records who is sent them.
-#[derive(Default)]
-pub(crate) struct Watched(RwLock<HashMap<DocId, HashSet<ChangeHash>>>);
+/// Shared with the writing of a fact, which adds its changes before samod can send them.
+#[derive(Clone, Default)]
+pub(crate) struct Watched(Arc<RwLock<HashMap<DocId, HashSet<ChangeHash>>>>);
 
 impl Watched {
     pub(crate) fn load(rows: Vec<(String, String)>) -> Watched {

@@ -196,6 +196,39 @@ async fn the_certificate_excludes_a_ballot_from_a_member_whose_other_device_was_
     ts.stop().await;
 }
 
+/// A device online when the marker is written is sent it at once, and that delivery is on
+/// record: the marker's change is watched before samod can send it.
+#[tokio::test]
+async fn a_device_online_at_the_close_is_on_record_as_sent_the_marker() {
+    let ts = TestServer::start().await;
+    let staff = ts.join(HUQIAN, Role::Staff, "张主任").await;
+    let ann = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let cai = ts.join(HUQIAN, Role::Resident, "蔡叔").await;
+    let id = a_vote(&ts, &ann, &staff, Millis::DAY).await;
+    let mut phone = Peer::connect(ts.addr, HUQIAN, &cai).await.unwrap();
+    phone.doc(id, &deliberation::KIND);
+    assert_eq!(phone.sync(&[id]).await, Outcome::InStep);
+    ts.advance_days(1);
+    ts.srv.run_due().await;
+    let marker = proposal_until(&ts, &ann, id, closed).await.get_heads();
+    assert_eq!(phone.wait_for(id, &marker).await, Outcome::InStep);
+    assert!(closed(&phone.docs[&id]));
+    let key = id.to_string();
+    let mut sent = Vec::new();
+    for _ in 0..50 {
+        sent = ts.srv.db.deliveries(&key).unwrap();
+        if sent.iter().any(|(m, _)| m == cai.member.as_str()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        sent.iter().any(|(m, _)| m == cai.member.as_str()),
+        "the phone was sent the marker live, and nothing records it: {sent:?}"
+    );
+    ts.stop().await;
+}
+
 #[tokio::test]
 async fn a_resident_cannot_write_the_servers_facts_staffs_part_or_another_members_ballot() {
     let ts = TestServer::start().await;
