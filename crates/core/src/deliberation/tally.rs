@@ -316,8 +316,18 @@ fn casts_in(doc: &Automerge, log: &Log) -> Vec<Cast> {
             }
         }
     }
-    found.sort_unstable_by_key(|(at, _)| *at);
-    found.into_iter().map(|(_, cast)| cast).collect()
+    // Put in the log's order by their places alone, each cast then moved once.
+    let mut order: Vec<((usize, u64), usize)> = found
+        .iter()
+        .enumerate()
+        .map(|(n, (at, _))| (*at, n))
+        .collect();
+    order.sort_unstable();
+    let mut slots: Vec<Option<Cast>> = found.into_iter().map(|(_, c)| Some(c)).collect();
+    order
+        .into_iter()
+        .filter_map(|(_, n)| slots[n].take())
+        .collect()
 }
 
 /// The changes that depend on `root` (and `root` itself): a device that made one had seen it.
@@ -415,8 +425,11 @@ fn tally_with(doc: &Automerge, extra: HashMap<ChangeHash, Exclusion>) -> Tally {
             best.insert(&cast.member, n);
         }
     }
-    let best: BTreeMap<MemberId, Cast> = best
-        .into_values()
+    // Sorted as places first: sorting the casts themselves moves every one of them.
+    let mut places: Vec<usize> = best.into_values().collect();
+    places.sort_unstable_by(|a, b| history[*a].member.cmp(&history[*b].member));
+    let best: BTreeMap<MemberId, Cast> = places
+        .into_iter()
         .map(|n| (history[n].member.clone(), history[n].clone()))
         .collect();
     let mut counts: Vec<(String, usize)> = tokens.iter().map(|t| (t.clone(), 0)).collect();

@@ -444,6 +444,11 @@ fn apply(doc: &mut Automerge, (_, member, what, hours): Step) {
     let members = [ann(), bob(), cai(), staff()];
     let now = at(hours);
     let pick = choice(FOR_AGAINST[what as usize % 3]);
+    // About one step in five is a support, claimed before voting opened.
+    if what >= 200 {
+        let _ = support(doc, &members[member], T0);
+        return;
+    }
     let _ = if member == 3 {
         assist(doc, &staff(), now, &cai().member, &pick)
     } else {
@@ -452,9 +457,9 @@ fn apply(doc: &mut Automerge, (_, member, what, hours): Step) {
 }
 
 proptest! {
-    /// Devices vote apart (two per member, staff assisting), the close marker lands on the
-    /// server's copy at a random point, and everything merges in random orders: every
-    /// replica derives the same tally, and no member is counted twice.
+    /// Devices support and vote apart (two per member, staff assisting), the close marker
+    /// lands on the server's copy at a random point, and everything merges in random orders:
+    /// every replica derives the same tally and supporters, and no member counts twice.
     #[test]
     fn every_replica_derives_one_tally_and_no_member_counts_twice(
         steps in proptest::collection::vec((0usize..2, 0usize..4, any::<u8>(), 1i64..30), 1..24),
@@ -498,6 +503,17 @@ proptest! {
             prop_assert_eq!(&t.counted, &tallies[0].counted);
             prop_assert_eq!(&t.counts, &tallies[0].counts);
         }
+        // Supports converge too: one per member, whatever order they merged in.
+        let supports: Vec<Vec<MemberId>> = replicas.iter().map(supporters).collect();
+        for s in &supports[1..] {
+            prop_assert_eq!(s, &supports[0]);
+        }
+        let mut unique = supports[0].clone();
+        unique.dedup();
+        prop_assert_eq!(unique.len(), supports[0].len(), "a member supports once");
+        prop_assert!(replicas
+            .iter()
+            .all(|r| ready_for_vote(r, 4, 50) == ready_for_vote(&replicas[0], 4, 50)));
         let t = &tallies[0];
         let cast: usize = t.counts.iter().map(|(_, n)| n).sum();
         prop_assert_eq!(cast, t.counted.len(), "one choice per counted member");
