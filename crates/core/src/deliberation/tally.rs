@@ -230,6 +230,9 @@ pub(super) fn cast_of(
     })
 }
 
+/// Beyond this many changes to read whole, one walk of the log is cheaper than a lookup each.
+const FETCH_ONE_BY_ONE: usize = 32;
+
 /// The ballots, in two passes. The live values of `ballots` and `assisted` (conflicts
 /// included), each placed in its change by its op's number; then the few changes holding
 /// more ops than live ballots (a ballot changed later, a comment, staff's window), which
@@ -282,10 +285,20 @@ fn casts_in(doc: &Automerge, log: &Log) -> Vec<Cast> {
         .collect();
     // Compared as automerge's own ids: no string per op.
     let parse = |o: &ObjId| o.to_string().parse::<automerge::legacy::ObjectId>().ok();
-    let whole = doc
-        .bundle(unaccounted)
-        .and_then(|b| b.to_changes())
-        .unwrap_or_default();
+    // A few fetched one by one; many, in one walk of the log (automerge's bundle would do
+    // both in one, but costs the app's wasm about 20 KB gzipped).
+    let whole: Vec<automerge::Change> = if unaccounted.len() <= FETCH_ONE_BY_ONE {
+        unaccounted
+            .iter()
+            .filter_map(|h| doc.get_change_by_hash(h))
+            .collect()
+    } else {
+        let wanted: HashSet<ChangeHash> = unaccounted.into_iter().collect();
+        doc.get_changes(&[])
+            .into_iter()
+            .filter(|c| wanted.contains(&c.hash()))
+            .collect()
+    };
     if let (Some(ballots), Some(assisted)) = (parse(&ballots), parse(&assisted)) {
         for c in &whole {
             let Some(i) = log.change_of(c.start_op().get(), c.actor_id()) else {
