@@ -116,6 +116,7 @@ test('staff set the community support share and grace period; bad numbers are re
   await openDeliberation(ps);
   await ps.getByText('社区议事设置（工作人员）').click();
   const form = ps.getByTestId('settings-form');
+  try {
   // Out of range: refused in words, nothing changes, the typed number stays.
   await form.locator('#field-grace').fill('0');
   await form.getByRole('button', { name: '保存设置' }).click();
@@ -132,11 +133,12 @@ test('staff set the community support share and grace period; bad numbers are re
   await expect(ps.getByTestId('sync-badge')).toHaveText('已同步');
   await expect(shown).toContainText('10% 的成员联署', { timeout: 15_000 });
   await expect(shown).toContainText('24 小时');
-
-  // Back to the defaults, for the tests that share this community.
-  await form.locator('#field-support-pct').fill('5');
-  await form.locator('#field-grace').fill('48');
-  await form.getByRole('button', { name: '保存设置' }).click();
-  await expect(shown).toContainText('5% 的成员联署', { timeout: 15_000 });
-  await Promise.all([s.close(), r.close()]);
+  } finally {
+    // Back to the defaults, for the tests that share this community.
+    await form.locator('#field-support-pct').fill('5');
+    await form.locator('#field-grace').fill('48');
+    await form.getByRole('button', { name: '保存设置' }).click();
+    await expect(shown).toContainText('5% 的成员联署', { timeout: 15_000 });
+    await Promise.all([s.close(), r.close()]);
+  }
 });

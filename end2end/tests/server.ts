@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +35,9 @@ export class OwnServer {
 
   /** Moves the server's clock `ms` ahead of the system's (it reads this within 100 ms). */
   setAhead(ms: number) {
-    writeFileSync(`${this.dir}-clock`, String(ms));
+    // Renamed into place, so the server never reads a half-written file.
+    writeFileSync(`${this.dir}-clock.new`, String(ms));
+    renameSync(`${this.dir}-clock.new`, `${this.dir}-clock`);
   }
 
   /** Runs the server's CLI against its store and returns what it printed. */

@@ -38,10 +38,8 @@ pub(super) fn WindowForm(page: Page) -> impl IntoView {
                 .and_then(|d| d.read(deliberation::index::settings))
                 .unwrap_or_default()
                 .grace_hours;
-            page.act.run(Box::new(move |d, w, now| {
-                deliberation::set_grace(d, w, now, grace)?;
-                deliberation::set_window(d, w, now, o, c, q, t).map(|_| ())
-            }));
+            let window = deliberation::Window { opens: o, closes: c, quorum_pct: q, threshold_pct: t, grace_hours: grace };
+            page.act.run(Box::new(move |d, w, now| deliberation::schedule(d, w, now, &window).map(|_| ())));
         }>
             <h2>{move || i18n.t().delib.window}</h2>
             <div class="field">

@@ -48,22 +48,26 @@ pub fn system_clock() -> Clock {
     Arc::new(api::now)
 }
 
-/// The system's clock moved ahead by the milliseconds `file` holds (none, or unreadable: 0),
-/// read again every 100 ms: end-to-end tests move a running server past a vote's close.
+/// The system's clock moved ahead by the milliseconds `file` holds, read again every 100 ms
+/// (an unreadable read keeps the last value): end-to-end tests move a running server past a
+/// vote's close. Whoever can write the file sets the time every vote trusts, so it is for
+/// tests alone, and the server says so when it starts.
 pub fn offset_clock(file: std::path::PathBuf) -> Clock {
     use std::sync::atomic::{AtomicI64, Ordering};
+    tracing::warn!(file = %file.display(), "the server's clock follows a test's offset file");
     let ahead = Arc::new(AtomicI64::new(0));
     let read = move || {
         std::fs::read_to_string(&file)
             .ok()
             .and_then(|s| s.trim().parse::<i64>().ok())
-            .unwrap_or(0)
     };
-    ahead.store(read(), Ordering::Relaxed);
+    ahead.store(read().unwrap_or(0), Ordering::Relaxed);
     let writer = ahead.clone();
     std::thread::spawn(move || loop {
         std::thread::sleep(std::time::Duration::from_millis(100));
-        writer.store(read(), Ordering::Relaxed);
+        if let Some(ms) = read() {
+            writer.store(ms, Ordering::Relaxed);
+        }
     });
     Arc::new(move || Millis(api::now().0 + ahead.load(Ordering::Relaxed)))
 }

@@ -149,8 +149,48 @@ pub fn set_window(
     quorum_pct: i64,
     threshold_pct: i64,
 ) -> Result<Option<ChangeHash>> {
+    let grace_hours = read(doc).map_or(super::DEFAULT_GRACE_HOURS, |p| p.grace.0 / Millis::HOUR);
+    schedule(
+        doc,
+        writer,
+        now,
+        &Window {
+            opens,
+            closes,
+            quorum_pct,
+            threshold_pct,
+            grace_hours,
+        },
+    )
+}
+
+/// A vote's arrangements, as staff set them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub opens: Millis,
+    pub closes: Millis,
+    pub quorum_pct: i64,
+    pub threshold_pct: i64,
+    /// The community's grace period, fixed in the vote (`index::settings`).
+    pub grace_hours: i64,
+}
+
+/// Staff set the window, the bar it must clear and its grace period, all checked first and
+/// written in one change.
+pub fn schedule(
+    doc: &mut Automerge,
+    writer: &Writer,
+    now: Millis,
+    w: &Window,
+) -> Result<Option<ChangeHash>> {
     let (p, obj) = found(doc)?;
-    for field in ["opens_at", "closes_at", "quorum_pct", "threshold_pct"] {
+    for field in [
+        "opens_at",
+        "closes_at",
+        "quorum_pct",
+        "threshold_pct",
+        "grace_hours",
+    ] {
         RULES.authorize_in(
             writer,
             &no_ctx(),
@@ -158,26 +198,24 @@ pub fn set_window(
             &["proposal", RECORD, field],
         )?;
     }
-    match p.state(now) {
-        State::Discussion | State::Scheduled => {}
-        State::Draft | State::Withdrawn => return Err(LinliError::WrongState),
-        _ => return Err(LinliError::VotingOpened),
-    }
-    if closes <= opens || closes <= now {
+    before_voting(&p, now)?;
+    if w.closes <= w.opens || w.closes <= now {
         return Err(LinliError::OutOfRange {
             field: Field::Window,
         });
     }
-    if !(0..=100).contains(&quorum_pct) || !(1..=100).contains(&threshold_pct) {
+    if !(0..=100).contains(&w.quorum_pct) || !(1..=100).contains(&w.threshold_pct) {
         return Err(LinliError::OutOfRange {
             field: Field::Quorum,
         });
     }
+    check_grace(w.grace_hours)?;
     let (_, hash) = transact(doc, now, |tx| {
-        tx.put(&obj, "opens_at", opens.0)?;
-        tx.put(&obj, "closes_at", closes.0)?;
-        tx.put(&obj, "quorum_pct", quorum_pct)?;
-        tx.put(&obj, "threshold_pct", threshold_pct)?;
+        tx.put(&obj, "opens_at", w.opens.0)?;
+        tx.put(&obj, "closes_at", w.closes.0)?;
+        tx.put(&obj, "quorum_pct", w.quorum_pct)?;
+        tx.put(&obj, "threshold_pct", w.threshold_pct)?;
+        tx.put(&obj, "grace_hours", w.grace_hours)?;
         Ok(())
     })?;
     Ok(hash)
@@ -198,17 +236,22 @@ pub fn set_grace(
         &record_of(&p),
         &["proposal", RECORD, "grace_hours"],
     )?;
-    match p.state(now) {
-        State::Discussion | State::Scheduled => {}
-        State::Draft | State::Withdrawn => return Err(LinliError::WrongState),
-        _ => return Err(LinliError::VotingOpened),
-    }
+    before_voting(&p, now)?;
     check_grace(hours)?;
     let (_, hash) = transact(doc, now, |tx| {
         tx.put(&obj, "grace_hours", hours)?;
         Ok(())
     })?;
     Ok(hash)
+}
+
+/// Staff's arrangements for a vote change only while it is in discussion or scheduled.
+fn before_voting(p: &Proposal, now: Millis) -> Result<()> {
+    match p.state(now) {
+        State::Discussion | State::Scheduled => Ok(()),
+        State::Draft | State::Withdrawn => Err(LinliError::WrongState),
+        _ => Err(LinliError::VotingOpened),
+    }
 }
 
 /// A grace period of one hour to two weeks.

@@ -216,6 +216,13 @@ impl Proposal {
 pub fn read(doc: &Automerge) -> Option<Proposal> {
     let p = map_at(doc, &map_at(doc, &ROOT, "proposal")?, RECORD)?;
     let int = |k: &str| i64_at(doc, &p, k);
+    let closed = super::tally::close_marker(doc);
+    let staffs_grace = Millis(
+        int("grace_hours")
+            .filter(|h| (1..=MAX_GRACE_HOURS).contains(h))
+            .unwrap_or(DEFAULT_GRACE_HOURS)
+            * Millis::HOUR,
+    );
     Some(Proposal {
         author: MemberId::parse(&str_at(doc, &p, "author")?).ok()?,
         created_at: Millis(int("created_at")?),
@@ -232,14 +239,13 @@ pub fn read(doc: &Automerge) -> Option<Proposal> {
         closes_at: int("closes_at").map(Millis),
         quorum_pct: int("quorum_pct").unwrap_or(DEFAULT_QUORUM_PCT),
         threshold_pct: int("threshold_pct").unwrap_or(DEFAULT_THRESHOLD_PCT),
-        grace: Millis(
-            int("grace_hours")
-                .filter(|h| (1..=MAX_GRACE_HOURS).contains(h))
-                .unwrap_or(DEFAULT_GRACE_HOURS)
-                * Millis::HOUR,
-        ),
+        // Once closed, the grace period the close marker fixed.
+        grace: closed
+            .as_ref()
+            .and_then(|c| c.grace)
+            .unwrap_or(staffs_grace),
         closed_early: str_at(doc, &p, "closed_early"),
-        closed: super::tally::close_marker(doc),
+        closed,
         certified: super::tally::certificate(doc),
     })
 }

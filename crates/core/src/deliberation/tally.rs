@@ -32,6 +32,9 @@ pub struct Close {
     pub heads: Vec<ChangeHash>,
     /// The community's members at the close: the quorum's base.
     pub members: usize,
+    /// The grace period as it stood at the close (none in a marker written before it was
+    /// recorded: the proposal's own then).
+    pub grace: Option<Millis>,
 }
 
 /// The server's certificate, which fixes the result.
@@ -119,6 +122,7 @@ pub(super) fn close_marker(doc: &Automerge) -> Option<Close> {
         at: Millis(i64_at(doc, &facts, "close_at")?),
         heads: hashes(&str_at(doc, &facts, "close_heads").unwrap_or_default()),
         members: i64_at(doc, &facts, "close_members").unwrap_or(0).max(0) as usize,
+        grace: i64_at(doc, &facts, "close_grace").map(Millis),
     })
 }
 
@@ -216,7 +220,8 @@ pub(super) fn cast_of(
     hash: ChangeHash,
 ) -> Option<Cast> {
     let (choice, by) = if assisted {
-        let (choice, by) = value.split_once('|')?;
+        // Split where the door's `Signed` shape splits: at the last bar.
+        let (choice, by) = value.rsplit_once('|')?;
         (choice, Some(MemberId::parse(by).ok()?))
     } else {
         (value, None)
@@ -483,10 +488,14 @@ pub fn write_close(doc: &mut Automerge, now: Millis, members: usize) -> crate::R
         return Ok(());
     }
     let heads: Vec<String> = doc.get_heads().iter().map(|h| h.to_string()).collect();
+    // The grace period is fixed here, with the close: staff's field may be written again
+    // later, and must never move a certificate already due.
+    let grace = read(doc).map_or(super::DEFAULT_GRACE_HOURS * Millis::HOUR, |p| p.grace.0);
     crate::doc::transact(doc, now, |tx| {
         tx.put(&facts, "close_at", now.0)?;
         tx.put(&facts, "close_heads", heads.join(","))?;
         tx.put(&facts, "close_members", members as i64)?;
+        tx.put(&facts, "close_grace", grace)?;
         Ok(())
     })?;
     Ok(())

@@ -71,6 +71,21 @@ async fn proposal_until(
     panic!("the server never wrote it");
 }
 
+/// The server's record of whom it sent `id`'s facts, once it names `who` (or after a second:
+/// the record is written just after the send).
+async fn deliveries_once_sent(ts: &TestServer, id: DocId, who: &Joined) -> Vec<(String, Millis)> {
+    let key = id.to_string();
+    let mut sent = Vec::new();
+    for _ in 0..50 {
+        sent = ts.srv.db.deliveries(&key).unwrap();
+        if sent.iter().any(|(m, _)| m == who.member.as_str()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    sent
+}
+
 fn closed(doc: &Automerge) -> bool {
     deliberation::read(doc).is_some_and(|p| p.closed.is_some())
 }
@@ -156,15 +171,7 @@ async fn the_certificate_excludes_a_ballot_from_a_member_whose_other_device_was_
     cais_phone.doc(id, &deliberation::KIND);
     assert_eq!(cais_phone.sync(&[id]).await, Outcome::InStep);
     assert!(closed(&cais_phone.docs[&id]));
-    let key = id.to_string();
-    let mut sent = Vec::new();
-    for _ in 0..50 {
-        sent = ts.srv.db.deliveries(&key).unwrap();
-        if sent.iter().any(|(m, _)| m == cai.member.as_str()) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let sent = deliveries_once_sent(&ts, id, &cai).await;
     assert!(
         sent.iter().any(|(m, _)| m == cai.member.as_str()),
         "{sent:?}"
@@ -213,15 +220,7 @@ async fn a_device_online_at_the_close_is_on_record_as_sent_the_marker() {
     let marker = proposal_until(&ts, &ann, id, closed).await.get_heads();
     assert_eq!(phone.wait_for(id, &marker).await, Outcome::InStep);
     assert!(closed(&phone.docs[&id]));
-    let key = id.to_string();
-    let mut sent = Vec::new();
-    for _ in 0..50 {
-        sent = ts.srv.db.deliveries(&key).unwrap();
-        if sent.iter().any(|(m, _)| m == cai.member.as_str()) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let sent = deliveries_once_sent(&ts, id, &cai).await;
     assert!(
         sent.iter().any(|(m, _)| m == cai.member.as_str()),
         "the phone was sent the marker live, and nothing records it: {sent:?}"

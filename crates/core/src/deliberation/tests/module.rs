@@ -179,6 +179,19 @@ fn the_communitys_grace_period_is_fixed_in_the_proposal_with_its_window() {
     )
     .unwrap();
     assert_eq!(run_fact(&mut doc, &env(at(25), 3)), Some(at(37)));
+    // Nor does staff's field written again after the close (a doctored app, raw): the close
+    // marker fixed the grace period.
+    let record = crate::read::map_at(&doc, &ROOT, "proposal")
+        .and_then(|p| crate::read::map_at(&doc, &p, crate::deliberation::rules::RECORD))
+        .unwrap();
+    doc.transact::<_, _, AutomergeError>(|tx| {
+        tx.put(&record, "grace_hours", 1)?;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(read(&doc).unwrap().grace, Millis(12 * Millis::HOUR));
+    assert_eq!(run_fact(&mut doc, &env(at(27), 3)), Some(at(37)));
+    assert!(read(&doc).unwrap().certified.is_none());
     assert_eq!(run_fact(&mut doc, &env(at(36), 3)), Some(at(37)));
     assert_eq!(run_fact(&mut doc, &env(at(37), 3)), None);
     assert!(read(&doc).unwrap().certified.is_some());
@@ -246,5 +259,29 @@ fn the_communitys_settings_are_staffs_and_checked() {
         Err(LinliError::OutOfRange {
             field: crate::error::Field::Grace
         })
+    );
+    // The window and its grace period are one change: a bad part writes none of it.
+    let before = discussion.get_heads();
+    let window = |opens: Millis, grace_hours| Window {
+        opens,
+        closes: at(25),
+        quorum_pct: 20,
+        threshold_pct: 50,
+        grace_hours,
+    };
+    assert!(matches!(
+        schedule(&mut discussion, &staff(), T0, &window(at(1), 0)),
+        Err(LinliError::OutOfRange { .. })
+    ));
+    assert!(matches!(
+        schedule(&mut discussion, &staff(), T0, &window(at(30), 12)),
+        Err(LinliError::OutOfRange { .. })
+    ));
+    assert_eq!(discussion.get_heads(), before);
+    schedule(&mut discussion, &staff(), T0, &window(at(1), 12)).unwrap();
+    let p = read(&discussion).unwrap();
+    assert_eq!(
+        (p.opens_at, p.grace),
+        (Some(at(1)), Millis(12 * Millis::HOUR))
     );
 }
