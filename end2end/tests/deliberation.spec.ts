@@ -107,7 +107,7 @@ test('a proposal goes to a vote: staff open it, ballots count once, results stay
 test('staff set the community support share and grace period; bad numbers are refused in words and every member reads the new ones', async ({ browser }) => {
   const [s, r] = await Promise.all([browser.newContext(), browser.newContext()]);
   const [ps, pr] = await Promise.all([s.newPage(), r.newPage()]);
-  await join(ps, invite('staff'), '社区小吴');
+  await join(ps, invite('staff'), '社区小冯');
   await join(pr, invite('resident'), '邻居小何');
   await openDeliberation(pr);
   await expect(pr.getByTestId('settings-form')).toHaveCount(0);

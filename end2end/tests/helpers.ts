@@ -77,12 +77,14 @@ export function cli(...args: string[]): string {
 
 /** The member id of the demo community's member with this display name. */
 export function memberId(name: string): string {
-  const row = cli('member', 'list', '--community', 'huqian-2')
+  const rows = cli('member', 'list', '--community', 'huqian-2')
     .split('\n')
     .map((l) => l.split('\t'))
-    .find((cols) => cols[2] === name);
-  if (!row) throw new Error(`no member named ${name}`);
-  return row[0];
+    .filter((cols) => cols[2] === name);
+  if (rows.length === 0) throw new Error(`no member named ${name}`);
+  // Tests share the community: a name two tests use would pick one at random.
+  if (rows.length > 1) throw new Error(`${rows.length} members named ${name}: give each test names of its own`);
+  return rows[0][0];
 }
 
 /** Joins the demo community with an invite code and waits until the app is in step. */
