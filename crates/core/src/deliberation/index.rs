@@ -84,7 +84,8 @@ pub fn settings(index: &Automerge) -> Settings {
 }
 
 /// Staff set the community's support share and grace period; both are checked first and
-/// nothing is written if either is out of range.
+/// nothing is written if either is out of range. Only a value that changes is written, so
+/// two staff changing one each, apart, keep both.
 pub fn set_settings(
     index: &mut Automerge,
     writer: &Writer,
@@ -100,9 +101,14 @@ pub fn set_settings(
         });
     }
     super::commands::check_grace(s.grace_hours)?;
+    let was = settings(index);
     let (_, hash) = transact(index, now, |tx| {
-        tx.put(ROOT, "support_pct", s.support_pct)?;
-        tx.put(ROOT, "grace_hours", s.grace_hours)?;
+        if s.support_pct != was.support_pct {
+            tx.put(ROOT, "support_pct", s.support_pct)?;
+        }
+        if s.grace_hours != was.grace_hours {
+            tx.put(ROOT, "grace_hours", s.grace_hours)?;
+        }
         Ok(())
     })?;
     Ok(hash)

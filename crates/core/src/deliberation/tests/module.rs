@@ -285,3 +285,39 @@ fn the_communitys_settings_are_staffs_and_checked() {
         (Some(at(1)), Millis(12 * Millis::HOUR))
     );
 }
+
+#[test]
+fn two_staff_changing_one_setting_each_apart_keep_both() {
+    let mut desk = crate::schema::genesis(&index::INDEX);
+    let mut phone = desk.fork();
+    let other = w("m_staff2", Role::Staff);
+    let d = index::Settings::default();
+    index::set_settings(
+        &mut desk,
+        &staff(),
+        T0,
+        index::Settings {
+            support_pct: 10,
+            ..d
+        },
+    )
+    .unwrap();
+    index::set_settings(
+        &mut phone,
+        &other,
+        T0,
+        index::Settings {
+            grace_hours: 24,
+            ..d
+        },
+    )
+    .unwrap();
+    desk.merge(&mut phone).unwrap();
+    assert_eq!(
+        index::settings(&desk),
+        index::Settings {
+            support_pct: 10,
+            grace_hours: 24
+        }
+    );
+}
