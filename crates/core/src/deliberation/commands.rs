@@ -221,30 +221,6 @@ pub fn schedule(
     Ok(hash)
 }
 
-/// Staff fix the grace period of this vote (the community's setting, as a rule), before
-/// voting opens: after the close, offline ballots may arrive for this long.
-pub fn set_grace(
-    doc: &mut Automerge,
-    writer: &Writer,
-    now: Millis,
-    hours: i64,
-) -> Result<Option<ChangeHash>> {
-    let (p, obj) = found(doc)?;
-    RULES.authorize_in(
-        writer,
-        &no_ctx(),
-        &record_of(&p),
-        &["proposal", RECORD, "grace_hours"],
-    )?;
-    before_voting(&p, now)?;
-    check_grace(hours)?;
-    let (_, hash) = transact(doc, now, |tx| {
-        tx.put(&obj, "grace_hours", hours)?;
-        Ok(())
-    })?;
-    Ok(hash)
-}
-
 /// Staff's arrangements for a vote change only while it is in discussion or scheduled.
 fn before_voting(p: &Proposal, now: Millis) -> Result<()> {
     match p.state(now) {

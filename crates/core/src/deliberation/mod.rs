@@ -28,8 +28,8 @@ pub mod tally;
 pub use actions::{actions, Actions};
 pub use commands::{
     assist, cast, close_early, comment, create, edit, edit_comment, hide_comment, publish,
-    record_outcome, schedule, set_grace, set_window, support, withdraw, ProposalDraft, Window,
-    BODY_MAX, CHOICE_MAX, COMMENT_MAX, OPTIONS_MAX, OPTION_MAX, REASON_MAX, TITLE_MAX,
+    record_outcome, schedule, set_window, support, withdraw, ProposalDraft, Window, BODY_MAX,
+    CHOICE_MAX, COMMENT_MAX, OPTIONS_MAX, OPTION_MAX, REASON_MAX, TITLE_MAX,
 };
 pub use model::{
     comments, outcomes, read, ready_for_vote, supporters, supports_needed, Comment, Decision,

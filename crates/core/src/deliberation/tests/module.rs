@@ -164,8 +164,14 @@ fn the_communitys_grace_period_is_fixed_in_the_proposal_with_its_window() {
     let mut doc = blank();
     create(&mut doc, &ann(), T0, &draft(Decision::ForAgainst)).unwrap();
     publish(&mut doc, &ann(), T0).unwrap();
-    set_grace(&mut doc, &staff(), T0, index::settings(&idx).grace_hours).unwrap();
-    set_window(&mut doc, &staff(), T0, at(1), at(25), 50, 50).unwrap();
+    let window = Window {
+        opens: at(1),
+        closes: at(25),
+        quorum_pct: 50,
+        threshold_pct: 50,
+        grace_hours: index::settings(&idx).grace_hours,
+    };
+    schedule(&mut doc, &staff(), T0, &window).unwrap();
     assert_eq!(read(&doc).unwrap().grace, Millis(12 * Millis::HOUR));
     // The community changing its setting later moves nothing already scheduled.
     index::set_settings(
@@ -242,20 +248,27 @@ fn the_communitys_settings_are_staffs_and_checked() {
         .check_change(&forged, &change, &staff(), &ctx)
         .is_ok());
     // The grace of a vote is set before voting opens, by staff, within range.
+    let grace = |grace_hours| Window {
+        opens: at(3),
+        closes: at(25),
+        quorum_pct: 20,
+        threshold_pct: 50,
+        grace_hours,
+    };
     let mut doc = voting();
     assert_eq!(
-        set_grace(&mut doc, &staff(), at(2), 12),
+        schedule(&mut doc, &staff(), at(2), &grace(12)),
         Err(LinliError::VotingOpened)
     );
     let mut discussion = blank();
     create(&mut discussion, &ann(), T0, &draft(Decision::ForAgainst)).unwrap();
     publish(&mut discussion, &ann(), T0).unwrap();
     assert!(matches!(
-        set_grace(&mut discussion, &ann(), T0, 12),
+        schedule(&mut discussion, &ann(), T0, &grace(12)),
         Err(LinliError::Forbidden { .. })
     ));
     assert_eq!(
-        set_grace(&mut discussion, &staff(), T0, 0),
+        schedule(&mut discussion, &staff(), T0, &grace(0)),
         Err(LinliError::OutOfRange {
             field: crate::error::Field::Grace
         })
