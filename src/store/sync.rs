@@ -278,8 +278,9 @@ impl SyncManager {
                 visible.as_ref().unchecked_ref(),
             );
         }
-        // Going offline may leave a socket that looks open for a long while: close it, so
-        // the badge says "offline" now and the next `online` reconnects at once.
+        // Going offline may leave a socket that looks open for a long while, and its close
+        // event waits for a closing handshake that cannot cross a dead network: drop it
+        // now, so the badge says "offline" at once and the next `online` reconnects.
         let offline = {
             let weak = Rc::downgrade(self);
             Closure::<dyn FnMut(JsValue)>::new(move |_| {
@@ -288,6 +289,7 @@ impl SyncManager {
                 match ws {
                     Some(ws) => {
                         let _ = ws.close();
+                        m.closed(true, 1000);
                     }
                     None => m.refresh_status(),
                 }
@@ -405,7 +407,7 @@ impl SyncManager {
             ws.set_onmessage(None);
             ws.set_onclose(None);
         }
-        // This runs inside one of them: free them once it has returned.
+        // This may run inside one of them: free them once it has returned.
         let old = std::mem::take(&mut *self.socket_handlers.borrow_mut());
         leptos::task::spawn_local(async move { drop(old) });
         self.client.borrow_mut().disconnected();
