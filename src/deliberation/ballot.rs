@@ -44,13 +44,12 @@ fn MyBallot(page: Page) -> impl IntoView {
         let decision = page.proposal.get()?.decision;
         page.tally.with(|t| {
             let last = t.history.iter().rev().find(|c| c.member == me)?.clone();
-            let counted = t.counted.get(&me).cloned();
+            let counted = t.counted_of(&me).cloned();
             let excluded = t
-                .excluded
-                .iter()
+                .excluded()
                 .rev()
                 .find(|(c, _)| c.member == me)
-                .map(|(_, why)| *why);
+                .map(|(_, why)| why);
             let shown = counted.clone().unwrap_or(last);
             let choice = shown
                 .choice

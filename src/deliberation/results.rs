@@ -37,7 +37,7 @@ pub(super) fn Results(page: Page) -> impl IntoView {
                 when=move || page.acts.with(|a| a.see_results)
                 fallback=move || view! {
                     <p class="muted" data-testid="results-hidden">{move || i18n.t().delib.results_hidden}</p>
-                    <p data-testid="turnout">{move || (i18n.t().delib.turnout)(page.tally.with(|t| t.counted.len()))}</p>
+                    <p data-testid="turnout">{move || (i18n.t().delib.turnout)(page.tally.with(|t| t.turnout()))}</p>
                 }
             >
                 <Shown page=page/>
@@ -53,7 +53,7 @@ fn Shown(page: Page) -> impl IntoView {
         let p = page.proposal.get()?;
         let d = i18n.t().delib;
         let t: Tally = page.tally.get();
-        let turnout = t.counted.len();
+        let turnout = t.turnout();
         let bars = chart(&p.decision, &t, d);
         Some(view! {
             <div class="results" data-testid="results">

@@ -58,8 +58,8 @@ fn big_vote() -> Automerge {
 fn bench(c: &mut Criterion) {
     let doc = big_vote();
     let t = deliberation::tally(&doc);
-    assert_eq!(t.counted.len(), BALLOTS - LATE);
-    assert_eq!(t.excluded.len(), LATE);
+    assert_eq!(t.turnout(), BALLOTS - LATE);
+    assert_eq!(t.excluded().len(), LATE);
     c.bench_function("tally of 20,000 ballots, 2,000 late", |b| {
         b.iter(|| black_box(deliberation::tally(black_box(&doc))))
     });

@@ -4,7 +4,7 @@
 //! One document per proposal, its id derived from a random id its author's device made, so
 //! it can be written offline. Each member's ballot is one value under their own id
 //! (`ballots[member]`), changeable until the close; every ballot cast stays in the change
-//! log, which `tally::casts` reads back as the history. Whether a ballot counts is the
+//! log, which `history` reads back. Whether a ballot counts is the
 //! offline vote rule of `tally`, a pure function of the document.
 //!
 //! The community's index of proposals (`index`) is how the server learns of a proposal's
@@ -18,6 +18,7 @@
 
 mod actions;
 mod commands;
+mod history;
 pub mod index;
 pub mod list;
 mod model;

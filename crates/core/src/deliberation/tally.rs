@@ -15,15 +15,14 @@
 //! A member's counted ballot is their latest counting one; their own replaces one staff
 //! recorded for them. Every ballot cast stays in the history.
 
+use super::history::{self, Log};
 use super::model::{read, Decision};
 use crate::read::{bool_at, i64_at, map_at, str_at};
 use crate::{MemberId, Millis};
-use automerge::legacy::{Key, OpType};
-use automerge::{
-    ActorId, Automerge, ChangeHash, ChangeMetadata, ObjId, ReadDoc, ScalarValue, ScalarValueRef,
-    ValueRef, ROOT,
-};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use automerge::{Automerge, ChangeHash, ReadDoc, ROOT};
+use std::collections::{HashMap, HashSet};
+
+pub use super::history::{casts, Cast};
 
 /// The server's close marker.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,26 +81,16 @@ impl Exclusion {
     }
 }
 
-/// One ballot as cast: by the member, or by staff for them (`assisted_by`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Cast {
-    pub member: MemberId,
-    pub choice: Vec<String>,
-    /// The time its device claimed (the change's own time).
-    pub claimed_at: Millis,
-    pub hash: ChangeHash,
-    pub assisted_by: Option<MemberId>,
-}
-
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
     /// Each choice's token and how many counted ballots picked it.
     pub counts: Vec<(String, usize)>,
-    /// The counted ballot of each member who has one.
-    pub counted: BTreeMap<MemberId, Cast>,
-    /// Ballots that do not count, and why. (Earlier ballots a member changed are neither:
-    /// they are in `history`.)
-    pub excluded: Vec<(Cast, Exclusion)>,
+    /// The counted ballot of each member who has one, as its place in `history`, in member
+    /// order. Places, not copies: a community's vote holds thousands.
+    counted: Vec<usize>,
+    /// Ballots that do not count, and why, as places in `history`. (Earlier ballots a member
+    /// changed are neither.)
+    excluded: Vec<(usize, Exclusion)>,
     /// Every ballot cast, in the document's causal order.
     pub history: Vec<Cast>,
     /// Members at the close, once the server has closed the vote.
@@ -110,6 +99,36 @@ pub struct Tally {
     pub passed: Option<bool>,
     /// No certificate yet: every replica with these changes shows this, but it may change.
     pub provisional: bool,
+}
+
+impl Tally {
+    /// The counted ballots, one per member, in member order.
+    pub fn counted(&self) -> impl ExactSizeIterator<Item = &Cast> + '_ {
+        self.counted.iter().map(|&n| &self.history[n])
+    }
+
+    /// How many members' ballots count.
+    pub fn turnout(&self) -> usize {
+        self.counted.len()
+    }
+
+    /// The member's counted ballot, if one counts.
+    pub fn counted_of(&self, member: &MemberId) -> Option<&Cast> {
+        let at = self
+            .counted
+            .binary_search_by(|&n| self.history[n].member.cmp(member))
+            .ok()?;
+        Some(&self.history[self.counted[at]])
+    }
+
+    /// The ballots that do not count, and why, in the log's order.
+    pub fn excluded(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = (&Cast, Exclusion)> + ExactSizeIterator + '_ {
+        self.excluded
+            .iter()
+            .map(|&(n, why)| (&self.history[n], why))
+    }
 }
 
 fn hashes(s: &str) -> Vec<ChangeHash> {
@@ -144,53 +163,6 @@ pub(super) fn certificate(doc: &Automerge) -> Option<Certificate> {
     })
 }
 
-/// The document's change log as the rule reads it: each change's hash, claimed time, parents
-/// and ops' numbers, in causal order. Metadata only: rebuilding every change with its ops is
-/// what made the tally slow, and most changes of a vote are one ballot each, which the
-/// ballots map itself already shows.
-struct Log<'a> {
-    meta: Vec<ChangeMetadata<'a>>,
-    /// Each actor's changes as (first op, last op, index into `meta`), by first op.
-    by_actor: HashMap<ActorId, Vec<(u64, u64, usize)>>,
-}
-
-impl<'a> Log<'a> {
-    fn of(doc: &'a Automerge) -> Log<'a> {
-        let meta = doc.get_changes_meta(&[]);
-        let mut by_actor: HashMap<ActorId, Vec<(u64, u64, usize)>> = HashMap::new();
-        for (i, m) in meta.iter().enumerate() {
-            by_actor
-                .entry(m.actor.as_ref().clone())
-                .or_default()
-                .push((m.start_op, m.max_op, i));
-        }
-        for changes in by_actor.values_mut() {
-            changes.sort_unstable();
-        }
-        Log { meta, by_actor }
-    }
-
-    /// The index of the change that wrote op `counter` of `actor`.
-    fn change_of(&self, counter: u64, actor: &ActorId) -> Option<usize> {
-        let changes = self.by_actor.get(actor)?;
-        let at = changes.partition_point(|(start, _, _)| *start <= counter);
-        let (start, end, i) = *changes.get(at.checked_sub(1)?)?;
-        (start..=end).contains(&counter).then_some(i)
-    }
-
-    fn change_of_op(&self, id: &ObjId) -> Option<usize> {
-        match id {
-            ObjId::Id(counter, actor, _) => self.change_of(*counter, actor),
-            ObjId::Root => None,
-        }
-    }
-
-    fn ops_in(&self, i: usize) -> u64 {
-        let m = &self.meta[i];
-        (m.max_op + 1).saturating_sub(m.start_op)
-    }
-}
-
 /// The change of the close marker: the one that wrote `facts/close_at`.
 fn marker_change(doc: &Automerge, log: &Log) -> Option<ChangeHash> {
     let facts = map_at(doc, &ROOT, "facts")?;
@@ -203,149 +175,6 @@ fn early_close_change(doc: &Automerge, log: &Log) -> Option<ChangeHash> {
     let p = map_at(doc, &map_at(doc, &ROOT, "proposal")?, super::rules::RECORD)?;
     let (_, id) = doc.get(&p, "closed_early").ok()??;
     log.change_of_op(&id).map(|i| log.meta[i].hash)
-}
-
-/// Every ballot cast into the document (the history is the log).
-pub fn casts(doc: &Automerge) -> Vec<Cast> {
-    casts_in(doc, &Log::of(doc))
-}
-
-/// A ballot's value as stored: which map it sits in says whose ballot it is, and a value in
-/// `assisted` never passes for the member's own, whatever it says.
-pub(super) fn cast_of(
-    key: &str,
-    value: &str,
-    assisted: bool,
-    at: Millis,
-    hash: ChangeHash,
-) -> Option<Cast> {
-    let (choice, by) = if assisted {
-        // Split where the door's `Signed` shape splits: at the last bar.
-        let (choice, by) = value.rsplit_once('|')?;
-        (choice, Some(MemberId::parse(by).ok()?))
-    } else {
-        (value, None)
-    };
-    Some(Cast {
-        member: MemberId::parse(key).ok()?,
-        choice: choice.split(',').map(str::to_owned).collect(),
-        claimed_at: at,
-        hash,
-        assisted_by: by,
-    })
-}
-
-/// Beyond this many changes to read whole, one walk of the log is cheaper than a lookup each.
-const FETCH_ONE_BY_ONE: usize = 32;
-
-/// The ballots, in two passes. The live values of `ballots` and `assisted` (conflicts
-/// included), each placed in its change by its op's number; then the few changes holding
-/// more ops than live ballots (a ballot changed later, a comment, staff's window), which
-/// alone are fetched whole and read op by op for the ballots they overwrote.
-fn casts_in(doc: &Automerge, log: &Log) -> Vec<Cast> {
-    let (Some(ballots), Some(assisted)) = (
-        map_at(doc, &ROOT, "ballots"),
-        map_at(doc, &ROOT, "assisted"),
-    ) else {
-        return Vec::new();
-    };
-    // Each with (change, op counter), to be put in the log's order.
-    let mut found: Vec<((usize, u64), Cast)> = Vec::new();
-    let mut live_in = vec![0u64; log.meta.len()];
-    for (map, is_assisted) in [(&ballots, false), (&assisted, true)] {
-        for item in doc.map_range(map, ..) {
-            let values: Vec<(String, ObjId)> = if item.conflict {
-                doc.get_all(map, item.key.as_ref())
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|(v, id)| v.into_string().ok().map(|s| (s, id)))
-                    .collect()
-            } else {
-                match &item.value {
-                    ValueRef::Scalar(ScalarValueRef::Str(v)) => vec![(v.to_string(), item.id())],
-                    _ => Vec::new(),
-                }
-            };
-            for (value, id) in values {
-                let ObjId::Id(counter, _, _) = id else {
-                    continue;
-                };
-                let Some(i) = log.change_of_op(&id) else {
-                    continue;
-                };
-                live_in[i] += 1;
-                let m = &log.meta[i];
-                if let Some(cast) =
-                    cast_of(&item.key, &value, is_assisted, Millis(m.timestamp), m.hash)
-                {
-                    found.push(((i, counter), cast));
-                }
-            }
-        }
-    }
-    let live: HashSet<(usize, u64)> = found.iter().map(|(at, _)| *at).collect();
-    let unaccounted: Vec<ChangeHash> = (0..log.meta.len())
-        .filter(|&i| live_in[i] < log.ops_in(i))
-        .map(|i| log.meta[i].hash)
-        .collect();
-    // Compared as automerge's own ids: no string per op.
-    let parse = |o: &ObjId| o.to_string().parse::<automerge::legacy::ObjectId>().ok();
-    // A few fetched one by one; many, in one walk of the log (automerge's bundle would do
-    // both in one, but costs the app's wasm about 20 KB gzipped).
-    let whole: Vec<automerge::Change> = if unaccounted.len() <= FETCH_ONE_BY_ONE {
-        unaccounted
-            .iter()
-            .filter_map(|h| doc.get_change_by_hash(h))
-            .collect()
-    } else {
-        let wanted: HashSet<ChangeHash> = unaccounted.into_iter().collect();
-        doc.get_changes(&[])
-            .into_iter()
-            .filter(|c| wanted.contains(&c.hash()))
-            .collect()
-    };
-    if let (Some(ballots), Some(assisted)) = (parse(&ballots), parse(&assisted)) {
-        for c in &whole {
-            let Some(i) = log.change_of(c.start_op().get(), c.actor_id()) else {
-                continue;
-            };
-            let decoded = c.decode();
-            for (n, op) in decoded.operations.iter().enumerate() {
-                let (Key::Map(key), OpType::Put(ScalarValue::Str(value))) = (&op.key, &op.action)
-                else {
-                    continue;
-                };
-                let is_assisted = if op.obj == ballots {
-                    false
-                } else if op.obj == assisted {
-                    true
-                } else {
-                    continue;
-                };
-                let counter = c.start_op().get() + n as u64;
-                if live.contains(&(i, counter)) {
-                    continue;
-                }
-                if let Some(cast) =
-                    cast_of(key, value, is_assisted, Millis(c.timestamp()), c.hash())
-                {
-                    found.push(((i, counter), cast));
-                }
-            }
-        }
-    }
-    // Put in the log's order by their places alone, each cast then moved once.
-    let mut order: Vec<((usize, u64), usize)> = found
-        .iter()
-        .enumerate()
-        .map(|(n, (at, _))| (*at, n))
-        .collect();
-    order.sort_unstable();
-    let mut slots: Vec<Option<Cast>> = found.into_iter().map(|(_, c)| Some(c)).collect();
-    order
-        .into_iter()
-        .filter_map(|(_, n)| slots[n].take())
-        .collect()
 }
 
 /// The changes that depend on `root` (and `root` itself): a device that made one had seen it.
@@ -391,7 +220,11 @@ fn tally_with(doc: &Automerge, extra: HashMap<ChangeHash, Exclusion>) -> Tally {
         return Tally::default();
     };
     let log = Log::of(doc);
-    let history = casts_in(doc, &log);
+    let history::History {
+        casts: history,
+        ranks,
+        members: voters,
+    } = history::read(doc, &log);
     let close_at = p.closed.as_ref().map(|c| c.at).or(p.closes_at);
     // The server's marker, and staff's early close: a change made after seeing either was
     // made on a device that knew the vote had closed.
@@ -409,8 +242,8 @@ fn tally_with(doc: &Automerge, extra: HashMap<ChangeHash, Exclusion>) -> Tally {
     let tokens = p.decision.tokens();
 
     let mut excluded = Vec::new();
-    // Each member's counted ballot, as its place in `history`.
-    let mut best: HashMap<&MemberId, usize> = HashMap::new();
+    // Each member's counted ballot, as its place in `history`, by the member's rank.
+    let mut best: Vec<Option<usize>> = vec![None; voters];
     for (n, cast) in history.iter().enumerate() {
         let why = if held.as_ref().is_some_and(|h| !h.contains(&cast.hash)) {
             Some(Exclusion::TooLate)
@@ -424,14 +257,15 @@ fn tally_with(doc: &Automerge, extra: HashMap<ChangeHash, Exclusion>) -> Tally {
             None
         };
         if let Some(why) = why {
-            excluded.push((cast.clone(), why));
+            excluded.push((n, why));
             continue;
         }
         // A choice this decision does not take (a doctored client) counts for nothing.
         if p.decision.check_in(&tokens, &cast.choice).is_err() {
             continue;
         }
-        let better = match best.get(&cast.member).map(|&b| &history[b]) {
+        let slot = &mut best[ranks[n]];
+        let better = match slot.map(|b| &history[b]) {
             None => true,
             // One's own ballot replaces one recorded for one.
             Some(b) if b.assisted_by.is_some() != cast.assisted_by.is_some() => {
@@ -440,19 +274,14 @@ fn tally_with(doc: &Automerge, extra: HashMap<ChangeHash, Exclusion>) -> Tally {
             Some(b) => (cast.claimed_at, cast.hash) > (b.claimed_at, b.hash),
         };
         if better {
-            best.insert(&cast.member, n);
+            *slot = Some(n);
         }
     }
-    // Sorted as places first: sorting the casts themselves moves every one of them.
-    let mut places: Vec<usize> = best.into_values().collect();
-    places.sort_unstable_by(|a, b| history[*a].member.cmp(&history[*b].member));
-    let best: BTreeMap<MemberId, Cast> = places
-        .into_iter()
-        .map(|n| (history[n].member.clone(), history[n].clone()))
-        .collect();
+    // In member order already: ranks are places in it.
+    let best: Vec<usize> = best.into_iter().flatten().collect();
     let mut counts: Vec<(String, usize)> = tokens.iter().map(|t| (t.clone(), 0)).collect();
-    for cast in best.values() {
-        for c in &cast.choice {
+    for &n in &best {
+        for c in &history[n].choice {
             if let Some(slot) = counts.iter_mut().find(|(t, _)| t == c) {
                 slot.1 += 1;
             }
@@ -524,8 +353,7 @@ pub fn certify(
     // Judged with the server's exclusions in place, as every replica will judge it.
     let t = tally_with(doc, sent);
     let excluded: Vec<String> = t
-        .excluded
-        .iter()
+        .excluded()
         .map(|(c, why)| format!("{}:{}", c.hash, why.as_str()))
         .collect();
     let passed = t.passed.unwrap_or(false);

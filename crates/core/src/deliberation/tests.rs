@@ -83,8 +83,7 @@ fn refused<T: std::fmt::Debug>(
 
 fn counted(doc: &Automerge) -> Vec<(String, Vec<String>)> {
     tally(doc)
-        .counted
-        .values()
+        .counted()
         .map(|c| (c.member.as_str().to_owned(), c.choice.clone()))
         .collect()
 }
@@ -181,9 +180,8 @@ fn rule_two_a_ballot_claimed_after_the_close_or_made_after_seeing_it_does_not_co
         ]
     );
     assert!(t
-        .excluded
-        .iter()
-        .any(|(c, why)| c.member.as_str() == "m_cai" && *why == Exclusion::SawClose));
+        .excluded()
+        .any(|(c, why)| c.member.as_str() == "m_cai" && why == Exclusion::SawClose));
     // Claimed after the close, from a device that never saw it: not counted either.
     let mut late = offline.fork();
     let ballots = crate::read::map_at(&late, &ROOT, "ballots").unwrap();
@@ -193,12 +191,13 @@ fn rule_two_a_ballot_claimed_after_the_close_or_made_after_seeing_it_does_not_co
     doc.merge(&mut late).unwrap();
     let t = tally(&doc);
     assert!(t
-        .excluded
-        .iter()
-        .any(|(c, why)| c.member.as_str() == "m_ann" && *why == Exclusion::AfterClose));
+        .excluded()
+        .any(|(c, why)| c.member.as_str() == "m_ann" && why == Exclusion::AfterClose));
     // Ann's earlier ballot still counts.
     assert_eq!(
-        t.counted[&MemberId::parse("m_ann").unwrap()].choice,
+        t.counted_of(&MemberId::parse("m_ann").unwrap())
+            .unwrap()
+            .choice,
         choice("against")
     );
 }
@@ -227,9 +226,8 @@ fn rules_three_and_four_the_certificate_fixes_the_result() {
     doc.merge(&mut offline).unwrap();
     let t = tally(&doc);
     assert!(t
-        .excluded
-        .iter()
-        .any(|(c, why)| c.member.as_str() == "m_ann" && *why == Exclusion::TooLate));
+        .excluded()
+        .any(|(c, why)| c.member.as_str() == "m_ann" && why == Exclusion::TooLate));
     assert_eq!(counted(&doc), vec![("m_bob".into(), choice("for"))]);
     assert_eq!(t.passed, Some(cert.passed));
 }
@@ -240,11 +238,14 @@ fn an_assisted_ballot_counts_once_and_the_residents_own_replaces_it() {
     let grandpa = MemberId::parse("m_cai").unwrap();
     assist(&mut doc, &staff(), at(2), &grandpa, &choice("for")).unwrap();
     let t = tally(&doc);
-    assert_eq!(t.counted[&grandpa].assisted_by, Some(staff().member));
+    assert_eq!(
+        t.counted_of(&grandpa).unwrap().assisted_by,
+        Some(staff().member)
+    );
     // His own ballot, even one claimed earlier, replaces what staff recorded.
     cast(&mut doc, &cai(), at(1), &choice("against")).unwrap();
     assert_eq!(counted(&doc), vec![("m_cai".into(), choice("against"))]);
-    assert_eq!(tally(&doc).counted.len(), 1);
+    assert_eq!(tally(&doc).turnout(), 1);
 }
 
 #[test]
@@ -500,7 +501,7 @@ proptest! {
         }
         let tallies: Vec<Tally> = replicas.iter().map(tally).collect();
         for t in &tallies[1..] {
-            prop_assert_eq!(&t.counted, &tallies[0].counted);
+            prop_assert_eq!(t.counted().collect::<Vec<_>>(), tallies[0].counted().collect::<Vec<_>>());
             prop_assert_eq!(&t.counts, &tallies[0].counts);
         }
         // Supports converge too (one per member by construction: a key each), whatever order
@@ -512,11 +513,13 @@ proptest! {
 
         let t = &tallies[0];
         let cast: usize = t.counts.iter().map(|(_, n)| n).sum();
-        prop_assert_eq!(cast, t.counted.len(), "one choice per counted member");
-        prop_assert!(t.counted.len() <= 3, "three residents at most");
-        for (member, c) in &t.counted {
-            prop_assert_eq!(member, &c.member);
-            prop_assert!(t.excluded.iter().all(|(e, _)| e.hash != c.hash));
+        prop_assert_eq!(cast, t.turnout(), "one choice per counted member");
+        prop_assert!(t.turnout() <= 3, "three residents at most");
+        let members: Vec<&MemberId> = t.counted().map(|c| &c.member).collect();
+        prop_assert!(members.windows(2).all(|w| w[0] < w[1]), "one each, in member order");
+        for c in t.counted() {
+            prop_assert_eq!(t.counted_of(&c.member), Some(c));
+            prop_assert!(t.excluded().all(|(e, _)| e.hash != c.hash));
         }
     }
 }
@@ -547,7 +550,7 @@ fn casts_by_walking(doc: &Automerge) -> Vec<Cast> {
                 o if *o == assisted => true,
                 _ => continue,
             };
-            out.extend(super::tally::cast_of(
+            out.extend(super::history::cast_of(
                 key,
                 v,
                 is_assisted,
@@ -662,9 +665,8 @@ fn a_ballot_made_after_seeing_an_early_close_does_not_count() {
     let t = tally(&doc);
     assert_eq!(counted(&doc), vec![("m_bob".into(), choice("for"))]);
     assert!(t
-        .excluded
-        .iter()
-        .any(|(c, why)| c.member.as_str() == "m_cai" && *why == Exclusion::SawClose));
+        .excluded()
+        .any(|(c, why)| c.member.as_str() == "m_cai" && why == Exclusion::SawClose));
 }
 
 mod module;

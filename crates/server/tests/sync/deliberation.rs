@@ -188,7 +188,7 @@ async fn the_certificate_excludes_a_ballot_from_a_member_whose_other_device_was_
     let provisional = proposal_until(&ts, &ann, id, |_| true).await;
     let t = deliberation::tally(&provisional);
     assert!(t.provisional);
-    assert_eq!(t.counted.len(), 3);
+    assert_eq!(t.turnout(), 3);
 
     ts.advance_days(2);
     let doc = proposal_until(&ts, &ann, id, certified).await;
@@ -196,7 +196,7 @@ async fn the_certificate_excludes_a_ballot_from_a_member_whose_other_device_was_
     assert_eq!(cert.excluded, vec![(cais_ballot, Exclusion::SentClose)]);
     let t = deliberation::tally(&doc);
     assert!(!t.provisional);
-    let counted: Vec<&str> = t.counted.keys().map(|m| m.as_str()).collect();
+    let counted: Vec<&str> = t.counted().map(|c| c.member.as_str()).collect();
     let mut expected = vec![ann.member.as_str(), dan.member.as_str()];
     expected.sort();
     assert_eq!(counted, expected);
@@ -298,8 +298,8 @@ async fn the_demo_seed_holds_a_proposal_in_every_state() {
     let adopted = &phone.docs[&find(Adopted)];
     let t = deliberation::tally(adopted);
     assert!(!t.provisional);
-    assert_eq!(t.counted.len(), 3);
-    assert!(t.counted.values().all(|c| c.assisted_by.is_none()));
+    assert_eq!(t.turnout(), 3);
+    assert!(t.counted().all(|c| c.assisted_by.is_none()));
     assert_eq!(deliberation::outcomes(adopted).len(), 1);
     assert!(deliberation::tally(&phone.docs[&find(Closed)]).provisional);
     // The closed one is certified by the server's scheduler once its grace period passes.

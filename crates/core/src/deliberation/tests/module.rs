@@ -146,8 +146,8 @@ fn rule_four_reads_what_the_server_sent_and_when_ballots_arrived() {
     let cert = read(&doc).unwrap().certified.unwrap();
     assert_eq!(cert.excluded, vec![(cais, Exclusion::SentClose)]);
     let t = tally(&doc);
-    assert!(t.counted.contains_key(&dan.member));
-    assert!(!t.counted.contains_key(&cai().member));
+    assert!(t.counted_of(&dan.member).is_some());
+    assert!(t.counted_of(&cai().member).is_none());
 }
 
 #[test]
