@@ -67,7 +67,12 @@ fn SettingsForm(doc: linli_core::DocId, current: Memo<Settings>) -> impl IntoVie
             <form class="request-form" data-testid="settings-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
                 let s = Settings { support_pct: number(&shown_pct), grace_hours: number(&shown_grace) };
-                act.run(Box::new(move |d, w, now| index::set_settings(d, w, now, s).map(|_| ())));
+                // Once saved, the fields show the community's values again, as every member
+                // reads them; a refused number stays typed, with the reason beside it.
+                act.run_then(Box::new(move |d, w, now| index::set_settings(d, w, now, s).map(|_| ())), move || {
+                    pct.try_set(None);
+                    grace.try_set(None);
+                });
             }>
                 <div class="field">
                     <label for="field-support-pct">{move || i18n.t().delib.support_pct}</label>

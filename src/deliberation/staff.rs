@@ -25,6 +25,14 @@ pub(super) fn WindowForm(page: Page) -> impl IntoView {
     let quorum = RwSignal::new(quorum.to_string());
     let threshold = RwSignal::new(threshold.to_string());
     let number = |s: RwSignal<String>| s.get_untracked().trim().parse::<i64>().unwrap_or(-1);
+    // The community's grace period is fixed in the vote with its window: never a default
+    // guessed before the community's settings have loaded.
+    let grace = Memo::new(move |_| {
+        index
+            .get()
+            .and_then(|d| d.read(deliberation::index::settings))
+            .map(|s| s.grace_hours)
+    });
     view! {
         <form class="request-form staff" data-testid="window-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
@@ -32,12 +40,9 @@ pub(super) fn WindowForm(page: Page) -> impl IntoView {
             let o = parse_local(&opens.get_untracked()).unwrap_or(Millis(0));
             let c = parse_local(&closes.get_untracked()).unwrap_or(Millis(0));
             let (q, t) = (number(quorum), number(threshold));
-            // The community's grace period is fixed in the vote with its window.
-            let grace = index
-                .get_untracked()
-                .and_then(|d| d.read(deliberation::index::settings))
-                .unwrap_or_default()
-                .grace_hours;
+            let Some(grace) = grace.get_untracked() else {
+                return;
+            };
             let window = deliberation::Window { opens: o, closes: c, quorum_pct: q, threshold_pct: t, grace_hours: grace };
             page.act.run(Box::new(move |d, w, now| deliberation::schedule(d, w, now, &window).map(|_| ())));
         }>
@@ -58,7 +63,8 @@ pub(super) fn WindowForm(page: Page) -> impl IntoView {
                 <label for="field-threshold">{move || i18n.t().delib.threshold}</label>
                 <input id="field-threshold" type="number" min="1" max="100" prop:value=move || threshold.get() on:input=move |ev| threshold.set(event_target_value(&ev))/>
             </div>
-            <button type="submit" class="primary" data-testid="window-save">{move || i18n.t().delib.set_window}</button>
+            {move || grace.get().is_none().then(|| view! { <p class="muted">{i18n.t().delib.settings_loading}</p> })}
+            <button type="submit" class="primary" data-testid="window-save" disabled=move || grace.get().is_none()>{move || i18n.t().delib.set_window}</button>
         </form>
     }
 }

@@ -180,7 +180,10 @@ fn early_close_change(doc: &Automerge, log: &Log) -> Option<ChangeHash> {
 /// The changes that depend on `root` (and `root` itself): a device that made one had seen it.
 fn descendants(log: &Log, root: ChangeHash) -> HashSet<ChangeHash> {
     let mut seen = HashSet::from([root]);
-    // Causal order: parents before children.
+    // One pass suffices because the log is in causal order, parents before children:
+    // automerge numbers a change when it applies it, applies one only once its parents are
+    // in (loading too: a saved document stores its changes so), and lists them by number.
+    // The convergence property, merging in random orders, holds the tally to that.
     for m in &log.meta {
         if m.deps.iter().any(|d| seen.contains(d)) {
             seen.insert(m.hash);
