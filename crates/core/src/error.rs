@@ -26,6 +26,11 @@ pub enum Field {
     Quorum,
     Grace,
     Support,
+    Item,
+    Member,
+    Amount,
+    Rates,
+    Event,
 }
 
 impl Field {
@@ -49,6 +54,14 @@ impl Field {
             Field::Quorum => lang.pick("参与率和通过线", "Quorum and pass mark"),
             Field::Grace => lang.pick("宽限期（1 到 336 小时）", "Grace period (1 to 336 hours)"),
             Field::Support => lang.pick("支持比例（1% 到 100%）", "Support share (1% to 100%)"),
+            Field::Item => lang.pick("兑换项目", "Item"),
+            Field::Member => lang.pick("居民", "Member"),
+            Field::Amount => lang.pick("积分数（1 到 10000）", "Points (1 to 10,000)"),
+            Field::Rates => lang.pick(
+                "积分规则（从今天或以后生效，每项 0 到 10000）",
+                "Point rules (from today on, each 0 to 10,000)",
+            ),
+            Field::Event => lang.pick("活动名称", "Activity"),
         }
     }
 }
@@ -96,6 +109,10 @@ pub enum LinliError {
     NoSuchChoice,
     /// More choices than the vote allows.
     TooManyChoices { max: usize },
+    /// Someone who is not a member of the community.
+    NotAMember,
+    /// An item the catalogue does not offer.
+    NoSuchItem,
 }
 
 impl LinliError {
@@ -176,6 +193,12 @@ impl LinliError {
             (LinliError::TooManyChoices { max }, Lang::En) => {
                 format!("You can pick at most {max}.")
             }
+            (LinliError::NotAMember, Lang::Zh) => "这位不是本社区的居民。".into(),
+            (LinliError::NotAMember, Lang::En) => {
+                "That person is not a member of this community.".into()
+            }
+            (LinliError::NoSuchItem, Lang::Zh) => "兑换目录里没有这一项。".into(),
+            (LinliError::NoSuchItem, Lang::En) => "The catalogue does not offer that item.".into(),
             (LinliError::NotChosen, Lang::Zh) => "还没有选定帮忙的邻居，或选定的不是你。".into(),
             (LinliError::NotChosen, Lang::En) => {
                 "No helper has been chosen yet, or the chosen helper is someone else.".into()

@@ -44,6 +44,9 @@ pub enum Who {
     /// also creates the record (a record creates every child map in its first change), and
     /// a record is never created over one that exists.
     NewRecord,
+    /// `NewRecord`, by an author holding one of these roles: a record only staff create
+    /// (a points entry) and nobody rewrites.
+    NewRecordBy(&'static [Role]),
 }
 
 /// How much of the tree below its path a rule covers.
@@ -300,6 +303,9 @@ fn admits(who: Who, writer: &Writer, ctx: &DocContext, record: &Record) -> bool 
         Who::Subject => ctx.subject.as_ref() == Some(&writer.member),
         Who::Author => record.author.as_ref() == Some(&writer.member),
         Who::NewRecord => record.created_now && record.author.as_ref() == Some(&writer.member),
+        Who::NewRecordBy(roles) => {
+            roles.contains(&writer.role) && admits(Who::NewRecord, writer, ctx, record)
+        }
     }
 }
 

@@ -1,0 +1,174 @@
+//! The points document as read: the rates in force at a time, the catalogue, and staff's
+//! entries. A record missing what every one of its kind has is skipped, never the whole.
+
+use crate::read::{bool_at, i64_at, map_at, str_at};
+use crate::{MemberId, Millis};
+use automerge::{Automerge, ObjId, ReadDoc, ROOT};
+
+/// What each kind of fact pays, from `from` on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rates {
+    pub from: Millis,
+    /// The version's record id: orders two versions from the same time.
+    pub id: String,
+    /// A help request confirmed done, to its helper.
+    pub help: i64,
+    /// A ballot counted in a certified result, to its voter.
+    pub vote: i64,
+    /// An adopted proposal, to its author.
+    pub adopted: i64,
+    /// The most one member earns in a month from helping the same neighbour, so two people
+    /// cannot farm each other.
+    pub pair_cap: i64,
+}
+
+impl Rates {
+    /// The community's rates before staff set any.
+    pub fn default_rates() -> Rates {
+        Rates {
+            from: Millis(i64::MIN),
+            id: String::new(),
+            help: 10,
+            vote: 2,
+            adopted: 20,
+            pair_cap: 30,
+        }
+    }
+}
+
+/// An item of the community's catalogue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Item {
+    pub id: String,
+    pub name: String,
+    pub price: i64,
+    pub retired: bool,
+}
+
+/// One of staff's entries, as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StaffEntry {
+    /// A member spent `price` points on `item` (its name and price as they stood then).
+    Redeem {
+        member: MemberId,
+        item: String,
+        name: String,
+        price: i64,
+    },
+    /// An amount given or taken back, never without a reason.
+    Correct {
+        member: MemberId,
+        amount: i64,
+        reason: String,
+    },
+    /// Points for each member who came to a community activity.
+    Award {
+        event: String,
+        amount: i64,
+        members: Vec<MemberId>,
+    },
+}
+
+fn records(doc: &Automerge, root: &str) -> Vec<(String, ObjId)> {
+    let Some(map) = map_at(doc, &ROOT, root) else {
+        return Vec::new();
+    };
+    doc.map_range(&map, ..)
+        .filter_map(|item| Some((item.key.to_string(), map_at(doc, &map, &item.key)?)))
+        .collect()
+}
+
+/// Every version of the rates, oldest first.
+fn rate_versions(doc: &Automerge) -> Vec<Rates> {
+    let mut out: Vec<Rates> = records(doc, "rates")
+        .into_iter()
+        .filter_map(|(id, r)| {
+            Some(Rates {
+                from: Millis(i64_at(doc, &r, "from")?),
+                help: i64_at(doc, &r, "help")?,
+                vote: i64_at(doc, &r, "vote")?,
+                adopted: i64_at(doc, &r, "adopted")?,
+                pair_cap: i64_at(doc, &r, "pair_cap")?,
+                id,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (a.from, &a.id).cmp(&(b.from, &b.id)));
+    out
+}
+
+/// The rates in force at each time: a version applies from its date forward, so a change
+/// never rewrites what was earned before it.
+pub struct RateBook {
+    versions: Vec<Rates>,
+}
+
+impl RateBook {
+    pub fn of(doc: &Automerge) -> RateBook {
+        let mut versions = vec![Rates::default_rates()];
+        versions.extend(rate_versions(doc));
+        RateBook { versions }
+    }
+
+    pub fn at(&self, at: Millis) -> &Rates {
+        let n = self.versions.partition_point(|r| r.from <= at);
+        &self.versions[n.saturating_sub(1)]
+    }
+}
+
+/// The rates in force at `at`.
+pub fn rates_at(doc: &Automerge, at: Millis) -> Rates {
+    RateBook::of(doc).at(at).clone()
+}
+
+/// The catalogue, by name.
+pub fn catalogue(doc: &Automerge) -> Vec<Item> {
+    let mut items: Vec<Item> = records(doc, "catalogue")
+        .into_iter()
+        .filter_map(|(id, r)| {
+            Some(Item {
+                name: str_at(doc, &r, "name")?,
+                price: i64_at(doc, &r, "price")?,
+                retired: bool_at(doc, &r, "retired").unwrap_or(false),
+                id,
+            })
+        })
+        .collect();
+    items.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+    items
+}
+
+/// Staff's entries with their record ids, authors and times.
+pub fn staff_entries(doc: &Automerge) -> Vec<(String, MemberId, Millis, StaffEntry)> {
+    records(doc, "entries")
+        .into_iter()
+        .filter_map(|(id, r)| {
+            let by = MemberId::parse(&str_at(doc, &r, "author")?).ok()?;
+            let at = Millis(i64_at(doc, &r, "at")?);
+            let member = || MemberId::parse(&str_at(doc, &r, "member")?).ok();
+            let entry = match str_at(doc, &r, "kind")?.as_str() {
+                "redeem" => StaffEntry::Redeem {
+                    member: member()?,
+                    item: str_at(doc, &r, "item")?,
+                    name: str_at(doc, &r, "name")?,
+                    price: i64_at(doc, &r, "amount")?,
+                },
+                "correct" => StaffEntry::Correct {
+                    member: member()?,
+                    amount: i64_at(doc, &r, "amount")?,
+                    reason: str_at(doc, &r, "reason")?,
+                },
+                "award" => StaffEntry::Award {
+                    event: str_at(doc, &r, "name")?,
+                    amount: i64_at(doc, &r, "amount")?,
+                    members: str_at(doc, &r, "members")?
+                        .split(',')
+                        .filter_map(|m| MemberId::parse(m).ok())
+                        .collect(),
+                },
+                _ => return None,
+            };
+            Some((id, by, at, entry))
+        })
+        .collect()
+}
