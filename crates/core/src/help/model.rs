@@ -329,18 +329,7 @@ fn read_record(doc: &Automerge, id: &str, rec: &ObjId) -> Option<Request> {
         });
     }
     offers.sort_by(|a, b| (a.at, &a.helper).cmp(&(b.at, &b.helper)));
-    // Acceptances made apart (two devices of the requester, offline) are all kept; every
-    // replica chooses the same one: the earliest, ties broken by helper id.
-    let mut accepts: Vec<(Millis, MemberId)> = Vec::new();
-    if let Some(map) = &accepts_obj {
-        each_field(doc, map, |helper, v| {
-            if let (FieldRef::Int(at), Ok(h)) = (v, MemberId::parse(helper)) {
-                accepts.push((Millis(at), h));
-            }
-        });
-    }
-    accepts.sort();
-    let mut accepts = accepts.into_iter().map(|(_, h)| h);
+    let mut accepts = accepts_in_order(doc, accepts_obj.as_ref()).into_iter();
     let accepted = accepts.next();
     let set_aside = accepts.collect();
     let hidden_at = entries(&hidden_at);
@@ -375,6 +364,66 @@ fn read_record(doc: &Automerge, id: &str, rec: &ObjId) -> Option<Request> {
         confirmed_at,
         hidden,
     })
+}
+
+/// Acceptances made apart (two devices of the requester, offline) are all kept; every
+/// replica chooses the same one: the earliest, ties broken by helper id. The chosen first.
+fn accepts_in_order(doc: &Automerge, map: Option<&ObjId>) -> Vec<MemberId> {
+    let mut accepts: Vec<(Millis, MemberId)> = Vec::new();
+    if let Some(map) = map {
+        each_field(doc, map, |helper, v| {
+            if let (FieldRef::Int(at), Ok(h)) = (v, MemberId::parse(helper)) {
+                accepts.push((Millis(at), h));
+            }
+        });
+    }
+    accepts.sort();
+    accepts.into_iter().map(|(_, h)| h).collect()
+}
+
+/// A request its requester confirmed done and never cancelled: what points pay for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settled {
+    pub id: String,
+    pub requester: MemberId,
+    pub helper: MemberId,
+    pub confirmed_at: Millis,
+}
+
+/// Every settled request, read without the offers, notes and hidings a page shows: a
+/// year's ledger reads thousands of requests.
+pub fn settled(doc: &Automerge) -> Vec<Settled> {
+    let Some(map) = map_at(doc, &ROOT, "requests") else {
+        return Vec::new();
+    };
+    let mut records: Vec<(String, ObjId)> = Vec::new();
+    each_field(doc, &map, |id, v| {
+        if let FieldRef::Obj(rec) = v {
+            records.push((id.to_owned(), rec));
+        }
+    });
+    records
+        .into_iter()
+        .filter_map(|(id, rec)| {
+            let (mut author, mut confirmed_at, mut cancelled, mut accepts) =
+                (None, None, false, None);
+            each_field(doc, &rec, |key, v| match (key, v) {
+                ("author", FieldRef::Str(s)) => author = MemberId::parse(s).ok(),
+                ("confirmed_at", FieldRef::Int(t)) => confirmed_at = Some(Millis(t)),
+                ("cancelled_at", FieldRef::Int(_)) => cancelled = true,
+                ("accepts", FieldRef::Obj(o)) => accepts = Some(o),
+                _ => {}
+            });
+            let confirmed_at = confirmed_at.filter(|_| !cancelled)?;
+            let helper = accepts_in_order(doc, accepts.as_ref()).into_iter().next()?;
+            Some(Settled {
+                id,
+                requester: author?,
+                helper,
+                confirmed_at,
+            })
+        })
+        .collect()
 }
 
 /// Every request the document holds, in no particular order.

@@ -91,25 +91,16 @@ fn facts(sources: &Sources<'_>) -> Vec<Entry> {
     };
     let mut out = Vec::new();
     for doc in sources.help {
-        for r in help::requests(doc) {
-            let (Some(helper), Some(at), None) = (&r.accepted, r.confirmed_at, r.cancelled_at)
-            else {
-                continue;
-            };
-            if helper == &r.author {
+        for r in help::settled(doc) {
+            if r.helper == r.requester {
                 continue;
             }
             let source = Source::Help {
                 request: r.id.clone(),
-                requester: r.author.clone(),
+                requester: r.requester,
             };
-            out.push(entry(
-                format!("help/{}", r.id),
-                helper.clone(),
-                at,
-                0,
-                source,
-            ));
+            let id = format!("help/{}", r.id);
+            out.push(entry(id, r.helper, r.confirmed_at, 0, source));
         }
     }
     for (id, doc) in sources.proposals {

@@ -1,9 +1,9 @@
 //! The points document as read: the rates in force at a time, the catalogue, and staff's
 //! entries. A record missing what every one of its kind has is skipped, never the whole.
 
-use crate::read::{bool_at, i64_at, map_at, str_at};
+use crate::read::{bool_at, each_field, i64_at, map_at, str_at, FieldRef};
 use crate::{MemberId, Millis};
-use automerge::{Automerge, ObjId, ReadDoc, ROOT};
+use automerge::{Automerge, ObjId, ROOT};
 
 /// What each kind of fact pays, from `from` on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,9 +73,13 @@ fn records(doc: &Automerge, root: &str) -> Vec<(String, ObjId)> {
     let Some(map) = map_at(doc, &ROOT, root) else {
         return Vec::new();
     };
-    doc.map_range(&map, ..)
-        .filter_map(|item| Some((item.key.to_string(), map_at(doc, &map, &item.key)?)))
-        .collect()
+    let mut out = Vec::new();
+    each_field(doc, &map, |id, v| {
+        if let FieldRef::Obj(r) = v {
+            out.push((id.to_owned(), r));
+        }
+    });
+    out
 }
 
 /// Every version of the rates, oldest first.
@@ -138,37 +142,51 @@ pub fn catalogue(doc: &Automerge) -> Vec<Item> {
     items
 }
 
-/// Staff's entries with their record ids, authors and times.
+/// Staff's entries with their record ids, authors and times. Each record is read in one
+/// pass over its fields: a year's entries are thousands, and a lookup per field was most
+/// of the ledger's time.
 pub fn staff_entries(doc: &Automerge) -> Vec<(String, MemberId, Millis, StaffEntry)> {
     records(doc, "entries")
         .into_iter()
         .filter_map(|(id, r)| {
-            let by = MemberId::parse(&str_at(doc, &r, "author")?).ok()?;
-            let at = Millis(i64_at(doc, &r, "at")?);
-            let member = || MemberId::parse(&str_at(doc, &r, "member")?).ok();
-            let entry = match str_at(doc, &r, "kind")?.as_str() {
+            let (mut by, mut at, mut kind, mut member) = (None, None, None, None);
+            let (mut amount, mut item, mut name, mut reason, mut members) =
+                (None, None, None, None, None);
+            each_field(doc, &r, |key, v| match (key, v) {
+                ("author", FieldRef::Str(s)) => by = MemberId::parse(s).ok(),
+                ("at", FieldRef::Int(t)) => at = Some(Millis(t)),
+                ("kind", FieldRef::Str(s)) => kind = Some(s.to_owned()),
+                ("member", FieldRef::Str(s)) => member = MemberId::parse(s).ok(),
+                ("amount", FieldRef::Int(n)) => amount = Some(n),
+                ("item", FieldRef::Str(s)) => item = Some(s.to_owned()),
+                ("name", FieldRef::Str(s)) => name = Some(s.to_owned()),
+                ("reason", FieldRef::Str(s)) => reason = Some(s.to_owned()),
+                ("members", FieldRef::Str(s)) => members = Some(s.to_owned()),
+                _ => {}
+            });
+            let entry = match kind?.as_str() {
                 "redeem" => StaffEntry::Redeem {
-                    member: member()?,
-                    item: str_at(doc, &r, "item")?,
-                    name: str_at(doc, &r, "name")?,
-                    price: i64_at(doc, &r, "amount")?,
+                    member: member?,
+                    item: item?,
+                    name: name?,
+                    price: amount?,
                 },
                 "correct" => StaffEntry::Correct {
-                    member: member()?,
-                    amount: i64_at(doc, &r, "amount")?,
-                    reason: str_at(doc, &r, "reason")?,
+                    member: member?,
+                    amount: amount?,
+                    reason: reason?,
                 },
                 "award" => StaffEntry::Award {
-                    event: str_at(doc, &r, "name")?,
-                    amount: i64_at(doc, &r, "amount")?,
-                    members: str_at(doc, &r, "members")?
+                    event: name?,
+                    amount: amount?,
+                    members: members?
                         .split(',')
                         .filter_map(|m| MemberId::parse(m).ok())
                         .collect(),
                 },
                 _ => return None,
             };
-            Some((id, by, at, entry))
+            Some((id, by?, at?, entry))
         })
         .collect()
 }

@@ -615,6 +615,21 @@ proptest! {
             let p = merged(&points_start, &desks, order);
             let reversed: Vec<usize> = order.iter().rev().copied().collect();
             let h2 = merged(&help_start, &helps, &reversed);
+            for d in [&h, &h2] {
+                // The ledger's lean reading agrees with the pages' full one.
+                let mut full: Vec<(String, MemberId, Millis)> = help::requests(d)
+                    .into_iter()
+                    .filter(|r| r.cancelled_at.is_none())
+                    .filter_map(|r| Some((r.id, r.accepted?, r.confirmed_at?)))
+                    .collect();
+                let mut lean: Vec<(String, MemberId, Millis)> = help::settled(d)
+                    .into_iter()
+                    .map(|s| (s.id, s.helper, s.confirmed_at))
+                    .collect();
+                full.sort();
+                lean.sort();
+                prop_assert_eq!(full, lean);
+            }
             let l = ledger(&p, &[&h, &h2], &[("p1", &proposal)]);
             check_invariants(&l, &p);
             ledgers.push(l);

@@ -1,0 +1,193 @@
+//! A community's points over a year: 5,000 help exchanges in twelve monthly help documents,
+//! 60 certified proposals of 500 ballots each (30,000), and 2,000 staff entries. Measures
+//! folding the whole ledger, and what a phone does: one member's balance from the last
+//! certified month plus the month since. `cargo bench -p linli-core --bench points`.
+
+use automerge::Automerge;
+use criterion::{criterion_group, criterion_main, Criterion};
+use linli_core::deliberation::{self, Decision, ProposalDraft};
+use linli_core::doc::Writer;
+use linli_core::points::{self, fold, fold_from, Sources};
+use linli_core::schema::{genesis, genesis_with, DocKind};
+use linli_core::{help, MemberId, Millis, Role};
+use std::hint::black_box;
+
+/// 2026-01-01 00:00 in the city (UTC+8).
+const T0: Millis = Millis(1_767_196_800_000);
+const DAY: i64 = Millis::DAY;
+const MEMBERS: usize = 1_000;
+const HELP: usize = 5_000;
+const PROPOSALS: usize = 60;
+const BALLOTS: usize = 500;
+const STAFF_ENTRIES: usize = 2_000;
+
+fn writer(n: usize, role: Role) -> Writer {
+    Writer {
+        member: MemberId::parse(&format!("m_{n}")).unwrap(),
+        role,
+    }
+}
+
+fn at_day(d: i64) -> Millis {
+    Millis(T0.0 + d * DAY)
+}
+
+/// Twelve months of help, one document a month, each exchange confirmed.
+fn help_docs() -> Vec<Automerge> {
+    let mut docs: Vec<Automerge> = (0..12).map(|_| genesis(&DocKind::HELP)).collect();
+    for i in 0..HELP {
+        let day = (i * 360 / HELP) as i64;
+        let doc = &mut docs[(day / 30) as usize];
+        let at = Millis(at_day(day).0 + i as i64);
+        let requester = writer(i % MEMBERS, Role::Resident);
+        let helper = writer((i * 7 + 1) % MEMBERS, Role::Resident);
+        let id = format!("r{i}");
+        let draft = help::RequestDraft {
+            category: help::Category::Errand,
+            title: "帮忙取快递".into(),
+            details: String::new(),
+            urgency: help::Urgency::Normal,
+            place: "3 幢".into(),
+            needed_by: None,
+            expires_in_days: None,
+        };
+        help::post_request(doc, &requester, at, &id, &draft).unwrap();
+        help::offer(doc, &helper, at, &id, "我来").unwrap();
+        help::accept(doc, &requester, at, &id, &helper.member).unwrap();
+        help::confirm(doc, &requester, at, &id).unwrap();
+    }
+    docs.into_iter()
+        .map(|d| Automerge::load(&d.save()).unwrap())
+        .collect()
+}
+
+/// A certified proposal every six days, 500 members voting on each.
+fn proposals() -> Vec<(String, Automerge)> {
+    let staff = writer(0, Role::Staff);
+    let choices = ["for", "against", "abstain"];
+    (0..PROPOSALS)
+        .map(|p| {
+            let mut doc = genesis_with(&deliberation::KIND, deliberation::ROOTS);
+            let start = at_day(p as i64 * 6);
+            let author = writer(p * 13 % MEMBERS, Role::Resident);
+            let draft = ProposalDraft {
+                title: "广场舞时间调整".into(),
+                body: "晚上八点半以后停止播放音乐。".into(),
+                decision: Decision::ForAgainst,
+            };
+            deliberation::create(&mut doc, &author, start, &draft).unwrap();
+            deliberation::publish(&mut doc, &author, start).unwrap();
+            let (opens, closes) = (Millis(start.0 + DAY), Millis(start.0 + 3 * DAY));
+            deliberation::set_window(&mut doc, &staff, start, opens, closes, 20, 50).unwrap();
+            for b in 0..BALLOTS {
+                let voter = writer((p * 17 + b) % MEMBERS, Role::Resident);
+                let at = Millis(opens.0 + b as i64);
+                let choice = [choices[b % 3].to_owned()];
+                deliberation::cast(&mut doc, &voter, at, &choice).unwrap();
+            }
+            deliberation::write_close(&mut doc, closes, MEMBERS).unwrap();
+            deliberation::certify(&mut doc, Millis(closes.0 + 2 * DAY), |_| false).unwrap();
+            (format!("p{p}"), Automerge::load(&doc.save()).unwrap())
+        })
+        .collect()
+}
+
+/// Redemptions and corrections through the year.
+fn points_doc() -> Automerge {
+    let mut doc = genesis_with(&points::KIND, points::ROOTS);
+    let staff = writer(0, Role::Staff);
+    let members: Vec<MemberId> = (0..MEMBERS)
+        .map(|n| writer(n, Role::Resident).member)
+        .collect();
+    points::set_item(&mut doc, &staff, T0, "meal", "长者食堂午餐", 15, false).unwrap();
+    for i in 0..STAFF_ENTRIES {
+        let at = Millis(at_day((i * 360 / STAFF_ENTRIES) as i64).0 + i as i64);
+        let member = &members[i * 3 % MEMBERS];
+        let id = format!("e{i}");
+        if i % 4 == 0 {
+            points::correct(&mut doc, &staff, at, &id, member, 5, "活动补记", &members).unwrap();
+        } else {
+            points::redeem(&mut doc, &staff, at, &id, member, "meal", &members).unwrap();
+        }
+    }
+    Automerge::load(&doc.save()).unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let helps = help_docs();
+    let proposals = proposals();
+    let points_doc = points_doc();
+    let help_refs: Vec<&Automerge> = helps.iter().collect();
+    let proposal_refs: Vec<(&str, &Automerge)> =
+        proposals.iter().map(|(id, d)| (id.as_str(), d)).collect();
+    let all = Sources {
+        points: Some(&points_doc),
+        help: &help_refs,
+        proposals: &proposal_refs,
+    };
+    let whole = fold(&all);
+    let votes = whole
+        .entries()
+        .iter()
+        .filter(|e| matches!(e.source, points::Source::Vote { .. }))
+        .count();
+    assert_eq!(votes, PROPOSALS * BALLOTS);
+    assert!(whole.entries().len() >= HELP + PROPOSALS * BALLOTS + STAFF_ENTRIES);
+    c.bench_function(
+        "fold of 5,000 help, 30,000 ballots, 2,000 staff entries",
+        |b| b.iter(|| black_box(fold(black_box(&all)))),
+    );
+    // Where the time goes: reading the requests, the tallies, staff's entries.
+    c.bench_function("the help documents' settled requests alone", |b| {
+        b.iter(|| {
+            black_box(
+                help_refs
+                    .iter()
+                    .map(|d| help::settled(d).len())
+                    .sum::<usize>(),
+            )
+        })
+    });
+    c.bench_function("the 60 tallies alone", |b| {
+        b.iter(|| {
+            let n = proposal_refs
+                .iter()
+                .map(|(_, d)| deliberation::tally(d).turnout());
+            black_box(n.sum::<usize>())
+        })
+    });
+    c.bench_function("staff's entries alone", |b| {
+        b.iter(|| black_box(points::staff_entries(black_box(&points_doc)).len()))
+    });
+
+    // A phone that holds the certificate through November, and December's documents.
+    let opening = whole.closing(&at_day(330).month());
+    let december = at_day(335).month();
+    let recent_help: Vec<&Automerge> = help_refs[11..].to_vec();
+    let recent_proposals: Vec<(&str, &Automerge)> = proposal_refs
+        .iter()
+        .copied()
+        .filter(|(_, d)| {
+            deliberation::read(d)
+                .and_then(|p| p.certified)
+                .is_some_and(|c| c.at.month() >= december)
+        })
+        .collect();
+    let recent = Sources {
+        points: Some(&points_doc),
+        help: &recent_help,
+        proposals: &recent_proposals,
+    };
+    let me = writer(8, Role::Resident).member;
+    assert_eq!(
+        fold_from(&opening, &recent).balance(&me),
+        whole.balance(&me)
+    );
+    c.bench_function(
+        "one member's balance: a certified month plus a month since",
+        |b| b.iter(|| black_box(fold_from(black_box(&opening), black_box(&recent)).balance(&me))),
+    );
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
