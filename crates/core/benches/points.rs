@@ -137,6 +137,21 @@ fn bench(c: &mut Criterion) {
         "fold of 5,000 help, 30,000 ballots, 2,000 staff entries",
         |b| b.iter(|| black_box(fold(black_box(&all)))),
     );
+    // A device that keeps each document's facts by its heads re-reads only what changed.
+    let mut kept = points::staff_facts(&points_doc);
+    for d in &help_refs {
+        kept.extend(points::help_facts(d));
+    }
+    for (id, d) in &proposal_refs {
+        kept.extend(points::proposal_facts(id, d));
+    }
+    let rates = points::RateBook::of(&points_doc);
+    let opened = points::Opening::default();
+    assert_eq!(points::fold_facts(&opened, &rates, kept.clone()), whole);
+    c.bench_function("the same fold from each document's facts, kept", |b| {
+        b.iter(|| black_box(points::fold_facts(&opened, &rates, black_box(kept.clone()))))
+    });
+
     // Where the time goes: reading the requests, the tallies, staff's entries.
     c.bench_function("the help documents' settled requests alone", |b| {
         b.iter(|| {
@@ -189,5 +204,40 @@ fn bench(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, bench);
+/// The phone's case again, from facts it kept: only December's, onto the certificate.
+fn bench_kept(c: &mut Criterion) {
+    let helps = help_docs();
+    let proposals = proposals();
+    let points_doc = points_doc();
+    let help_refs: Vec<&Automerge> = helps.iter().collect();
+    let proposal_refs: Vec<(&str, &Automerge)> =
+        proposals.iter().map(|(id, d)| (id.as_str(), d)).collect();
+    let whole = fold(&Sources {
+        points: Some(&points_doc),
+        help: &help_refs,
+        proposals: &proposal_refs,
+    });
+    let opening = whole.closing(&at_day(330).month());
+    let mut recent = points::staff_facts(&points_doc);
+    recent.extend(points::help_facts(help_refs[11]));
+    for (id, d) in &proposal_refs {
+        recent.extend(points::proposal_facts(id, d));
+    }
+    recent.retain(|e| e.at.month() > opening.through);
+    let rates = points::RateBook::of(&points_doc);
+    let me = writer(8, Role::Resident).member;
+    let from_kept = points::fold_facts(&opening, &rates, recent.clone());
+    assert_eq!(from_kept.balance(&me), whole.balance(&me));
+    c.bench_function(
+        "one member's balance: a certified month plus a month's kept facts",
+        |b| {
+            b.iter(|| {
+                let l = points::fold_facts(&opening, &rates, black_box(recent.clone()));
+                black_box(l.balance(&me))
+            })
+        },
+    );
+}
+
+criterion_group!(benches, bench, bench_kept);
 criterion_main!(benches);

@@ -78,9 +78,8 @@ pub struct Ledger {
     entries: Vec<Entry>,
 }
 
-/// Every entry the facts earn, before caps and flags, in no order.
-fn facts(sources: &Sources<'_>) -> Vec<Entry> {
-    let entry = |id: String, member: MemberId, at: Millis, amount: i64, source: Source| Entry {
+fn entry(id: String, member: MemberId, at: Millis, amount: i64, source: Source) -> Entry {
+    Entry {
         id,
         member,
         at,
@@ -88,83 +87,105 @@ fn facts(sources: &Sources<'_>) -> Vec<Entry> {
         source,
         capped: false,
         overdraft: false,
-    };
-    let mut out = Vec::new();
-    for doc in sources.help {
-        for r in help::settled(doc) {
-            if r.helper == r.requester {
-                continue;
-            }
+    }
+}
+
+/// What one help document's settled requests earn, before rates and caps. Each document's
+/// facts depend on that document alone, so a device may keep them by its heads and read
+/// again only the documents that changed.
+pub fn help_facts(doc: &Automerge) -> Vec<Entry> {
+    help::settled(doc)
+        .into_iter()
+        .filter(|r| r.helper != r.requester)
+        .map(|r| {
+            let id = format!("help/{}", r.id);
             let source = Source::Help {
-                request: r.id.clone(),
+                request: r.id,
                 requester: r.requester,
             };
-            let id = format!("help/{}", r.id);
-            out.push(entry(id, r.helper, r.confirmed_at, 0, source));
-        }
-    }
-    for (id, doc) in sources.proposals {
-        let Some(p) = deliberation::read(doc) else {
-            continue;
-        };
-        let Some(cert) = &p.certified else {
-            continue;
-        };
-        for cast in deliberation::tally(doc).counted() {
+            entry(id, r.helper, r.confirmed_at, 0, source)
+        })
+        .collect()
+}
+
+/// What one proposal earns once certified: each counted voter, and its author if adopted.
+pub fn proposal_facts(id: &str, doc: &Automerge) -> Vec<Entry> {
+    let Some(p) = deliberation::read(doc) else {
+        return Vec::new();
+    };
+    let Some(cert) = &p.certified else {
+        return Vec::new();
+    };
+    let mut out: Vec<Entry> = deliberation::tally(doc)
+        .counted()
+        .map(|cast| {
             let source = Source::Vote {
-                proposal: (*id).to_owned(),
+                proposal: id.to_owned(),
             };
             let eid = format!("vote/{id}/{}", cast.member.as_str());
-            out.push(entry(eid, cast.member.clone(), cert.at, 0, source));
-        }
-        if cert.passed {
-            let source = Source::Adopted {
-                proposal: (*id).to_owned(),
-            };
-            out.push(entry(format!("adopted/{id}"), p.author, cert.at, 0, source));
-        }
+            entry(eid, cast.member.clone(), cert.at, 0, source)
+        })
+        .collect();
+    if cert.passed {
+        let source = Source::Adopted {
+            proposal: id.to_owned(),
+        };
+        out.push(entry(format!("adopted/{id}"), p.author, cert.at, 0, source));
     }
-    if let Some(doc) = sources.points {
-        for (id, _by, at, e) in staff_entries(doc) {
-            match e {
-                StaffEntry::Redeem {
-                    member,
-                    item,
-                    name,
-                    price,
-                } => out.push(entry(
-                    format!("staff/{id}"),
-                    member,
-                    at,
-                    -price,
-                    Source::Redeem { item, name },
-                )),
-                StaffEntry::Correct {
-                    member,
-                    amount,
-                    reason,
-                } => out.push(entry(
-                    format!("staff/{id}"),
-                    member,
-                    at,
-                    amount,
-                    Source::Correct { reason },
-                )),
-                StaffEntry::Award {
-                    event,
-                    amount,
-                    members,
-                } => {
-                    for m in members {
-                        let eid = format!("staff/{id}/{}", m.as_str());
-                        let source = Source::Award {
-                            event: event.clone(),
-                        };
-                        out.push(entry(eid, m, at, amount, source));
-                    }
+    out
+}
+
+/// Staff's entries in the points document, as written.
+pub fn staff_facts(doc: &Automerge) -> Vec<Entry> {
+    let mut out = Vec::new();
+    for (id, _by, at, e) in staff_entries(doc) {
+        match e {
+            StaffEntry::Redeem {
+                member,
+                item,
+                name,
+                price,
+            } => {
+                let source = Source::Redeem { item, name };
+                out.push(entry(format!("staff/{id}"), member, at, -price, source));
+            }
+            StaffEntry::Correct {
+                member,
+                amount,
+                reason,
+            } => {
+                let source = Source::Correct { reason };
+                out.push(entry(format!("staff/{id}"), member, at, amount, source));
+            }
+            StaffEntry::Award {
+                event,
+                amount,
+                members,
+            } => {
+                for m in members {
+                    let eid = format!("staff/{id}/{}", m.as_str());
+                    let source = Source::Award {
+                        event: event.clone(),
+                    };
+                    out.push(entry(eid, m, at, amount, source));
                 }
             }
         }
+    }
+    out
+}
+
+/// Every entry the sources' facts earn, before rates, caps and flags, in no order.
+fn facts(sources: &Sources<'_>) -> Vec<Entry> {
+    let mut out = Vec::new();
+    for doc in sources.help {
+        out.extend(help_facts(doc));
+    }
+    for (id, doc) in sources.proposals {
+        out.extend(proposal_facts(id, doc));
+    }
+    if let Some(doc) = sources.points {
+        out.extend(staff_facts(doc));
     }
     out
 }
@@ -187,7 +208,12 @@ pub fn fold(sources: &Sources<'_>) -> Ledger {
 /// Folds what came after `opening`'s month onto its balances.
 pub fn fold_from(opening: &Opening, sources: &Sources<'_>) -> Ledger {
     let rates = RateBook::of(sources.points.unwrap_or(&Automerge::new()));
-    let mut entries = facts(sources);
+    fold_facts(opening, &rates, facts(sources))
+}
+
+/// Folds facts already read (from [`help_facts`], [`proposal_facts`] and [`staff_facts`],
+/// in any order, seen any number of times) onto `opening`, under `rates`.
+pub fn fold_facts(opening: &Opening, rates: &RateBook, mut entries: Vec<Entry>) -> Ledger {
     // Deduplicated before the cut, so a fact seen in two months pays where a full fold pays.
     dedup(&mut entries);
     entries.retain(|e| opening.through.is_empty() || e.at.month() > opening.through);

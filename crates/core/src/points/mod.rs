@@ -20,8 +20,11 @@ mod model;
 mod rules;
 
 pub use commands::{award, correct, redeem, set_item, set_rates, ITEM_MAX, REASON_MAX};
-pub use ledger::{fold, fold_from, Entry, Ledger, Opening, Source, Sources};
-pub use model::{catalogue, rates_at, staff_entries, Item, Rates, StaffEntry};
+pub use ledger::{
+    fold, fold_facts, fold_from, help_facts, proposal_facts, staff_facts, Entry, Ledger, Opening,
+    Source, Sources,
+};
+pub use model::{catalogue, rates_at, staff_entries, Item, RateBook, Rates, StaffEntry};
 pub use rules::RULES;
 
 use crate::{CommunityId, DocId, DocKind};

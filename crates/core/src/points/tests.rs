@@ -632,6 +632,14 @@ proptest! {
             }
             let l = ledger(&p, &[&h, &h2], &[("p1", &proposal)]);
             check_invariants(&l, &p);
+            // Each document's facts, kept apart and handed over in another order, fold alike.
+            let mut kept = staff_facts(&p);
+            kept.extend(proposal_facts("p1", &proposal));
+            kept.extend(help_facts(&h2));
+            kept.extend(help_facts(&h));
+            kept.reverse();
+            let again = fold_facts(&Opening::default(), &RateBook::of(&p), kept);
+            prop_assert_eq!(&again, &l);
             ledgers.push(l);
         }
         for l in &ledgers[1..] {
