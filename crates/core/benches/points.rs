@@ -202,42 +202,24 @@ fn bench(c: &mut Criterion) {
         "one member's balance: a certified month plus a month since",
         |b| b.iter(|| black_box(fold_from(black_box(&opening), black_box(&recent)).balance(&me))),
     );
-}
 
-/// The phone's case again, from facts it kept: only December's, onto the certificate.
-fn bench_kept(c: &mut Criterion) {
-    let helps = help_docs();
-    let proposals = proposals();
-    let points_doc = points_doc();
-    let help_refs: Vec<&Automerge> = helps.iter().collect();
-    let proposal_refs: Vec<(&str, &Automerge)> =
-        proposals.iter().map(|(id, d)| (id.as_str(), d)).collect();
-    let whole = fold(&Sources {
-        points: Some(&points_doc),
-        help: &help_refs,
-        proposals: &proposal_refs,
-    });
-    let opening = whole.closing(&at_day(330).month());
-    let mut recent = points::staff_facts(&points_doc);
-    recent.extend(points::help_facts(help_refs[11]));
-    for (id, d) in &proposal_refs {
-        recent.extend(points::proposal_facts(id, d));
-    }
-    recent.retain(|e| e.at.month() > opening.through);
-    let rates = points::RateBook::of(&points_doc);
-    let me = writer(8, Role::Resident).member;
-    let from_kept = points::fold_facts(&opening, &rates, recent.clone());
+    // The phone's case again, from facts it kept: only December's, onto the certificate.
+    let kept_recent: Vec<points::Entry> = kept
+        .into_iter()
+        .filter(|e| e.at.month() > opening.through)
+        .collect();
+    let from_kept = points::fold_facts(&opening, &rates, kept_recent.clone());
     assert_eq!(from_kept.balance(&me), whole.balance(&me));
     c.bench_function(
         "one member's balance: a certified month plus a month's kept facts",
         |b| {
             b.iter(|| {
-                let l = points::fold_facts(&opening, &rates, black_box(recent.clone()));
+                let l = points::fold_facts(&opening, &rates, black_box(kept_recent.clone()));
                 black_box(l.balance(&me))
             })
         },
     );
 }
 
-criterion_group!(benches, bench, bench_kept);
+criterion_group!(benches, bench);
 criterion_main!(benches);

@@ -24,6 +24,8 @@ pub mod rules;
 pub mod schema;
 pub mod staff;
 pub mod sync;
+#[cfg(test)]
+mod test_fixtures;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod time;

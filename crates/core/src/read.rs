@@ -73,3 +73,18 @@ pub fn each_field(doc: &Automerge, obj: &ObjId, mut f: impl FnMut(&str, FieldRef
         f(&item.key, v);
     }
 }
+
+/// The records of root map `root` (`<root>/<id>` maps), with their ids, in key order. One
+/// pass over the map: a lookup per record would cost one more seek each.
+pub fn records(doc: &Automerge, root: &str) -> Vec<(String, ObjId)> {
+    let Some(map) = map_at(doc, &automerge::ROOT, root) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    each_field(doc, &map, |id, v| {
+        if let FieldRef::Obj(rec) = v {
+            out.push((id.to_owned(), rec));
+        }
+    });
+    out
+}

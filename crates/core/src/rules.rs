@@ -58,6 +58,13 @@ pub enum Reach {
     Exact,
 }
 
+impl Shape {
+    /// A string of at most `max` characters, named `field` in refusals.
+    pub const fn text(field: Field, max: usize) -> Shape {
+        Shape::Text { field, max }
+    }
+}
+
 /// What may be written at exactly a rule's path: the door checks values as well as who
 /// writes them, so a client that skips the command still cannot store a 100,000-character
 /// field. The limits are the commands' own constants.
@@ -336,6 +343,20 @@ fn object_path(doc: &Automerge, id: &str) -> Result<(Vec<String>, Vec<ObjId>)> {
     }
     Ok((path, nodes))
 }
+
+/// A rule for exactly one path: `exact!(seg, seg, ... ; who, shape)`, as module rule tables
+/// list them.
+macro_rules! exact {
+    ($($seg:expr),+ ; $who:expr, $shape:expr) => {
+        $crate::rules::Rule {
+            path: &[$($seg),+],
+            who: $who,
+            reach: $crate::rules::Reach::Exact,
+            shape: $shape,
+        }
+    };
+}
+pub(crate) use exact;
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,7 @@ use super::*;
 use crate::doc::Writer;
 use crate::rules::DocContext;
 use crate::schema::genesis_with;
+use crate::test_fixtures::{ann, bob, cai, refused, staff, w};
 use crate::{LinliError, MemberId, Millis, Role};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, AutomergeError, ROOT};
@@ -16,25 +17,6 @@ const HOUR: i64 = 3_600_000;
 
 fn at(hours: i64) -> Millis {
     Millis(T0.0 + hours * HOUR)
-}
-
-fn w(id: &str, role: Role) -> Writer {
-    Writer {
-        member: MemberId::parse(id).unwrap(),
-        role,
-    }
-}
-fn ann() -> Writer {
-    w("m_ann", Role::Resident)
-}
-fn bob() -> Writer {
-    w("m_bob", Role::Resident)
-}
-fn cai() -> Writer {
-    w("m_cai", Role::Resident)
-}
-fn staff() -> Writer {
-    w("m_staff", Role::Staff)
 }
 
 fn choice(s: &str) -> Vec<String> {
@@ -64,21 +46,6 @@ fn voting() -> Automerge {
 
 fn state(doc: &Automerge, now: Millis) -> State {
     read(doc).unwrap().state(now)
-}
-
-/// The refusal must change nothing.
-fn refused<T: std::fmt::Debug>(
-    doc: &mut Automerge,
-    expected: LinliError,
-    f: impl FnOnce(&mut Automerge) -> crate::Result<T>,
-) {
-    let before = doc.get_heads();
-    assert_eq!(f(doc).unwrap_err(), expected);
-    assert_eq!(
-        doc.get_heads(),
-        before,
-        "a refused command changed the document"
-    );
 }
 
 fn counted(doc: &Automerge) -> Vec<(String, Vec<String>)> {

@@ -1,5 +1,5 @@
 use super::rules::MEMBER_MAPS;
-use crate::read::{each_field, map_at, FieldRef};
+use crate::read::{each_field, map_at, records, FieldRef};
 use crate::{Lang, MemberId, Millis, Role};
 use automerge::{Automerge, ObjId, ROOT};
 
@@ -393,16 +393,7 @@ pub struct Settled {
 /// Every settled request, read without the offers, notes and hidings a page shows: a
 /// year's ledger reads thousands of requests.
 pub fn settled(doc: &Automerge) -> Vec<Settled> {
-    let Some(map) = map_at(doc, &ROOT, "requests") else {
-        return Vec::new();
-    };
-    let mut records: Vec<(String, ObjId)> = Vec::new();
-    each_field(doc, &map, |id, v| {
-        if let FieldRef::Obj(rec) = v {
-            records.push((id.to_owned(), rec));
-        }
-    });
-    records
+    records(doc, "requests")
         .into_iter()
         .filter_map(|(id, rec)| {
             let (mut author, mut confirmed_at, mut cancelled, mut accepts) =
@@ -428,16 +419,7 @@ pub fn settled(doc: &Automerge) -> Vec<Settled> {
 
 /// Every request the document holds, in no particular order.
 pub fn requests(doc: &Automerge) -> Vec<Request> {
-    let Some(map) = map_at(doc, &ROOT, "requests") else {
-        return Vec::new();
-    };
-    let mut records: Vec<(String, ObjId)> = Vec::new();
-    each_field(doc, &map, |id, v| {
-        if let FieldRef::Obj(rec) = v {
-            records.push((id.to_owned(), rec));
-        }
-    });
-    records
+    records(doc, "requests")
         .iter()
         .filter_map(|(id, rec)| read_record(doc, id, rec))
         .collect()

@@ -5,31 +5,12 @@ use super::*;
 use crate::doc::Writer;
 use crate::rules::DocContext;
 use crate::schema::{genesis, DocKind};
-use crate::{LinliError, MemberId, Millis, Role};
+use crate::test_fixtures::{ann, bob, cai, judge, refused, staff};
+use crate::{LinliError, Millis, Role};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, AutomergeError, ObjType, ReadDoc, ROOT};
 
 const T0: Millis = Millis(1_796_000_000_000);
-
-fn w(id: &str, role: Role) -> Writer {
-    Writer {
-        member: MemberId::parse(id).unwrap(),
-        role,
-    }
-}
-
-fn ann() -> Writer {
-    w("m_ann", Role::Resident)
-}
-fn bob() -> Writer {
-    w("m_bob", Role::Resident)
-}
-fn cai() -> Writer {
-    w("m_cai", Role::Resident)
-}
-fn staff() -> Writer {
-    w("m_staff", Role::Staff)
-}
 
 fn draft(title: &str) -> RequestDraft {
     RequestDraft {
@@ -52,18 +33,6 @@ fn posted() -> Automerge {
 
 fn status(doc: &Automerge, now: Millis) -> Status {
     read_request(doc, "r1").unwrap().status(now)
-}
-
-/// Runs a command that must be refused with `expected`, and checks it changed nothing.
-fn refused<T: std::fmt::Debug>(
-    doc: &mut Automerge,
-    expected: LinliError,
-    f: impl FnOnce(&mut Automerge) -> crate::Result<T>,
-) {
-    let before = doc.get_heads();
-    let got = f(doc);
-    assert_eq!(got.map(|_| ()), Err(expected));
-    assert_eq!(doc.get_heads(), before, "a refusal changed the document");
 }
 
 #[test]
@@ -375,18 +344,6 @@ fn the_list_puts_urgent_and_new_first_and_filters() {
 
 // The write rules on raw changes, as the server's door judges what a doctored app sends.
 
-/// Makes a change on `doc` with a raw transaction and judges it as `writer`.
-fn judge(
-    doc: &mut Automerge,
-    writer: &Writer,
-    f: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<(), AutomergeError>,
-) -> crate::Result<()> {
-    let before = doc.get_heads();
-    doc.transact(|tx| f(tx)).map_err(|e| e.error).unwrap();
-    let change = doc.get_changes(&before).pop().unwrap();
-    RULES.check_change(doc, &change, writer, &DocContext::default())
-}
-
 fn rec(doc: &Automerge, id: &str) -> automerge::ObjId {
     let requests = crate::read::map_at(doc, &ROOT, "requests").unwrap();
     crate::read::map_at(doc, &requests, id).unwrap()
@@ -425,7 +382,7 @@ fn the_door_refuses_what_commands_would_never_write() {
     let mut doc = posted();
     let offers = crate::read::map_at(&doc, &rec(&doc, "r1"), "offers").unwrap();
     assert_eq!(
-        judge(&mut doc, &bob(), |tx| {
+        judge(&RULES, &mut doc, &bob(), |tx| {
             let o = tx.put_object(&offers, "m_cai", ObjType::Map)?;
             tx.put(&o, "note", "冒充")
         }),
@@ -435,14 +392,14 @@ fn the_door_refuses_what_commands_would_never_write() {
     let mut doc = posted();
     let r = rec(&doc, "r1");
     assert_eq!(
-        judge(&mut doc, &bob(), |tx| tx.put(&r, "title", "改了")),
+        judge(&RULES, &mut doc, &bob(), |tx| tx.put(&r, "title", "改了")),
         forbidden("requests/r1/title")
     );
     // Bob, a resident, hides it.
     let mut doc = posted();
     let hidden = crate::read::map_at(&doc, &rec(&doc, "r1"), "hidden").unwrap();
     assert_eq!(
-        judge(&mut doc, &bob(), |tx| {
+        judge(&RULES, &mut doc, &bob(), |tx| {
             tx.put_object(&hidden, "m_bob", ObjType::Map).map(|_| ())
         }),
         forbidden("requests/r1/hidden/m_bob")
@@ -451,14 +408,14 @@ fn the_door_refuses_what_commands_would_never_write() {
     let mut doc = posted();
     let r = rec(&doc, "r1");
     assert_eq!(
-        judge(&mut doc, &ann(), |tx| tx.put(&r, "author", "m_bob")),
+        judge(&RULES, &mut doc, &ann(), |tx| tx.put(&r, "author", "m_bob")),
         forbidden("requests/r1/author")
     );
     // Bob posts a record over Ann's (an overwrite, not a creation).
     let mut doc = posted();
     let requests = crate::read::map_at(&doc, &ROOT, "requests").unwrap();
     assert_eq!(
-        judge(&mut doc, &bob(), |tx| {
+        judge(&RULES, &mut doc, &bob(), |tx| {
             let o = tx.put_object(&requests, "r1", ObjType::Map)?;
             tx.put(&o, "author", "m_bob")
         }),
@@ -484,14 +441,14 @@ fn the_door_refuses_what_commands_would_never_write() {
     // Bob deletes Ann's request.
     let mut doc = posted();
     assert_eq!(
-        judge(&mut doc, &bob(), |tx| tx.delete(&requests, "r1")),
+        judge(&RULES, &mut doc, &bob(), |tx| tx.delete(&requests, "r1")),
         forbidden("requests/r1")
     );
     // Bob posts a request in Ann's name.
     let mut doc = genesis(&DocKind::HELP);
     let requests = crate::read::map_at(&doc, &ROOT, "requests").unwrap();
     assert_eq!(
-        judge(&mut doc, &bob(), |tx| {
+        judge(&RULES, &mut doc, &bob(), |tx| {
             let o = tx.put_object(&requests, "r9", ObjType::Map)?;
             tx.put(&o, "author", "m_ann")
         }),
@@ -501,7 +458,7 @@ fn the_door_refuses_what_commands_would_never_write() {
     let mut doc = posted();
     let r = rec(&doc, "r1");
     assert_eq!(
-        judge(&mut doc, &ann(), |tx| tx
+        judge(&RULES, &mut doc, &ann(), |tx| tx
             .put_object(&r, "offers", ObjType::Map)
             .map(|_| ())),
         forbidden("requests/r1/offers")
@@ -523,7 +480,7 @@ fn the_door_refuses_over_long_fields_and_values_of_the_wrong_kind() {
         let mut doc = posted();
         let r = rec(&doc, "r1");
         assert_eq!(
-            judge(&mut doc, &ann(), |tx| tx.put(&r, key, long(max))),
+            judge(&RULES, &mut doc, &ann(), |tx| tx.put(&r, key, long(max))),
             too_long(field, max),
             "{key}"
         );
@@ -532,7 +489,7 @@ fn the_door_refuses_over_long_fields_and_values_of_the_wrong_kind() {
     let mut doc = genesis(&DocKind::HELP);
     let requests = crate::read::map_at(&doc, &ROOT, "requests").unwrap();
     assert_eq!(
-        judge(&mut doc, &ann(), |tx| {
+        judge(&RULES, &mut doc, &ann(), |tx| {
             let o = tx.put_object(&requests, "r9", ObjType::Map)?;
             tx.put(&o, "author", "m_ann")?;
             tx.put(&o, "details", "x".repeat(100_000))
@@ -543,7 +500,7 @@ fn the_door_refuses_over_long_fields_and_values_of_the_wrong_kind() {
     let mut doc = posted();
     let offers = crate::read::map_at(&doc, &rec(&doc, "r1"), "offers").unwrap();
     assert_eq!(
-        judge(&mut doc, &bob(), |tx| tx.put(
+        judge(&RULES, &mut doc, &bob(), |tx| tx.put(
             &offers,
             "m_bob",
             long(commands::NOTE_MAX)
@@ -553,7 +510,7 @@ fn the_door_refuses_over_long_fields_and_values_of_the_wrong_kind() {
     let mut doc = posted();
     let hidden = crate::read::map_at(&doc, &rec(&doc, "r1"), "hidden").unwrap();
     assert_eq!(
-        judge(&mut doc, &staff(), |tx| tx.put(
+        judge(&RULES, &mut doc, &staff(), |tx| tx.put(
             &hidden,
             "m_staff",
             long(commands::REASON_MAX)
@@ -565,26 +522,31 @@ fn the_door_refuses_over_long_fields_and_values_of_the_wrong_kind() {
     let mut doc = posted();
     let r = rec(&doc, "r1");
     assert_eq!(
-        judge(&mut doc, &ann(), |tx| tx.put(&r, "category", "bribe")),
+        judge(&RULES, &mut doc, &ann(), |tx| tx
+            .put(&r, "category", "bribe")),
         bad("requests/r1/category")
     );
     let mut doc = posted();
     let r = rec(&doc, "r1");
     assert_eq!(
-        judge(&mut doc, &ann(), |tx| tx.put(&r, "title", 7)),
+        judge(&RULES, &mut doc, &ann(), |tx| tx.put(&r, "title", 7)),
         bad("requests/r1/title")
     );
     let mut doc = posted();
     let r = rec(&doc, "r1");
     assert_eq!(
-        judge(&mut doc, &ann(), |tx| tx.put(&r, "expires_at", "soon")),
+        judge(&RULES, &mut doc, &ann(), |tx| tx.put(
+            &r,
+            "expires_at",
+            "soon"
+        )),
         bad("requests/r1/expires_at")
     );
     // An entry made a map on first use: exactly what the schema rules out.
     let mut doc = posted();
     let offers = crate::read::map_at(&doc, &rec(&doc, "r1"), "offers").unwrap();
     assert_eq!(
-        judge(&mut doc, &bob(), |tx| tx
+        judge(&RULES, &mut doc, &bob(), |tx| tx
             .put_object(&offers, "m_bob", ObjType::Map)
             .map(|_| ())),
         bad("requests/r1/offers/m_bob")

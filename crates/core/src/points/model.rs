@@ -1,9 +1,9 @@
 //! The points document as read: the rates in force at a time, the catalogue, and staff's
 //! entries. A record missing what every one of its kind has is skipped, never the whole.
 
-use crate::read::{bool_at, each_field, i64_at, map_at, str_at, FieldRef};
+use crate::read::{bool_at, each_field, i64_at, records, str_at, FieldRef};
 use crate::{MemberId, Millis};
-use automerge::{Automerge, ObjId, ROOT};
+use automerge::Automerge;
 
 /// What each kind of fact pays, from `from` on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,19 +67,6 @@ pub enum StaffEntry {
         amount: i64,
         members: Vec<MemberId>,
     },
-}
-
-fn records(doc: &Automerge, root: &str) -> Vec<(String, ObjId)> {
-    let Some(map) = map_at(doc, &ROOT, root) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    each_field(doc, &map, |id, v| {
-        if let FieldRef::Obj(r) = v {
-            out.push((id.to_owned(), r));
-        }
-    });
-    out
 }
 
 /// Every version of the rates, oldest first.

@@ -5,7 +5,7 @@
 
 use super::commands::{ITEM_MAX, REASON_MAX};
 use crate::error::Field;
-use crate::rules::{Reach, Rule, Seg, Shape, Who, WriteRules};
+use crate::rules::{exact as at, Seg, Shape, Who, WriteRules};
 use crate::Role;
 
 const STAFF: &[Role] = &[Role::Staff];
@@ -14,21 +14,6 @@ const STAFF_ONCE: Who = Who::NewRecordBy(STAFF);
 
 /// Staff's entry kinds, as stored.
 pub const ENTRY_KINDS: &[&str] = &["redeem", "correct", "award"];
-
-macro_rules! at {
-    ($($seg:expr),+ ; $who:expr, $shape:expr) => {
-        Rule {
-            path: &[$($seg),+],
-            who: $who,
-            reach: Reach::Exact,
-            shape: $shape,
-        }
-    };
-}
-
-const fn text(field: Field, max: usize) -> Shape {
-    Shape::Text { field, max }
-}
 
 const RATES: Seg = Seg::Key("rates");
 const ITEMS: Seg = Seg::Key("catalogue");
@@ -50,7 +35,7 @@ pub const RULES: WriteRules = WriteRules {
         // The catalogue: an item's name and price change; a redemption copies the price.
         at!(ITEMS, Seg::Any; STAFF_ONCE, Shape::Map),
         at!(ITEMS, Seg::Any, Seg::Key("author"); STAFF_ONCE, Shape::Any),
-        at!(ITEMS, Seg::Any, Seg::Key("name"); Who::Roles(STAFF), text(Field::Item, ITEM_MAX)),
+        at!(ITEMS, Seg::Any, Seg::Key("name"); Who::Roles(STAFF), Shape::text(Field::Item, ITEM_MAX)),
         at!(ITEMS, Seg::Any, Seg::Key("price"); Who::Roles(STAFF), Shape::Int),
         at!(ITEMS, Seg::Any, Seg::Key("retired"); Who::Roles(STAFF), Shape::Bool),
         // Staff's entries: whole, once.
@@ -58,12 +43,12 @@ pub const RULES: WriteRules = WriteRules {
         at!(ENTRIES, Seg::Any, Seg::Key("author"); STAFF_ONCE, Shape::Any),
         at!(ENTRIES, Seg::Any, Seg::Key("kind"); STAFF_ONCE, Shape::OneOf(ENTRY_KINDS)),
         at!(ENTRIES, Seg::Any, Seg::Key("at"); STAFF_ONCE, Shape::Int),
-        at!(ENTRIES, Seg::Any, Seg::Key("member"); STAFF_ONCE, text(Field::Member, 64)),
-        at!(ENTRIES, Seg::Any, Seg::Key("members"); STAFF_ONCE, text(Field::Member, MEMBERS_MAX)),
+        at!(ENTRIES, Seg::Any, Seg::Key("member"); STAFF_ONCE, Shape::text(Field::Member, 64)),
+        at!(ENTRIES, Seg::Any, Seg::Key("members"); STAFF_ONCE, Shape::text(Field::Member, MEMBERS_MAX)),
         at!(ENTRIES, Seg::Any, Seg::Key("amount"); STAFF_ONCE, Shape::Int),
-        at!(ENTRIES, Seg::Any, Seg::Key("item"); STAFF_ONCE, text(Field::Item, 64)),
-        at!(ENTRIES, Seg::Any, Seg::Key("name"); STAFF_ONCE, text(Field::Item, ITEM_MAX)),
-        at!(ENTRIES, Seg::Any, Seg::Key("reason"); STAFF_ONCE, text(Field::Reason, REASON_MAX)),
+        at!(ENTRIES, Seg::Any, Seg::Key("item"); STAFF_ONCE, Shape::text(Field::Item, 64)),
+        at!(ENTRIES, Seg::Any, Seg::Key("name"); STAFF_ONCE, Shape::text(Field::Item, ITEM_MAX)),
+        at!(ENTRIES, Seg::Any, Seg::Key("reason"); STAFF_ONCE, Shape::text(Field::Reason, REASON_MAX)),
         // Certified balances: the server's.
         at!(Seg::Key("facts"), Seg::Any; Who::Server, Shape::Any),
     ],

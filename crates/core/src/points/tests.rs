@@ -9,9 +9,10 @@ use crate::doc::Writer;
 use crate::help;
 use crate::rules::DocContext;
 use crate::schema::{genesis, genesis_with, DocKind};
-use crate::{LinliError, MemberId, Millis, Role};
+use crate::test_fixtures::{ann, bob, cai, judge, refused, staff};
+use crate::{LinliError, MemberId, Millis};
 use automerge::transaction::Transactable;
-use automerge::{Automerge, AutomergeError, ROOT};
+use automerge::{Automerge, ROOT};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 
@@ -23,24 +24,6 @@ fn day(n: i64) -> Millis {
     Millis(T0.0 + n * DAY)
 }
 
-fn w(id: &str, role: Role) -> Writer {
-    Writer {
-        member: MemberId::parse(id).unwrap(),
-        role,
-    }
-}
-fn ann() -> Writer {
-    w("m_ann", Role::Resident)
-}
-fn bob() -> Writer {
-    w("m_bob", Role::Resident)
-}
-fn cai() -> Writer {
-    w("m_cai", Role::Resident)
-}
-fn staff() -> Writer {
-    w("m_staff", Role::Staff)
-}
 fn m(id: &str) -> MemberId {
     MemberId::parse(id).unwrap()
 }
@@ -115,17 +98,6 @@ fn ledger(points: &Automerge, help: &[&Automerge], proposals: &[(&str, &Automerg
         help,
         proposals,
     })
-}
-
-/// The refusal must change nothing.
-fn refused<T: std::fmt::Debug>(
-    doc: &mut Automerge,
-    expected: LinliError,
-    f: impl FnOnce(&mut Automerge) -> crate::Result<T>,
-) {
-    let before = doc.get_heads();
-    assert_eq!(f(doc).unwrap_err(), expected);
-    assert_eq!(doc.get_heads(), before, "a refusal changed the document");
 }
 
 #[test]
@@ -207,18 +179,6 @@ fn bad_input_messages_are_translated() -> bool {
         .all(|e| e.message(Lang::Zh) != e.message(Lang::En) && !e.message(Lang::Zh).is_empty())
 }
 
-/// Makes a change with a raw transaction and judges it as the door would.
-fn judge(
-    doc: &mut Automerge,
-    writer: &Writer,
-    f: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<(), AutomergeError>,
-) -> crate::Result<()> {
-    let before = doc.get_heads();
-    doc.transact(|tx| f(tx)).map_err(|e| e.error).unwrap();
-    let change = doc.get_changes(&before).pop().unwrap();
-    RULES.check_change(doc, &change, writer, &DocContext::default())
-}
-
 #[test]
 fn the_door_lets_staff_write_and_refuses_residents_rewrites_and_forged_facts() {
     let ctx = DocContext::default();
@@ -257,7 +217,7 @@ fn the_door_lets_staff_write_and_refuses_residents_rewrites_and_forged_facts() {
     let entries = crate::read::map_at(&doc, &ROOT, "entries").unwrap();
     let e1 = crate::read::map_at(&doc, &entries, "e1").unwrap();
     // A resident's entry, even a well-formed one.
-    assert!(judge(&mut doc.fork(), &ann(), |tx| {
+    assert!(judge(&RULES, &mut doc.fork(), &ann(), |tx| {
         let e = tx.put_object(&entries, "e9", automerge::ObjType::Map)?;
         tx.put(&e, "author", "m_ann")?;
         tx.put(&e, "kind", "correct")?;
@@ -268,11 +228,15 @@ fn the_door_lets_staff_write_and_refuses_residents_rewrites_and_forged_facts() {
     })
     .is_err());
     // Staff rewriting an earlier entry: mended by a correction beside it, never rewritten.
-    assert!(judge(&mut doc.fork(), &staff(), |tx| tx.put(&e1, "amount", 1)).is_err());
-    assert!(judge(&mut doc.fork(), &staff(), |tx| tx.delete(&entries, "e1")).is_err());
+    assert!(judge(&RULES, &mut doc.fork(), &staff(), |tx| tx
+        .put(&e1, "amount", 1))
+    .is_err());
+    assert!(judge(&RULES, &mut doc.fork(), &staff(), |tx| tx
+        .delete(&entries, "e1"))
+    .is_err());
     // Certified balances are the server's.
     let facts = crate::read::map_at(&doc, &ROOT, "facts").unwrap();
-    assert!(judge(&mut doc.fork(), &staff(), |tx| tx.put(
+    assert!(judge(&RULES, &mut doc.fork(), &staff(), |tx| tx.put(
         &facts,
         "2026-12",
         "m_ann:999"
@@ -280,8 +244,12 @@ fn the_door_lets_staff_write_and_refuses_residents_rewrites_and_forged_facts() {
     .is_err());
     let catalogue = crate::read::map_at(&doc, &ROOT, "catalogue").unwrap();
     let meal = crate::read::map_at(&doc, &catalogue, "meal").unwrap();
-    assert!(judge(&mut doc.fork(), &bob(), |tx| tx.put(&meal, "price", 1)).is_err());
-    assert!(judge(&mut doc.fork(), &staff(), |tx| tx.put(&meal, "price", 12)).is_ok());
+    assert!(judge(&RULES, &mut doc.fork(), &bob(), |tx| tx
+        .put(&meal, "price", 1))
+    .is_err());
+    assert!(judge(&RULES, &mut doc.fork(), &staff(), |tx| tx
+        .put(&meal, "price", 12))
+    .is_ok());
 }
 
 #[test]
