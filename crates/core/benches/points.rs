@@ -3,13 +3,14 @@
 //! folding the whole ledger, and what a phone does: one member's balance from the last
 //! certified month plus the month since. `cargo bench -p linli-core --bench points`.
 
-use automerge::Automerge;
+use automerge::{Automerge, ChangeHash};
 use criterion::{criterion_group, criterion_main, Criterion};
 use linli_core::deliberation::{self, Decision, ProposalDraft};
 use linli_core::doc::Writer;
 use linli_core::points::{self, fold, fold_from, Sources};
 use linli_core::schema::{genesis, genesis_with, DocKind};
 use linli_core::{help, MemberId, Millis, Role};
+use std::collections::BTreeMap;
 use std::hint::black_box;
 
 /// 2026-01-01 00:00 in the city (UTC+8).
@@ -92,16 +93,25 @@ fn proposals() -> Vec<(String, Automerge)> {
         .collect()
 }
 
-/// Redemptions and corrections through the year.
-fn points_doc() -> Automerge {
+/// Where the server certified: day 330, the last certificate a phone holds in December.
+fn cut() -> Millis {
+    at_day(330)
+}
+
+/// Redemptions and corrections through the year, and the document's heads at the cut.
+fn points_doc() -> (Automerge, Vec<ChangeHash>) {
     let mut doc = genesis_with(&points::KIND, points::ROOTS);
     let staff = writer(0, Role::Staff);
     let members: Vec<MemberId> = (0..MEMBERS)
         .map(|n| writer(n, Role::Resident).member)
         .collect();
     points::set_item(&mut doc, &staff, T0, "meal", "长者食堂午餐", 15, false).unwrap();
+    let mut at_cut = None;
     for i in 0..STAFF_ENTRIES {
         let at = Millis(at_day((i * 360 / STAFF_ENTRIES) as i64).0 + i as i64);
+        if at >= cut() && at_cut.is_none() {
+            at_cut = Some(doc.get_heads());
+        }
         let member = &members[i * 3 % MEMBERS];
         let id = format!("e{i}");
         if i % 4 == 0 {
@@ -110,18 +120,23 @@ fn points_doc() -> Automerge {
             points::redeem(&mut doc, &staff, at, &id, member, "meal", &members).unwrap();
         }
     }
-    Automerge::load(&doc.save()).unwrap()
+    (Automerge::load(&doc.save()).unwrap(), at_cut.unwrap())
 }
 
 fn bench(c: &mut Criterion) {
     let helps = help_docs();
     let proposals = proposals();
-    let points_doc = points_doc();
-    let help_refs: Vec<&Automerge> = helps.iter().collect();
+    let (points_doc, points_at_cut) = points_doc();
+    let help_ids: Vec<String> = (0..helps.len()).map(|m| format!("help-{m}")).collect();
+    let help_refs: Vec<(&str, &Automerge)> = help_ids
+        .iter()
+        .map(String::as_str)
+        .zip(helps.iter())
+        .collect();
     let proposal_refs: Vec<(&str, &Automerge)> =
         proposals.iter().map(|(id, d)| (id.as_str(), d)).collect();
     let all = Sources {
-        points: Some(&points_doc),
+        points: Some(("points", &points_doc)),
         help: &help_refs,
         proposals: &proposal_refs,
     };
@@ -138,29 +153,32 @@ fn bench(c: &mut Criterion) {
         |b| b.iter(|| black_box(fold(black_box(&all)))),
     );
     // A device that keeps each document's facts by its heads re-reads only what changed.
-    let mut kept = points::staff_facts(&points_doc);
-    for d in &help_refs {
-        kept.extend(points::help_facts(d));
-    }
-    for (id, d) in &proposal_refs {
-        kept.extend(points::proposal_facts(id, d));
-    }
+    let start = points::Opening::default();
+    let facts_since = |opening: &points::Opening, docs: &Sources| {
+        let mut kept = Vec::new();
+        if let Some((id, d)) = docs.points {
+            kept.extend(points::staff_facts(id, d, opening));
+        }
+        for (id, d) in docs.help {
+            kept.extend(points::help_facts(id, d, opening));
+        }
+        for (id, d) in docs.proposals {
+            kept.extend(points::proposal_facts(id, d, opening));
+        }
+        kept
+    };
+    let kept = facts_since(&start, &all);
     let rates = points::RateBook::of(&points_doc);
-    let opened = points::Opening::default();
-    assert_eq!(points::fold_facts(&opened, &rates, kept.clone()), whole);
+    assert_eq!(points::fold_facts(&start, &rates, kept.clone()), whole);
     c.bench_function("the same fold from each document's facts, kept", |b| {
-        b.iter(|| black_box(points::fold_facts(&opened, &rates, black_box(kept.clone()))))
+        b.iter(|| black_box(points::fold_facts(&start, &rates, black_box(kept.clone()))))
     });
 
     // Where the time goes: reading the requests, the tallies, staff's entries.
     c.bench_function("the help documents' settled requests alone", |b| {
         b.iter(|| {
-            black_box(
-                help_refs
-                    .iter()
-                    .map(|d| help::settled(d).len())
-                    .sum::<usize>(),
-            )
+            let n = help_refs.iter().map(|(_, d)| help::settled(d).len());
+            black_box(n.sum::<usize>())
         })
     });
     c.bench_function("the 60 tallies alone", |b| {
@@ -175,22 +193,40 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(points::staff_entries(black_box(&points_doc)).len()))
     });
 
-    // A phone that holds the certificate through November, and December's documents.
-    let opening = whole.closing(&at_day(330).month());
-    let december = at_day(335).month();
-    let recent_help: Vec<&Automerge> = help_refs[11..].to_vec();
+    // The server's certificate at the cut: what it held then, and those documents' heads.
+    let certified_before = |d: &Automerge| {
+        deliberation::read(d)
+            .and_then(|p| p.certified)
+            .is_some_and(|c| c.at < cut())
+    };
+    let old_proposals: Vec<(&str, &Automerge)> = proposal_refs
+        .iter()
+        .copied()
+        .filter(|(_, d)| certified_before(d))
+        .collect();
+    let points_then = points_doc.fork_at(&points_at_cut).unwrap();
+    let then = fold(&Sources {
+        points: Some(("points", &points_then)),
+        help: &help_refs[..11],
+        proposals: &old_proposals,
+    });
+    let mut heads: BTreeMap<String, Vec<ChangeHash>> = help_refs[..11]
+        .iter()
+        .chain(&old_proposals)
+        .map(|(id, d)| ((*id).to_owned(), d.get_heads()))
+        .collect();
+    heads.insert("points".into(), points_at_cut);
+    let opening = then.closing(&at_day(329).month(), cut(), heads);
+
+    // A phone that holds that certificate and December's documents.
     let recent_proposals: Vec<(&str, &Automerge)> = proposal_refs
         .iter()
         .copied()
-        .filter(|(_, d)| {
-            deliberation::read(d)
-                .and_then(|p| p.certified)
-                .is_some_and(|c| c.at.month() >= december)
-        })
+        .filter(|(_, d)| !certified_before(d))
         .collect();
     let recent = Sources {
-        points: Some(&points_doc),
-        help: &recent_help,
+        points: Some(("points", &points_doc)),
+        help: &help_refs[11..],
         proposals: &recent_proposals,
     };
     let me = writer(8, Role::Resident).member;
@@ -203,13 +239,10 @@ fn bench(c: &mut Criterion) {
         |b| b.iter(|| black_box(fold_from(black_box(&opening), black_box(&recent)).balance(&me))),
     );
 
-    // The phone's case again, from facts it kept: only December's, onto the certificate.
-    let kept_recent: Vec<points::Entry> = kept
-        .into_iter()
-        .filter(|e| e.at.month() > opening.through)
-        .collect();
+    // The phone's case again, from the facts it kept since the certificate.
+    let kept_recent = facts_since(&opening, &recent);
     let from_kept = points::fold_facts(&opening, &rates, kept_recent.clone());
-    assert_eq!(from_kept.balance(&me), whole.balance(&me));
+    assert_eq!(from_kept.balances(), whole.balances());
     c.bench_function(
         "one member's balance: a certified month plus a month's kept facts",
         |b| {

@@ -388,30 +388,39 @@ pub struct Settled {
     pub requester: MemberId,
     pub helper: MemberId,
     pub confirmed_at: Millis,
+    /// The op that wrote the confirmation: its change tells whether a certificate holds it.
+    pub confirmed_op: ObjId,
 }
 
 /// Every settled request, read without the offers, notes and hidings a page shows: a
 /// year's ledger reads thousands of requests.
 pub fn settled(doc: &Automerge) -> Vec<Settled> {
+    use automerge::{ReadDoc, ScalarValueRef, ValueRef};
     records(doc, "requests")
         .into_iter()
         .filter_map(|(id, rec)| {
-            let (mut author, mut confirmed_at, mut cancelled, mut accepts) =
-                (None, None, false, None);
-            each_field(doc, &rec, |key, v| match (key, v) {
-                ("author", FieldRef::Str(s)) => author = MemberId::parse(s).ok(),
-                ("confirmed_at", FieldRef::Int(t)) => confirmed_at = Some(Millis(t)),
-                ("cancelled_at", FieldRef::Int(_)) => cancelled = true,
-                ("accepts", FieldRef::Obj(o)) => accepts = Some(o),
-                _ => {}
-            });
-            let confirmed_at = confirmed_at.filter(|_| !cancelled)?;
+            let (mut author, mut confirmed, mut cancelled, mut accepts) = (None, None, false, None);
+            for item in doc.map_range(&rec, ..) {
+                match (item.key.as_ref(), &item.value) {
+                    ("author", ValueRef::Scalar(ScalarValueRef::Str(s))) => {
+                        author = MemberId::parse(s).ok()
+                    }
+                    ("confirmed_at", ValueRef::Scalar(ScalarValueRef::Int(t))) => {
+                        confirmed = Some((Millis(*t), item.id()))
+                    }
+                    ("cancelled_at", ValueRef::Scalar(ScalarValueRef::Int(_))) => cancelled = true,
+                    ("accepts", ValueRef::Object(_)) => accepts = Some(item.id()),
+                    _ => {}
+                }
+            }
+            let (confirmed_at, confirmed_op) = confirmed.filter(|_| !cancelled)?;
             let helper = accepts_in_order(doc, accepts.as_ref()).into_iter().next()?;
             Some(Settled {
                 id,
                 requester: author?,
                 helper,
                 confirmed_at,
+                confirmed_op,
             })
         })
         .collect()

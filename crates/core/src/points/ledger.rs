@@ -3,12 +3,13 @@
 //! merged them in, because nothing here depends on the order documents arrive or on a
 //! device's own state: entries are sorted by (time, id) before anything is counted.
 
-use super::model::{staff_entries, RateBook, StaffEntry};
+use super::model::{staff_records, RateBook, StaffEntry};
 use crate::deliberation;
 use crate::help;
+use crate::read::map_at;
 use crate::{MemberId, Millis};
-use automerge::Automerge;
-use std::collections::{BTreeMap, HashMap};
+use automerge::{Automerge, ChangeHash, ObjId, ReadDoc, ROOT};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What earned (or spent) an entry, and where to find it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,22 +54,74 @@ pub struct Entry {
     pub overdraft: bool,
 }
 
-/// The documents the ledger folds: the community's points document, its help documents
-/// (any months), and its proposals with their ids.
+/// The documents the ledger folds, each with its document id: the community's points
+/// document, its help documents (any months), and its proposals (by proposal id).
 #[derive(Clone, Copy, Default)]
 pub struct Sources<'a> {
-    pub points: Option<&'a Automerge>,
-    pub help: &'a [&'a Automerge],
+    pub points: Option<(&'a str, &'a Automerge)>,
+    pub help: &'a [(&'a str, &'a Automerge)],
     pub proposals: &'a [(&'a str, &'a Automerge)],
 }
 
-/// Balances certified through the end of a month: a device folds only what came after,
-/// so old help and proposal documents need not stay on the phone.
+/// Balances the server certified, and what it had folded into them: a device folds only
+/// what the certificate does not hold, so old documents need not stay on the phone.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Opening {
-    /// The last month (`YYYY-MM`, the city's time) the balances include.
+    /// The month (`YYYY-MM`, the city's time) the balances run through; empty for none.
     pub through: String,
+    /// The certificate's cut: a fact it does not hold that claims an earlier time (made
+    /// offline, synced late) is booked here, in the open period, and never lost.
+    pub cut: Millis,
     pub balances: BTreeMap<MemberId, i64>,
+    /// The heads of each document the server folded, by document id.
+    pub heads: BTreeMap<String, Vec<ChangeHash>>,
+}
+
+/// Which of a document's facts an opening leaves to fold.
+enum Left {
+    /// Every fact: no certificate, or one that folded nothing of this document.
+    All,
+    /// Those whose change is not among the certified heads' ancestors.
+    Changes(HashSet<ChangeHash>),
+    /// None: the device lacks changes the certificate holds, so it cannot tell which of
+    /// the document's facts are in it. Counting them could count them twice; they come
+    /// back once the document is in step.
+    Behind,
+}
+
+fn left(opening: &Opening, id: &str, doc: &Automerge) -> Left {
+    let Some(heads) = opening.heads.get(id) else {
+        return Left::All;
+    };
+    if heads.iter().any(|h| doc.get_change_by_hash(h).is_none()) {
+        return Left::Behind;
+    }
+    Left::Changes(doc.get_changes(heads).iter().map(|c| c.hash()).collect())
+}
+
+/// Keeps the facts `opening` does not hold, each booked no earlier than its cut.
+fn after(
+    opening: &Opening,
+    id: &str,
+    doc: &Automerge,
+    facts: Vec<(Entry, Option<ObjId>)>,
+) -> Vec<Entry> {
+    let left = left(opening, id, doc);
+    facts
+        .into_iter()
+        .filter(|(_, op)| match &left {
+            Left::All => true,
+            Left::Behind => false,
+            Left::Changes(hashes) => op
+                .as_ref()
+                .and_then(|op| doc.hash_for_opid(op))
+                .is_some_and(|h| hashes.contains(&h)),
+        })
+        .map(|(mut e, _)| {
+            e.at = e.at.max(opening.cut);
+            e
+        })
+        .collect()
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -90,55 +143,66 @@ fn entry(id: String, member: MemberId, at: Millis, amount: i64, source: Source) 
     }
 }
 
-/// What one help document's settled requests earn, before rates and caps. Each document's
-/// facts depend on that document alone, so a device may keep them by its heads and read
-/// again only the documents that changed.
-pub fn help_facts(doc: &Automerge) -> Vec<Entry> {
-    help::settled(doc)
+/// What one help document's settled requests earn beyond `opening`, before rates and
+/// caps. A document's facts depend on it and the opening alone, so a device may keep them
+/// by its heads and read again only the documents that changed.
+pub fn help_facts(id: &str, doc: &Automerge, opening: &Opening) -> Vec<Entry> {
+    let facts = help::settled(doc)
         .into_iter()
         .filter(|r| r.helper != r.requester)
         .map(|r| {
-            let id = format!("help/{}", r.id);
+            let eid = format!("help/{}", r.id);
             let source = Source::Help {
                 request: r.id,
                 requester: r.requester,
             };
-            entry(id, r.helper, r.confirmed_at, 0, source)
+            let e = entry(eid, r.helper, r.confirmed_at, 0, source);
+            (e, Some(r.confirmed_op))
         })
-        .collect()
+        .collect();
+    after(opening, id, doc, facts)
 }
 
-/// What one proposal earns once certified: each counted voter, and its author if adopted.
-pub fn proposal_facts(id: &str, doc: &Automerge) -> Vec<Entry> {
+/// What one proposal earns once certified, beyond `opening`: each counted voter, and its
+/// author if adopted, all booked by the certificate's change.
+pub fn proposal_facts(id: &str, doc: &Automerge, opening: &Opening) -> Vec<Entry> {
     let Some(p) = deliberation::read(doc) else {
         return Vec::new();
     };
     let Some(cert) = &p.certified else {
         return Vec::new();
     };
-    let mut out: Vec<Entry> = deliberation::tally(doc)
+    let op = map_at(doc, &ROOT, "facts")
+        .and_then(|f| doc.get(&f, "cert_at").ok().flatten())
+        .map(|(_, op)| op);
+    let mut facts: Vec<(Entry, Option<ObjId>)> = deliberation::tally(doc)
         .counted()
         .map(|cast| {
             let source = Source::Vote {
                 proposal: id.to_owned(),
             };
             let eid = format!("vote/{id}/{}", cast.member.as_str());
-            entry(eid, cast.member.clone(), cert.at, 0, source)
+            (
+                entry(eid, cast.member.clone(), cert.at, 0, source),
+                op.clone(),
+            )
         })
         .collect();
     if cert.passed {
         let source = Source::Adopted {
             proposal: id.to_owned(),
         };
-        out.push(entry(format!("adopted/{id}"), p.author, cert.at, 0, source));
+        let e = entry(format!("adopted/{id}"), p.author, cert.at, 0, source);
+        facts.push((e, op.clone()));
     }
-    out
+    after(opening, id, doc, facts)
 }
 
-/// Staff's entries in the points document, as written.
-pub fn staff_facts(doc: &Automerge) -> Vec<Entry> {
-    let mut out = Vec::new();
-    for (id, _by, at, e) in staff_entries(doc) {
+/// Staff's entries in the points document beyond `opening`, as written.
+pub fn staff_facts(id: &str, doc: &Automerge, opening: &Opening) -> Vec<Entry> {
+    let mut facts = Vec::new();
+    for (eid, record, _by, at, e) in staff_records(doc) {
+        let op = Some(record);
         match e {
             StaffEntry::Redeem {
                 member,
@@ -147,7 +211,8 @@ pub fn staff_facts(doc: &Automerge) -> Vec<Entry> {
                 price,
             } => {
                 let source = Source::Redeem { item, name };
-                out.push(entry(format!("staff/{id}"), member, at, -price, source));
+                let e = entry(format!("staff/{eid}"), member, at, -price, source);
+                facts.push((e, op));
             }
             StaffEntry::Correct {
                 member,
@@ -155,7 +220,8 @@ pub fn staff_facts(doc: &Automerge) -> Vec<Entry> {
                 reason,
             } => {
                 let source = Source::Correct { reason };
-                out.push(entry(format!("staff/{id}"), member, at, amount, source));
+                let e = entry(format!("staff/{eid}"), member, at, amount, source);
+                facts.push((e, op));
             }
             StaffEntry::Award {
                 event,
@@ -163,29 +229,29 @@ pub fn staff_facts(doc: &Automerge) -> Vec<Entry> {
                 members,
             } => {
                 for m in members {
-                    let eid = format!("staff/{id}/{}", m.as_str());
+                    let id = format!("staff/{eid}/{}", m.as_str());
                     let source = Source::Award {
                         event: event.clone(),
                     };
-                    out.push(entry(eid, m, at, amount, source));
+                    facts.push((entry(id, m, at, amount, source), op.clone()));
                 }
             }
         }
     }
-    out
+    after(opening, id, doc, facts)
 }
 
-/// Every entry the sources' facts earn, before rates, caps and flags, in no order.
-fn facts(sources: &Sources<'_>) -> Vec<Entry> {
+/// Every entry the sources' facts earn beyond `opening`, before rates, caps and flags.
+fn facts(opening: &Opening, sources: &Sources<'_>) -> Vec<Entry> {
     let mut out = Vec::new();
-    for doc in sources.help {
-        out.extend(help_facts(doc));
+    for (id, doc) in sources.help {
+        out.extend(help_facts(id, doc, opening));
     }
     for (id, doc) in sources.proposals {
-        out.extend(proposal_facts(id, doc));
+        out.extend(proposal_facts(id, doc, opening));
     }
-    if let Some(doc) = sources.points {
-        out.extend(staff_facts(doc));
+    if let Some((id, doc)) = sources.points {
+        out.extend(staff_facts(id, doc, opening));
     }
     out
 }
@@ -205,18 +271,17 @@ pub fn fold(sources: &Sources<'_>) -> Ledger {
     fold_from(&Opening::default(), sources)
 }
 
-/// Folds what came after `opening`'s month onto its balances.
+/// Folds what `opening` does not hold onto its balances.
 pub fn fold_from(opening: &Opening, sources: &Sources<'_>) -> Ledger {
-    let rates = RateBook::of(sources.points.unwrap_or(&Automerge::new()));
-    fold_facts(opening, &rates, facts(sources))
+    let empty = Automerge::new();
+    let rates = RateBook::of(sources.points.map_or(&empty, |(_, d)| d));
+    fold_facts(opening, &rates, facts(opening, sources))
 }
 
-/// Folds facts already read (from [`help_facts`], [`proposal_facts`] and [`staff_facts`],
-/// in any order, seen any number of times) onto `opening`, under `rates`.
+/// Folds facts already read beyond `opening` (from [`help_facts`], [`proposal_facts`] and
+/// [`staff_facts`], in any order, seen any number of times) onto it, under `rates`.
 pub fn fold_facts(opening: &Opening, rates: &RateBook, mut entries: Vec<Entry>) -> Ledger {
-    // Deduplicated before the cut, so a fact seen in two months pays where a full fold pays.
     dedup(&mut entries);
-    entries.retain(|e| opening.through.is_empty() || e.at.month() > opening.through);
     let mut pairs: HashMap<(MemberId, MemberId, String), i64> = HashMap::new();
     let mut balances: HashMap<MemberId, i64> = opening
         .balances
@@ -306,20 +371,21 @@ impl Ledger {
         out
     }
 
-    /// The balances through the end of `month`, as the server certifies them: folding the
-    /// rest onto this gives the same balances as folding everything.
-    pub fn closing(&self, month: &str) -> Opening {
-        let mut balances = self.opening.balances.clone();
-        for e in self
-            .entries
-            .iter()
-            .filter(|e| e.at.month().as_str() <= month)
-        {
-            *balances.entry(e.member.clone()).or_insert(0) += e.amount;
-        }
+    /// What the server certifies at `cut`, the end of `through`: every balance, and the
+    /// heads of the documents it folded, which hold every fact folded (a fact claiming a
+    /// time past the cut that the server already held is in it too). Folding onto it what
+    /// it does not hold gives the balances this ledger gives.
+    pub fn closing(
+        &self,
+        through: &str,
+        cut: Millis,
+        heads: BTreeMap<String, Vec<ChangeHash>>,
+    ) -> Opening {
         Opening {
-            through: month.to_owned(),
-            balances,
+            through: through.to_owned(),
+            cut,
+            balances: self.balances(),
+            heads,
         }
     }
 }

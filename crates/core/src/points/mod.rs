@@ -11,21 +11,19 @@
 //! corrections, awards), each a record written once and never rewritten. A redemption that
 //! takes a balance below zero is kept and flagged on every replica, never dropped.
 //!
-//! Not yet registered: the door, the server's monthly certified balances and the pages
-//! come with the module's registration, and the genesis stays unfrozen until the rule
-//! below is built.
+//! Not yet registered: the door, the server writing its certificates on its schedule and
+//! the pages come with the module's registration.
 //!
-//! The rule for late facts, to build before registering. Today `fold_from` cuts by the
-//! month an entry claims, so a fact written into a month the server has already certified
-//! (a confirmation made offline on the 30th and synced on the 3rd, a redemption at a desk
-//! without signal) would be skipped by every phone folding from the certificate: lost. The
-//! certificate will instead carry, with the balances, the heads of each document it folded;
-//! an entry whose change those heads cover is in the certificate, and any other counts in
-//! the open period, booked at the certificate's cut if it claims an earlier time (as a vote's
-//! certificate does with late ballots). Every replica then folds from the latest
-//! certificate in the points document, the server included, so caps and flags stay the same
-//! everywhere. It needs each fact's change (the op that wrote `confirmed_at`, the entry's
-//! record, the vote's certificate: `hash_for_opid`), and help's facts keyed by document id.
+//! Certified balances and late facts. The server certifies at a cut: every balance, and the
+//! heads of each document it folded ([`Opening`]). A device folds onto the latest
+//! certificate only the facts those heads do not hold (`fold_from`), so old help and
+//! proposal documents need not stay on the phone. A fact the certificate does not hold that
+//! claims an earlier time (a confirmation made offline on the 30th and synced on the 3rd, a
+//! redemption at a desk without signal) is booked at the cut, in the open period: never
+//! lost, never counted twice. A device lacking changes a certificate holds cannot tell which
+//! of that document's facts are in it, so it counts none of them until it is in step.
+//! Each fact's change is the op that wrote it: the confirmation, the entry's record, the
+//! vote's certificate.
 
 mod commands;
 mod ledger;

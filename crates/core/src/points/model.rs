@@ -3,7 +3,7 @@
 
 use crate::read::{bool_at, each_field, i64_at, records, str_at, FieldRef};
 use crate::{MemberId, Millis};
-use automerge::Automerge;
+use automerge::{Automerge, ObjId};
 
 /// What each kind of fact pays, from `from` on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -133,6 +133,15 @@ pub fn catalogue(doc: &Automerge) -> Vec<Item> {
 /// pass over its fields: a year's entries are thousands, and a lookup per field was most
 /// of the ledger's time.
 pub fn staff_entries(doc: &Automerge) -> Vec<(String, MemberId, Millis, StaffEntry)> {
+    staff_records(doc)
+        .into_iter()
+        .map(|(id, _, by, at, e)| (id, by, at, e))
+        .collect()
+}
+
+/// Staff's entries with each record's object id too: the change that created it tells
+/// whether a certificate holds it.
+pub(super) fn staff_records(doc: &Automerge) -> Vec<(String, ObjId, MemberId, Millis, StaffEntry)> {
     records(doc, "entries")
         .into_iter()
         .filter_map(|(id, r)| {
@@ -173,7 +182,7 @@ pub fn staff_entries(doc: &Automerge) -> Vec<(String, MemberId, Millis, StaffEnt
                 },
                 _ => return None,
             };
-            Some((id, by?, at?, entry))
+            Some((id, r, by?, at?, entry))
         })
         .collect()
 }
