@@ -96,6 +96,7 @@ pub static EN: Strings = Strings {
     doc_directory: "Community directory",
     doc_proposals: "Community proposals",
     doc_proposal: "A proposal",
+    doc_points: "Community points",
     doc_my_profile: "My profile",
     doc_profile_of: |n| format!("{n}’s profile"),
     signed_out: |r| format!("{r} Your data on this device is kept."),

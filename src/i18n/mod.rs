@@ -110,6 +110,7 @@ pub struct Strings {
     pub doc_directory: &'static str,
     pub doc_proposals: &'static str,
     pub doc_proposal: &'static str,
+    pub doc_points: &'static str,
     pub doc_unknown: &'static str,
     pub doc_my_profile: &'static str,
     pub doc_profile_of: fn(&str) -> String,

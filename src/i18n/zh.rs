@@ -98,6 +98,7 @@ pub static ZH: Strings = Strings {
     doc_directory: "社区名录",
     doc_proposals: "社区议事目录",
     doc_proposal: "一项议题",
+    doc_points: "社区积分",
     doc_my_profile: "我的资料",
     doc_profile_of: |n| format!("{n} 的资料"),
     signed_out: |r| format!("{r} 你在这台设备上的数据仍然保留。"),

@@ -133,6 +133,7 @@ pub const MODULES: &[&Module] = &[
     &crate::help::MODULE,
     &crate::deliberation::MODULE,
     &crate::staff::MODULE,
+    &crate::points::MODULE,
     #[cfg(feature = "testkit")]
     &crate::testkit::MODULE,
 ];

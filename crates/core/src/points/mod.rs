@@ -11,8 +11,9 @@
 //! corrections, awards), each a record written once and never rewritten. A redemption that
 //! takes a balance below zero is kept and flagged on every replica, never dropped.
 //!
-//! Not yet registered: the door, the server writing its certificates on its schedule and
-//! the pages come with the module's registration.
+//! Registered (`module.rs`): every member holds the community's points document, and the door
+//! judges it by the rules. Still to come: the server writing its certificates on its
+//! schedule, and the pages.
 //!
 //! Certified balances and late facts. The server certifies at a cut: every balance, and the
 //! heads of each document it folded ([`Opening`]). A device folds onto the latest
@@ -28,6 +29,7 @@
 mod commands;
 mod ledger;
 mod model;
+mod module;
 mod rules;
 
 pub use commands::{award, correct, redeem, set_item, set_rates, ITEM_MAX, REASON_MAX};
@@ -36,20 +38,16 @@ pub use ledger::{
     Source, Sources,
 };
 pub use model::{catalogue, rates_at, staff_entries, Item, RateBook, Rates, StaffEntry};
+pub use module::{doc_id, MODULE};
 pub use rules::RULES;
 
-use crate::{CommunityId, DocId, DocKind};
+use crate::DocKind;
 
 /// The community's points document's kind.
 pub const KIND: DocKind = DocKind::named("points");
 
 /// The root maps a points document starts with.
 pub const ROOTS: &[&str] = &["rates", "catalogue", "entries", "facts"];
-
-/// The community's one points document.
-pub fn doc_id(community: &CommunityId) -> DocId {
-    DocId::derive(community, KIND.as_str(), "ledger")
-}
 
 #[cfg(test)]
 mod tests;
