@@ -89,7 +89,10 @@ pub fn set_rates(
             field: Field::Rates,
         });
     }
-    if RateBook::of(doc).at(rates.from) == rates {
+    // The values already in force then would only add a version that changes nothing.
+    let current = RateBook::of(doc).at(rates.from).clone();
+    let paid = |r: &Rates| (r.help, r.vote, r.adopted, r.pair_cap);
+    if paid(&current) == paid(rates) {
         return Ok(None);
     }
     let map = fresh(doc, "rates", id)?;

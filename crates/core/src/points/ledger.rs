@@ -99,6 +99,23 @@ fn left(opening: &Opening, id: &str, doc: &Automerge) -> Left {
     Left::Changes(doc.get_changes(heads).iter().map(|c| c.hash()).collect())
 }
 
+/// Whether a fact written by `op` is left to fold.
+fn folds(left: &Left, doc: &Automerge, op: Option<&ObjId>) -> bool {
+    match left {
+        Left::All => true,
+        Left::Behind => false,
+        Left::Changes(hashes) => op
+            .and_then(|op| doc.hash_for_opid(op))
+            .is_some_and(|h| hashes.contains(&h)),
+    }
+}
+
+/// A fact the certificate does not hold, booked no earlier than its cut.
+fn booked(mut e: Entry, opening: &Opening) -> Entry {
+    e.at = e.at.max(opening.cut);
+    e
+}
+
 /// Keeps the facts `opening` does not hold, each booked no earlier than its cut.
 fn after(
     opening: &Opening,
@@ -109,18 +126,8 @@ fn after(
     let left = left(opening, id, doc);
     facts
         .into_iter()
-        .filter(|(_, op)| match &left {
-            Left::All => true,
-            Left::Behind => false,
-            Left::Changes(hashes) => op
-                .as_ref()
-                .and_then(|op| doc.hash_for_opid(op))
-                .is_some_and(|h| hashes.contains(&h)),
-        })
-        .map(|(mut e, _)| {
-            e.at = e.at.max(opening.cut);
-            e
-        })
+        .filter(|(_, op)| folds(&left, doc, op.as_ref()))
+        .map(|(e, _)| booked(e, opening))
         .collect()
 }
 
@@ -172,30 +179,31 @@ pub fn proposal_facts(id: &str, doc: &Automerge, opening: &Opening) -> Vec<Entry
     let Some(cert) = &p.certified else {
         return Vec::new();
     };
+    // Every fact of a proposal is booked by the certificate's change: when the opening
+    // holds it, the tally need not run at all.
     let op = map_at(doc, &ROOT, "facts")
         .and_then(|f| doc.get(&f, "cert_at").ok().flatten())
         .map(|(_, op)| op);
-    let mut facts: Vec<(Entry, Option<ObjId>)> = deliberation::tally(doc)
+    if !folds(&left(opening, id, doc), doc, op.as_ref()) {
+        return Vec::new();
+    }
+    let mut facts: Vec<Entry> = deliberation::tally(doc)
         .counted()
         .map(|cast| {
             let source = Source::Vote {
                 proposal: id.to_owned(),
             };
             let eid = format!("vote/{id}/{}", cast.member.as_str());
-            (
-                entry(eid, cast.member.clone(), cert.at, 0, source),
-                op.clone(),
-            )
+            entry(eid, cast.member.clone(), cert.at, 0, source)
         })
         .collect();
     if cert.passed {
         let source = Source::Adopted {
             proposal: id.to_owned(),
         };
-        let e = entry(format!("adopted/{id}"), p.author, cert.at, 0, source);
-        facts.push((e, op.clone()));
+        facts.push(entry(format!("adopted/{id}"), p.author, cert.at, 0, source));
     }
-    after(opening, id, doc, facts)
+    facts.into_iter().map(|e| booked(e, opening)).collect()
 }
 
 /// Staff's entries in the points document beyond `opening`, as written.

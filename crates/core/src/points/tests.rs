@@ -10,7 +10,7 @@ use crate::help;
 use crate::rules::DocContext;
 use crate::schema::{genesis, genesis_with, DocKind};
 use crate::test_fixtures::{ann, bob, cai, judge, refused, staff};
-use crate::{LinliError, MemberId, Millis};
+use crate::{LinliError, MemberId, Millis, Role};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ROOT};
 use proptest::prelude::*;
@@ -348,6 +348,15 @@ fn a_rate_change_applies_from_its_date_and_leaves_earlier_entries_alone() {
         pair_cap: 50,
     };
     set_rates(&mut points, &staff(), day(2), "v1", &rates).unwrap();
+    // The same values again, from a later day, add no version.
+    let again = Rates {
+        from: day(12),
+        ..rates.clone()
+    };
+    assert_eq!(
+        set_rates(&mut points, &staff(), day(2), "v2", &again),
+        Ok(None)
+    );
     helped(&mut h, "r2", &ann(), &bob(), day(11));
     let after = ledger(&points, &[&h], &[]);
     assert_eq!(after.entries()[0], before.entries()[0]);
@@ -726,4 +735,54 @@ fn a_device_behind_the_certificate_counts_none_of_that_documents_facts_until_in_
     let l = sources(&late);
     assert_eq!(l.balance(&bob().member), 30);
     assert_eq!(l.entries()[0].at, day(3));
+}
+
+#[test]
+fn a_proposal_certified_before_the_cut_is_held_and_one_certified_after_pays_once() {
+    let done = certified(&[(&bob(), "for"), (&cai(), "for")]);
+    let closed = proposal(&[(&bob(), "for")], false);
+    let heads = BTreeMap::from([
+        ("p1".to_owned(), done.get_heads()),
+        ("p2".to_owned(), closed.get_heads()),
+    ]);
+    let whole = ledger(&blank(), &[], &[("p1", &done)]);
+    let opening = whole.closing(&day(6).month(), day(6), heads);
+    assert!(proposal_facts("p1", &done, &opening).is_empty());
+    // p2's certificate comes after the cut: its votes pay, at the certificate's time.
+    let mut later = closed.fork();
+    delib::certify(&mut later, day(7), |_| false).unwrap();
+    let paid = proposal_facts("p2", &later, &opening);
+    assert_eq!(paid.len(), 1);
+    assert_eq!(paid[0].id, "vote/p2/m_bob");
+    assert_eq!(paid[0].at, day(7));
+}
+
+#[test]
+fn every_member_holds_the_communitys_one_points_document() {
+    use crate::access::Reader;
+    use crate::registry::{self, World};
+    let c = crate::CommunityId::parse("huqian-2").unwrap();
+    for role in [Role::Resident, Role::Staff] {
+        let reader = Reader {
+            member: ann().member,
+            community: c.clone(),
+            role,
+            grids: vec![],
+            posting: None,
+        };
+        assert!(registry::held(&reader, T0).contains(&(doc_id(&c), KIND)));
+    }
+    let world = World {
+        communities: std::slice::from_ref(&c),
+        members: &[],
+        grids: &[],
+        departments: &[],
+        months: &[],
+    };
+    let known: Vec<_> = registry::docs(&world)
+        .into_iter()
+        .filter(|(_, scope)| scope.kind() == Some(&KIND))
+        .collect();
+    assert_eq!(known.len(), 1);
+    assert_eq!(known[0].0, doc_id(&c));
 }
