@@ -77,15 +77,15 @@ pub struct Opening {
     pub heads: BTreeMap<String, Vec<ChangeHash>>,
 }
 
-/// Which of a document's facts an opening leaves to fold.
+/// Which of a document's facts from before the cut an opening leaves to fold.
 enum Left {
     /// Every fact: no certificate, or one that folded nothing of this document.
     All,
     /// Those whose change is not among the certified heads' ancestors.
     Changes(HashSet<ChangeHash>),
-    /// None: the device lacks changes the certificate holds, so it cannot tell which of
-    /// the document's facts are in it. Counting them could count them twice; they come
-    /// back once the document is in step.
+    /// None from before the cut: the device lacks changes the certificate holds, so it
+    /// cannot tell which of those facts are in it. Counting them could count them twice;
+    /// they come back once the document is in step.
     Behind,
 }
 
@@ -99,8 +99,13 @@ fn left(opening: &Opening, id: &str, doc: &Automerge) -> Left {
     Left::Changes(doc.get_changes(heads).iter().map(|c| c.hash()).collect())
 }
 
-/// Whether a fact written by `op` is left to fold.
-fn folds(left: &Left, doc: &Automerge, op: Option<&ObjId>) -> bool {
+/// Whether a fact written by `op`, claiming the time `at`, is left to fold. A certificate
+/// holds only facts claiming a time before its cut, so one claiming the cut or later is
+/// always left, even on a device behind the certificate.
+fn folds(left: &Left, opening: &Opening, doc: &Automerge, op: Option<&ObjId>, at: Millis) -> bool {
+    if at >= opening.cut {
+        return true;
+    }
     match left {
         Left::All => true,
         Left::Behind => false,
@@ -126,7 +131,7 @@ fn after(
     let left = left(opening, id, doc);
     facts
         .into_iter()
-        .filter(|(_, op)| folds(&left, doc, op.as_ref()))
+        .filter(|(e, op)| folds(&left, opening, doc, op.as_ref(), e.at))
         .map(|(e, _)| booked(e, opening))
         .collect()
 }
@@ -179,12 +184,12 @@ pub fn proposal_facts(id: &str, doc: &Automerge, opening: &Opening) -> Vec<Entry
     let Some(cert) = &p.certified else {
         return Vec::new();
     };
-    // Every fact of a proposal is booked by the certificate's change: when the opening
-    // holds it, the tally need not run at all.
+    // Every fact of a proposal is booked by the certificate's change, at its time: when the
+    // opening holds it, the tally need not run at all.
     let op = map_at(doc, &ROOT, "facts")
         .and_then(|f| doc.get(&f, "cert_at").ok().flatten())
         .map(|(_, op)| op);
-    if !folds(&left(opening, id, doc), doc, op.as_ref()) {
+    if !folds(&left(opening, id, doc), opening, doc, op.as_ref(), cert.at) {
         return Vec::new();
     }
     let mut facts: Vec<Entry> = deliberation::tally(doc)
@@ -379,20 +384,25 @@ impl Ledger {
         out
     }
 
-    /// What the server certifies at `cut`, the end of `through`: every balance, and the
-    /// heads of the documents it folded, which hold every fact folded (a fact claiming a
-    /// time past the cut that the server already held is in it too). Folding onto it what
-    /// it does not hold gives the balances this ledger gives.
+    /// What the server certifies at `cut`, the end of `through`, given the heads of the
+    /// documents it folded: every balance from the entries before the cut. An entry at the
+    /// cut or later is left out even though the heads hold it, so a device folding onto the
+    /// certificate keeps it, at its own time: this month's history and leaderboard stay
+    /// whole, and the balances equal this ledger's.
     pub fn closing(
         &self,
         through: &str,
         cut: Millis,
         heads: BTreeMap<String, Vec<ChangeHash>>,
     ) -> Opening {
+        let mut balances = self.opening.balances.clone();
+        for e in self.entries.iter().filter(|e| e.at < cut) {
+            *balances.entry(e.member.clone()).or_insert(0) += e.amount;
+        }
         Opening {
             through: through.to_owned(),
             cut,
-            balances: self.balances(),
+            balances,
             heads,
         }
     }

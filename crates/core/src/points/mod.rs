@@ -12,26 +12,29 @@
 //! takes a balance below zero is kept and flagged on every replica, never dropped.
 //!
 //! Registered (`module.rs`): every member holds the community's points document, and the door
-//! judges it by the rules. Still to come: the server writing its certificates on its
-//! schedule, and the pages.
+//! judges it by the rules.
 //!
-//! Certified balances and late facts. The server certifies at a cut: every balance, and the
-//! heads of each document it folded ([`Opening`]). A device folds onto the latest
-//! certificate only the facts those heads do not hold (`fold_from`), so old help and
-//! proposal documents need not stay on the phone. A fact the certificate does not hold that
-//! claims an earlier time (a confirmation made offline on the 30th and synced on the 3rd, a
-//! redemption at a desk without signal) is booked at the cut, in the open period: never
-//! lost, never counted twice. A device lacking changes a certificate holds cannot tell which
-//! of that document's facts are in it, so it counts none of them until it is in step.
-//! Each fact's change is the op that wrote it: the confirmation, the entry's record, the
-//! vote's certificate.
+//! Certified balances and late facts. After a month and the grace period, the server
+//! certifies at the month's end, the cut (`certificate`): every balance from the facts
+//! claiming a time before it, and the heads of each document it folded ([`Opening`]). A
+//! device folds onto the latest certificate only the facts it does not hold (`fold_from`):
+//! those whose change the heads do not hold, and those claiming the cut or later. So old
+//! help and proposal documents need not stay on the phone, and this month's history stays
+//! whole. A fact the certificate does not hold that claims an earlier time (a confirmation
+//! made offline on the 30th and synced on the 3rd, a redemption at a desk without signal)
+//! is booked at the cut, in the open period: never lost, never counted twice. A device
+//! lacking changes a certificate holds cannot tell which of that document's earlier facts
+//! are in it, so it counts none of them until it is in step. Each fact's change is the op
+//! that wrote it: the confirmation, the entry's record, the vote's certificate.
 
+mod certificate;
 mod commands;
 mod ledger;
 mod model;
 mod module;
 mod rules;
 
+pub use certificate::{certificates, certify, due, opening, write_certificate, GRACE};
 pub use commands::{award, correct, redeem, set_item, set_rates, ITEM_MAX, REASON_MAX};
 pub use ledger::{
     fold, fold_facts, fold_from, help_facts, proposal_facts, staff_facts, Entry, Ledger, Opening,

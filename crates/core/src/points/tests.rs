@@ -643,8 +643,11 @@ proptest! {
     fn a_certificate_and_what_it_does_not_hold_equal_the_whole_fold_and_lose_no_late_fact(
         steps in proptest::collection::vec((0usize..3, any::<u8>(), any::<u8>(), any::<u8>()), 1..30),
         late in proptest::collection::vec((0usize..3, any::<u8>(), any::<u8>(), any::<u8>()), 0..12),
-        cut in 0i64..70,
+        cut in 0u32..3,
     ) {
+        // A cut is a month's first instant (December's, January's or February's), so a
+        // month's pair cap never straddles one.
+        let cut = Millis::china_month_start(2026, 12 + cut);
         // Three devices of the month's help document, two staff desks of the points document.
         let help_start = genesis(&DocKind::HELP);
         let mut helps: Vec<Automerge> = (0..3).map(|_| help_start.fork()).collect();
@@ -665,10 +668,11 @@ proptest! {
             ("help".to_owned(), server_help.get_heads()),
             ("points".to_owned(), server_points.get_heads()),
         ]);
-        let opening = whole.closing(&day(cut).month(), day(cut), heads);
+        let opening = whole.closing(&Millis(cut.0 - 1).month(), cut, heads);
         let later = fold_now(&server_help, &server_points, &opening);
         prop_assert_eq!(later.balances(), whole.balances());
-        prop_assert!(later.entries().is_empty(), "the certificate holds every fact folded");
+        let from_cut: Vec<&Entry> = whole.entries().iter().filter(|e| e.at >= cut).collect();
+        prop_assert_eq!(later.entries().iter().collect::<Vec<_>>(), from_cut, "only what claims the cut or later is left");
 
         // The devices, never in step with the server, go on offline with facts claiming any
         // time, and sync afterwards.
@@ -678,7 +682,7 @@ proptest! {
         }
         // A device that never heard what the server certified counts none of its facts again.
         let behind = fold_now(&helps[0], &server_points, &opening);
-        let own: HashSet<&str> = whole.entries().iter().map(|e| e.id.as_str()).collect();
+        let own: HashSet<&str> = whole.entries().iter().filter(|e| e.at < cut).map(|e| e.id.as_str()).collect();
         for e in behind.entries() {
             prop_assert!(!own.contains(e.id.as_str()), "{} counted twice on a device behind", e.id);
         }
@@ -692,7 +696,7 @@ proptest! {
         }
         for e in after.entries() {
             prop_assert!(!own.contains(e.id.as_str()), "{} counted twice", e.id);
-            prop_assert!(e.at >= day(cut));
+            prop_assert!(e.at >= cut);
         }
         check_invariants_after(&after, &opening);
     }
@@ -729,6 +733,10 @@ fn a_device_behind_the_certificate_counts_none_of_that_documents_facts_until_in_
     };
     // Lacking r2's changes, the device cannot tell r1 is held: it counts neither again.
     assert_eq!(sources(&behind).balance(&bob().member), 20);
+    // What claims the cut or later is in no certificate: it counts even on a device behind.
+    let mut behind_later = behind.fork();
+    helped(&mut behind_later, "r4", &cai(), &bob(), day(4));
+    assert_eq!(sources(&behind_later).balance(&bob().member), 30);
     // A confirmation made offline before the cut, synced after it, is booked at the cut.
     let mut late = h.clone();
     helped(&mut late, "r3", &cai(), &bob(), day(2));
@@ -785,4 +793,66 @@ fn every_member_holds_the_communitys_one_points_document() {
         .collect();
     assert_eq!(known.len(), 1);
     assert_eq!(known[0].0, doc_id(&c));
+}
+
+#[test]
+fn the_server_certifies_each_month_once_from_the_first_fact_and_a_device_folds_onto_it() {
+    let mut october = genesis(&DocKind::HELP);
+    helped(&mut october, "r1", &ann(), &bob(), day(-40));
+    let mut november = genesis(&DocKind::HELP);
+    helped(&mut november, "r2", &ann(), &bob(), day(-10));
+    // Confirmed on 1 December, inside the grace period: not November's.
+    helped(&mut november, "r3", &cai(), &bob(), day(1));
+    let mut points = stocked();
+    let heads = |p: &Automerge| {
+        BTreeMap::from([
+            ("oct".to_owned(), october.get_heads()),
+            ("nov".to_owned(), november.get_heads()),
+            ("points".to_owned(), p.get_heads()),
+        ])
+    };
+    let help = [("oct", &october), ("nov", &november)];
+    fn with<'a>(p: &'a Automerge, help: &'a [(&'a str, &'a Automerge)]) -> Sources<'a> {
+        Sources {
+            points: Some(("points", p)),
+            help,
+            proposals: &[],
+        }
+    }
+    let bob_id = bob().member;
+    let months = |certs: &[Opening]| certs.iter().map(|c| c.through.clone()).collect::<Vec<_>>();
+
+    // A moment before November's grace ends, only October is due.
+    let early = certify(
+        Millis(T0.0 + GRACE - 1),
+        &with(&points, &help),
+        heads(&points),
+    );
+    assert_eq!(months(&early), ["2026-10"]);
+    let now = Millis(T0.0 + GRACE);
+    let certs = certify(now, &with(&points, &help), heads(&points));
+    assert_eq!(months(&certs), ["2026-10", "2026-11"]);
+    assert_eq!(certs[0].balances[&bob_id], 10);
+    assert_eq!(certs[1].balances[&bob_id], 20);
+    assert_eq!(certs[1].cut, T0);
+    write_certificate(&mut points, now, &certs).unwrap();
+    assert_eq!(certificates(&points), certs);
+    assert!(
+        certify(now, &with(&points, &help), heads(&points)).is_empty(),
+        "once a month"
+    );
+
+    // A device folds onto the latest: the same balance as a whole fold, December's entry kept.
+    let device = fold_from(&opening(&points), &with(&points, &help));
+    let whole = fold(&with(&points, &help));
+    assert_eq!(device.balance(&bob_id), 30);
+    assert_eq!(device.balances(), whole.balances());
+    let ids: Vec<&str> = device.history(&bob_id).map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["help/r3"]);
+
+    // December is certified a month later, onto November's certificate.
+    let january = Millis(day(31).0 + GRACE);
+    let next = certify(january, &with(&points, &help), heads(&points));
+    assert_eq!(months(&next), ["2026-12"]);
+    assert_eq!(next[0].balances[&bob_id], 30);
 }
