@@ -25,6 +25,14 @@ pub async fn seed_genesis(storage: &SqliteStorage, id: DocId, kind: &DocKind) {
     }
 }
 
+/// Whether storage holds anything of document `id`.
+pub async fn stored(storage: &SqliteStorage, id: DocId) -> bool {
+    let Ok(prefix) = StorageKey::from_parts([id.to_string()]) else {
+        return false;
+    };
+    !storage.load_range(prefix).await.is_empty()
+}
+
 /// The server's handle on document `id`, started from its genesis if it has none. Call
 /// before any peer asks for the id (see `seed_genesis`).
 pub async fn ensure(

@@ -1,6 +1,8 @@
 //! Facts only the server writes, by its own clock: facts scheduled for a time (a vote's close
 //! marker), and receipt times published into the documents whose kind asks for them.
 //!
+//! Monthly certificates of points (`certify.rs`) are due work too.
+//!
 //! Both wait in SQLite until written, and [`Server::run_due`] runs when the server starts
 //! and then every second: a fact that fell due while the server was down is written at
 //! start, and nothing waits on a task that a restart lost.
@@ -23,6 +25,8 @@ const RECEIPTS_PER_TICK: usize = 2_000;
 pub struct Written {
     pub facts: usize,
     pub receipts: usize,
+    /// Points documents given a monthly certificate.
+    pub certified: usize,
 }
 
 async fn blocking<T: Send + 'static>(
@@ -64,6 +68,7 @@ impl Server {
             Ok(n) => written.receipts = n,
             Err(e) => tracing::error!(error = ?e, "cannot read the receipts to publish"),
         }
+        written.certified = self.certify_points().await;
         written
     }
 

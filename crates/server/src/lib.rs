@@ -3,6 +3,7 @@
 //! own records (members, tokens, actor bindings) live in SQLite, never in a document.
 
 pub mod api;
+mod certify;
 pub mod db;
 mod directory;
 mod facts;
@@ -41,6 +42,9 @@ pub struct Server {
     actor: ActorId,
     /// Facts whose delivery to members is recorded.
     watched: outgoing::Watched,
+    /// The month every community's points are certified through, once this run has seen
+    /// it so (the points documents say it for good; this spares reading them each second).
+    certified: std::sync::Mutex<Option<String>>,
 }
 
 /// The server's clock: the time the server records is the one deadlines trust.
@@ -102,6 +106,7 @@ impl Server {
             acceptor,
             actor,
             watched,
+            certified: std::sync::Mutex::new(None),
         }))
     }
 

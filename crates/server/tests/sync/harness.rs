@@ -127,7 +127,11 @@ impl TestServer {
     }
 
     pub fn advance_days(&self, days: i64) {
-        self.offset.fetch_add(days * Millis::DAY, Ordering::SeqCst);
+        self.advance(days * Millis::DAY);
+    }
+
+    pub fn advance(&self, ms: i64) {
+        self.offset.fetch_add(ms, Ordering::SeqCst);
     }
 
     pub async fn stop(mut self) {

@@ -1,13 +1,15 @@
 //! Points at the door: every member holds the community's points document, staff's desk
 //! writes it, a member reads what staff wrote, and a resident's own entry is refused alone,
-//! with nothing stored.
+//! with nothing stored; the server certifies each month's balances once, after the grace,
+//! and at start when a month fell due while it was down.
 
 use super::writer;
 use crate::harness::*;
 use automerge::transaction::Transactable;
 use automerge::{AutomergeError, ObjType, ROOT};
 use linli_core::points::{self, Sources};
-use linli_core::{Millis, Role};
+use linli_core::{help, DocKind, Millis, Role};
+use linli_server::db::Joined;
 
 const NOW: Millis = Millis(1_796_000_000_000);
 
@@ -66,5 +68,95 @@ async fn staff_write_the_points_document_and_a_residents_own_entry_is_refused_wi
     other.doc(id, &points::KIND);
     assert_eq!(other.sync(&[id]).await, Outcome::InStep);
     assert_eq!(other.docs[&id].get_heads(), stored, "nothing was stored");
+    ts.stop().await;
+}
+
+/// The certificates a member's phone reads in the points document now.
+async fn certificates(ts: &TestServer, who: &Joined) -> (Peer, Vec<points::Opening>) {
+    let id = points::doc_id(&community(HUQIAN));
+    let mut p = Peer::connect(ts.addr, HUQIAN, who).await.unwrap();
+    p.doc(id, &points::KIND);
+    assert_eq!(p.sync(&[id]).await, Outcome::InStep);
+    let certs = points::certificates(&p.docs[&id]);
+    (p, certs)
+}
+
+#[tokio::test]
+async fn certified_balances_are_written_once_a_month_after_the_grace_and_at_start_if_due_while_down(
+) {
+    let ts = TestServer::start().await;
+    let ann = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let bob = ts.join(HUQIAN, Role::Resident, "李叔").await;
+    let c = community(HUQIAN);
+    let now = ts.srv.now();
+    let month = now.month();
+    let help_id = help::doc_id(&c, now);
+
+    // Bob helps Ann this month, and she confirms it.
+    let mut a = Peer::connect(ts.addr, HUQIAN, &ann).await.unwrap();
+    let doc = a.doc(help_id, &DocKind::HELP);
+    help::post_request(doc, &writer(&ann), now, "r1", &super::help::draft()).unwrap();
+    assert_eq!(a.sync(&[help_id]).await, Outcome::InStep);
+    let mut b = Peer::connect(ts.addr, HUQIAN, &bob).await.unwrap();
+    b.doc(help_id, &DocKind::HELP);
+    assert_eq!(b.sync(&[help_id]).await, Outcome::InStep);
+    let doc = b.docs.get_mut(&help_id).unwrap();
+    help::offer(doc, &writer(&bob), now, "r1", "我来").unwrap();
+    assert_eq!(b.sync(&[help_id]).await, Outcome::InStep);
+    let mut a = Peer::connect(ts.addr, HUQIAN, &ann).await.unwrap();
+    a.doc(help_id, &DocKind::HELP);
+    assert_eq!(a.sync(&[help_id]).await, Outcome::InStep);
+    let doc = a.docs.get_mut(&help_id).unwrap();
+    help::accept(doc, &writer(&ann), now, "r1", &bob.member).unwrap();
+    help::confirm(doc, &writer(&ann), now, "r1").unwrap();
+    assert_eq!(a.sync(&[help_id]).await, Outcome::InStep);
+    ts.srv.run_due().await;
+    let (_, certs) = certificates(&ts, &ann).await;
+    assert!(
+        certs.iter().all(|o| o.through < month),
+        "not this month's yet"
+    );
+
+    // An hour before the month's grace ends, nothing; an hour after, its certificate.
+    let (y, m, _) = now.civil_date_china();
+    let cut = Millis::china_month_start(y, m + 1);
+    ts.advance(cut.0 + points::GRACE - Millis::HOUR - now.0);
+    assert_eq!(ts.srv.run_due().await.certified, 0);
+    ts.advance(2 * Millis::HOUR);
+    assert_eq!(ts.srv.run_due().await.certified, 2, "each community's");
+    let (phone, certs) = certificates(&ts, &bob).await;
+    let last = certs.last().expect("certified");
+    assert_eq!((last.through.as_str(), last.cut), (month.as_str(), cut));
+    assert_eq!(last.balances.get(&bob.member), Some(&10));
+    // It agrees with a fold of the same documents on the phone.
+    let mut help_doc = Peer::connect(ts.addr, HUQIAN, &bob).await.unwrap();
+    help_doc.doc(help_id, &DocKind::HELP);
+    assert_eq!(help_doc.sync(&[help_id]).await, Outcome::InStep);
+    let points_id = points::doc_id(&c).to_string();
+    let help_key = help_id.to_string();
+    let help = [(help_key.as_str(), &help_doc.docs[&help_id])];
+    let sources = Sources {
+        points: Some((points_id.as_str(), &phone.docs[&points::doc_id(&c)])),
+        help: &help,
+        proposals: &[],
+    };
+    let whole = points::fold(&sources);
+    assert_eq!(whole.balances(), last.balances);
+    assert_eq!(
+        points::fold_from(last, &sources).balances(),
+        whole.balances()
+    );
+    // Once a month: the next runs write nothing.
+    assert_eq!(ts.srv.run_due().await.certified, 0);
+    let (_, again) = certificates(&ts, &bob).await;
+    assert_eq!(again, certs);
+
+    // Down across the next month's end: its certificate is written when the server starts.
+    let ts = ts.restart(32).await;
+    let (_, after) = certificates(&ts, &bob).await;
+    assert_eq!(after.len(), certs.len() + 1);
+    let next = after.last().unwrap();
+    assert!(next.through > month && next.cut > cut);
+    assert_eq!(next.balances.get(&bob.member), Some(&10));
     ts.stop().await;
 }
