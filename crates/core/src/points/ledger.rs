@@ -14,8 +14,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// What earned (or spent) an entry, and where to find it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
-    /// Helped the requester of this request, who confirmed it done.
+    /// Helped the requester of this request (in the help document `doc`), who confirmed
+    /// it done.
     Help {
+        doc: String,
         request: String,
         requester: MemberId,
     },
@@ -165,6 +167,7 @@ pub fn help_facts(id: &str, doc: &Automerge, opening: &Opening) -> Vec<Entry> {
         .map(|r| {
             let eid = format!("help/{}", r.id);
             let source = Source::Help {
+                doc: id.to_owned(),
                 request: r.id,
                 requester: r.requester,
             };

@@ -33,6 +33,7 @@ mod ledger;
 mod model;
 mod module;
 mod rules;
+mod views;
 
 pub use certificate::{certificates, certify, due, opening, write_certificate, GRACE};
 pub use commands::{award, correct, redeem, set_item, set_rates, ITEM_MAX, REASON_MAX};
@@ -43,6 +44,7 @@ pub use ledger::{
 pub use model::{catalogue, rates_at, staff_entries, Item, RateBook, Rates, StaffEntry};
 pub use module::{doc_id, MODULE};
 pub use rules::RULES;
+pub use views::{board, chart, Standing, CHART_MONTHS};
 
 use crate::DocKind;
 

@@ -279,6 +279,7 @@ fn confirmed_help_pays_its_helper_and_nothing_else_pays() {
     assert_eq!(
         e.source,
         Source::Help {
+            doc: "help0".into(),
             request: "r1".into(),
             requester: ann().member
         }
@@ -461,8 +462,59 @@ fn the_months_leaderboard_and_chart_count_what_was_earned() {
     );
     assert_eq!(
         l.monthly(&cai().member),
-        [(month, 5), (day(40).month(), 10)]
+        [(month.clone(), 5), (day(40).month(), 10)]
     );
+    // Cai opts out: Bob leads alone; Ann, who earned nothing, is never listed.
+    let standings = board(&l, &month, |m| *m != cai().member, 10);
+    let expect = Standing {
+        rank: 1,
+        member: bob().member,
+        earned: 10,
+    };
+    assert_eq!(standings, [expect]);
+    assert_eq!(board(&l, &month, |_| true, 1).len(), 1);
+    // Equal earnings share a rank.
+    helped(&mut h, "r5", &cai(), &bob(), day(5));
+    let l = ledger(&points, &[&h], &[]);
+    let ranks: Vec<usize> = board(&l, &month, |_| true, 10)
+        .iter()
+        .map(|s| s.rank)
+        .collect();
+    assert_eq!(ranks, [1, 1]);
+}
+
+#[test]
+fn the_chart_shows_each_months_end_from_certificates_and_entries() {
+    let mut h = genesis(&DocKind::HELP);
+    helped(&mut h, "r1", &ann(), &bob(), day(-40));
+    helped(&mut h, "r2", &ann(), &bob(), day(-10));
+    helped(&mut h, "r3", &cai(), &bob(), day(2));
+    let mut points = stocked();
+    let help = [("h", &h)];
+    let sources = Sources {
+        points: Some(("points", &points)),
+        help: &help,
+        proposals: &[],
+    };
+    let heads = BTreeMap::from([("h".to_owned(), h.get_heads())]);
+    let now = Millis(T0.0 + GRACE);
+    let certs = certify(now, &sources, heads);
+    write_certificate(&mut points, now, &certs).unwrap();
+    let sources = Sources {
+        points: Some(("points", &points)),
+        help: &help,
+        proposals: &[],
+    };
+    let device = fold_from(&opening(&points), &sources);
+    let bob_id = bob().member;
+    let drawn = chart(&certificates(&points), &device, &bob_id, day(20));
+    assert_eq!(drawn.len(), CHART_MONTHS);
+    let tail: Vec<(&str, i64)> = drawn[9..].iter().map(|(m, b)| (m.as_str(), *b)).collect();
+    assert_eq!(tail, [("2026-10", 10), ("2026-11", 20), ("2026-12", 30)]);
+    assert_eq!(drawn[8].1, 0, "before the first fact");
+    // With no certificate, the whole fold draws the same months.
+    let whole = fold(&sources);
+    assert_eq!(chart(&[], &whole, &bob_id, day(20)), drawn);
 }
 
 /// The invariants every fold keeps, whatever was merged.

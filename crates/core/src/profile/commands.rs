@@ -38,6 +38,28 @@ pub fn set_about(
     Ok(hash)
 }
 
+/// Whether the member shows on the community's points leaderboard (they do unless they
+/// say not). The same choice again writes nothing.
+pub fn set_on_board(
+    doc: &mut Automerge,
+    writer: &Writer,
+    ctx: &DocContext,
+    now: Millis,
+    shown: bool,
+) -> Result<Option<ChangeHash>> {
+    RULES.authorize(writer, ctx, &["fields", "leaderboard"])?;
+    if super::Profile::read(doc).on_board == shown {
+        return Ok(None);
+    }
+    let fields = root(doc, "fields")?;
+    let value = if shown { "shown" } else { "hidden" };
+    let (_, hash) = transact(doc, now, |tx| {
+        tx.put(&fields, "leaderboard", value)?;
+        Ok(())
+    })?;
+    Ok(hash)
+}
+
 /// Adds a skill under `id`, a fresh random id the caller made (core reads no randomness).
 /// The record and all its fields are written in this one change.
 pub fn add_skill(
@@ -161,7 +183,32 @@ mod tests {
             set_about(&mut doc, &other, &ctx, Millis(1), "hi"),
             Err(LinliError::Forbidden { .. })
         ));
-        assert_eq!(Profile::read(&doc), Profile::default());
+        assert!(matches!(
+            set_on_board(&mut doc, &other, &ctx, Millis(1), false),
+            Err(LinliError::Forbidden { .. })
+        ));
+        assert_eq!(
+            Profile::read(&doc),
+            Profile::read(&genesis(&DocKind::PROFILE))
+        );
+    }
+
+    #[test]
+    fn a_member_opts_out_of_the_leaderboard_and_back_in() {
+        let (w, ctx) = me();
+        let mut doc = genesis(&DocKind::PROFILE);
+        assert!(Profile::read(&doc).on_board, "shown unless they say not");
+        let before = doc.get_heads();
+        assert!(set_on_board(&mut doc, &w, &ctx, Millis(1), false)
+            .unwrap()
+            .is_some());
+        assert!(!Profile::read(&doc).on_board);
+        assert_eq!(set_on_board(&mut doc, &w, &ctx, Millis(2), false), Ok(None));
+        set_on_board(&mut doc, &w, &ctx, Millis(3), true).unwrap();
+        assert!(Profile::read(&doc).on_board);
+        for change in doc.get_changes(&before) {
+            RULES.check_change(&doc, &change, &w, &ctx).unwrap();
+        }
     }
 
     #[test]

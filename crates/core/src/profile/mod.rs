@@ -8,7 +8,7 @@ mod model;
 mod module;
 mod rules;
 
-pub use commands::{add_skill, remove_skill, set_about, ABOUT_MAX, SKILL_MAX};
+pub use commands::{add_skill, remove_skill, set_about, set_on_board, ABOUT_MAX, SKILL_MAX};
 pub use model::{Profile, Skill};
 pub use module::MODULE;
 pub use rules::RULES;

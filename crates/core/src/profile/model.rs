@@ -11,11 +11,13 @@ pub struct Skill {
 }
 
 /// The profile as the UI shows it, derived from the document.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Profile {
     pub about: String,
     /// Oldest first, ties broken by id so every replica lists them alike.
     pub skills: Vec<Skill>,
+    /// Shown on the points leaderboard: yes unless the member opted out.
+    pub on_board: bool,
 }
 
 impl Profile {
@@ -39,6 +41,14 @@ impl Profile {
             None => Vec::new(),
         };
         skills.sort_by(|a, b| (a.added_at, &a.id).cmp(&(b.added_at, &b.id)));
-        Profile { about, skills }
+        // Stored as a string: anything but the opt-out reads as shown.
+        let on_board = map_at(doc, &ROOT, "fields")
+            .and_then(|f| str_at(doc, &f, "leaderboard"))
+            .is_none_or(|v| v != "hidden");
+        Profile {
+            about,
+            skills,
+            on_board,
+        }
     }
 }

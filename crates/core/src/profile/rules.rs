@@ -15,6 +15,12 @@ pub const RULES: WriteRules = WriteRules {
             },
         },
         Rule {
+            path: &[Seg::Key("fields"), Seg::Key("leaderboard")],
+            who: Who::Subject,
+            reach: Reach::Exact,
+            shape: Shape::OneOf(&["shown", "hidden"]),
+        },
+        Rule {
             path: &[Seg::Key("skills"), Seg::Any],
             who: Who::Subject,
             reach: Reach::Exact,
