@@ -13,6 +13,7 @@ use crate::i18n::{use_i18n, I18n};
 use crate::me::MePage;
 use crate::neighbours::NeighboursPage;
 use crate::onboarding::Onboarding;
+use crate::points::PointsRoutes;
 use crate::pwa::{self, UpdateBanner};
 use crate::session::{use_session, Session, StoreStatus};
 use crate::settings;
@@ -175,7 +176,7 @@ fn Shell() -> impl IntoView {
                     // One line per module: its folder declares its pages.
                     <HelpRoutes/>
                     <DeliberationRoutes/>
-                    <Route path=path!("/points") view=|| view! { <NotBuilt title=|t| t.tab_points/> }/>
+                    <PointsRoutes/>
                     <Route path=path!("/patrol") view=PatrolTab/>
                     <Route path=path!("/me") view=MePage/>
                     <Route path=path!("/neighbours") view=NeighboursPage/>

@@ -10,16 +10,11 @@ const LABELS: &[fn(&DocKind, &Strings) -> Option<&'static str>] = &[
     directory_label,
     crate::help::doc_label,
     crate::deliberation::doc_label,
-    points_label,
+    crate::points::doc_label,
 ];
 
 fn directory_label(kind: &DocKind, t: &Strings) -> Option<&'static str> {
     (*kind == DocKind::DIRECTORY).then_some(t.doc_directory)
-}
-
-/// Points has no pages yet; its document still syncs, and the sync page names it.
-fn points_label(kind: &DocKind, t: &Strings) -> Option<&'static str> {
-    (*kind == linli_core::points::KIND).then_some(t.doc_points)
 }
 
 /// What the sync page calls a document of `kind` (a profile is named by its owner there).

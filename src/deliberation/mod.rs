@@ -42,7 +42,7 @@ fn use_index() -> Memo<Option<OpenDoc>> {
 
 /// Every listed proposal's document, each opened once for the life of the page (under the
 /// page's owner, so a new proposal arriving never reopens the others).
-fn use_proposals() -> Memo<Vec<(String, OpenDoc)>> {
+pub(crate) fn use_proposals() -> Memo<Vec<(String, OpenDoc)>> {
     let community = use_community();
     let index = use_index();
     let owner = Owner::current().expect("called from a component");

@@ -2,6 +2,7 @@ use super::Strings;
 
 pub static EN: Strings = Strings {
     delib: &super::deliberation::EN,
+    pts: &super::points::EN,
     app_name: "Linli",
     loading: "Loading…",
     tab_help: "Help",

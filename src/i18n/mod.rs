@@ -7,9 +7,11 @@
 
 mod deliberation;
 mod en;
+mod points;
 mod zh;
 
 pub use deliberation::Delib;
+pub use points::Pts;
 
 use leptos::prelude::*;
 use linli_core::Lang;
@@ -17,6 +19,8 @@ use linli_core::Lang;
 pub struct Strings {
     /// Deliberation's words, in a table of their own.
     pub delib: &'static Delib,
+    /// Points' words, in a table of their own.
+    pub pts: &'static Pts,
     pub app_name: &'static str,
     pub loading: &'static str,
     pub tab_help: &'static str,

@@ -2,6 +2,7 @@ use super::Strings;
 
 pub static ZH: Strings = Strings {
     delib: &super::deliberation::ZH,
+    pts: &super::points::ZH,
     app_name: "邻里",
     loading: "正在加载…",
     tab_help: "邻里帮",

@@ -2,6 +2,7 @@
 //! this device keeps their data.
 
 mod about;
+mod leaderboard;
 
 pub use about::write_error;
 mod skills;
@@ -70,6 +71,7 @@ fn Profile() -> impl IntoView {
             DocState::Ready => view! {
                 <about::About doc=doc ctx=ctx.clone()/>
                 <skills::Skills doc=doc ctx=ctx.clone()/>
+                <leaderboard::OnBoard doc=doc ctx=ctx.clone()/>
             }
             .into_any(),
         })

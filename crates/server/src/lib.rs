@@ -10,6 +10,7 @@ mod facts;
 pub mod gate;
 mod outgoing;
 pub mod seed;
+mod seed_points;
 mod seed_proposals;
 mod static_files;
 pub mod storage;

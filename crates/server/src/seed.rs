@@ -270,7 +270,8 @@ pub async fn seed_documents(server: &Server) {
     }
 }
 
-/// The demo proposals, with a member of staff who set their windows and wrote the outcome.
+/// The demo proposals, with a member of staff who set their windows and wrote the outcome,
+/// and the demo's points, whose desk that member keeps.
 async fn seed_deliberation(server: &Server, c: &CommunityId, people: &[Writer]) {
     let staff = match server.db.create_invite(c, &Role::Staff, server.now()) {
         Ok(code) => server.join(&code, "社区工作人员小周").await,
@@ -283,6 +284,7 @@ async fn seed_deliberation(server: &Server, c: &CommunityId, people: &[Writer]) 
                 role: Role::Staff,
             };
             crate::seed_proposals::seed(server, c, people, &staff).await;
+            crate::seed_points::seed(server, c, people, &staff).await;
         }
         Err(e) => tracing::error!(error = ?e, "cannot seed the demo staff member"),
     }

@@ -20,6 +20,16 @@ pub struct Profile {
     pub on_board: bool,
 }
 
+impl Default for Profile {
+    fn default() -> Profile {
+        Profile {
+            about: String::new(),
+            skills: Vec::new(),
+            on_board: true,
+        }
+    }
+}
+
 impl Profile {
     pub fn read(doc: &Automerge) -> Profile {
         let about = map_at(doc, &ROOT, "fields")

@@ -37,6 +37,19 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        let (srv, offset, dir) = Self::open().await;
+        Self::serve(srv, offset, dir).await
+    }
+
+    /// With the demo seeded before it serves, as `linli-server` does on an empty store, so
+    /// its first due work sees the seed.
+    pub async fn seeded() -> TestServer {
+        let (srv, offset, dir) = Self::open().await;
+        linli_server::seed::seed_documents(&srv).await;
+        Self::serve(srv, offset, dir).await
+    }
+
+    async fn open() -> (Arc<Server>, Arc<AtomicI64>, TestDir) {
         // Quiet by default: dropped test peers make samod log connection resets.
         if std::env::var_os("LINLI_TEST_DEBUG").is_some() {
             let _ = tracing_subscriber::fmt()
@@ -57,7 +70,7 @@ impl TestServer {
                 .unwrap();
         }
         srv.prepare_directories().await.unwrap();
-        Self::serve(srv, offset, dir).await
+        (srv, offset, dir)
     }
 
     async fn serve(srv: Arc<Server>, offset: Arc<AtomicI64>, dir: TestDir) -> TestServer {

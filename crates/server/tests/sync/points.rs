@@ -160,3 +160,45 @@ async fn certified_balances_are_written_once_a_month_after_the_grace_and_at_star
     assert_eq!(next.balances.get(&bob.member), Some(&10));
     ts.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_seed_holds_a_catalogue_months_of_history_and_one_flagged_overdraft() {
+    let ts = TestServer::seeded().await;
+    let newcomer = ts.join(HUQIAN, Role::Resident, "新来的邻居").await;
+    let c = community(HUQIAN);
+    let now = ts.srv.now();
+    let (mut phone, certs) = certificates(&ts, &newcomer).await;
+    let id = points::doc_id(&c);
+    assert_eq!(points::catalogue(&phone.docs[&id]).len(), 5);
+    // The months past are certified from the first one with a fact.
+    assert!(certs.len() >= 2, "{} certificates", certs.len());
+    assert_eq!(certs.last().unwrap().through, points::due(now).0);
+    assert!(certs.last().unwrap().balances.values().any(|b| *b > 0));
+
+    // The phone holds this month's help and last month's: onto the certificate, one
+    // redemption is flagged, the one that overdrew.
+    let help_ids = help::recent_docs(&c, now);
+    for h in help_ids {
+        phone.doc(h, &DocKind::HELP);
+    }
+    assert_eq!(phone.sync(&help_ids).await, Outcome::InStep);
+    let keys: Vec<String> = help_ids.iter().map(|h| h.to_string()).collect();
+    let help: Vec<(&str, &automerge::Automerge)> = keys
+        .iter()
+        .zip(help_ids)
+        .map(|(k, h)| (k.as_str(), &phone.docs[&h]))
+        .collect();
+    let key = id.to_string();
+    let ledger = points::fold_from(
+        certs.last().unwrap(),
+        &Sources {
+            points: Some((key.as_str(), &phone.docs[&id])),
+            help: &help,
+            proposals: &[],
+        },
+    );
+    let flagged: Vec<_> = ledger.flagged().collect();
+    assert_eq!(flagged.len(), 1, "{flagged:?}");
+    assert_eq!(flagged[0].amount, -40);
+    ts.stop().await;
+}

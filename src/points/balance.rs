@@ -1,0 +1,69 @@
+//! The points tab: my balance, the chart of the last year, my history, and the ways to the
+//! leaderboard and (for staff) the desk.
+
+use super::chart::Chart;
+use super::history::History;
+use super::{community, use_points};
+use crate::i18n::use_i18n;
+use crate::session::{use_session, DocState};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use linli_core::{points, Millis, Role};
+
+#[component]
+pub fn PointsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let (Some(c), Some(me)) = (
+        community(),
+        session
+            .member
+            .with_untracked(|m| m.as_ref().map(|m| m.id.clone())),
+    ) else {
+        return ().into_any();
+    };
+    let p = use_points(&c);
+    let is_staff = move || {
+        session
+            .member
+            .with(|m| m.as_ref().is_some_and(|m| m.role == Role::Staff))
+    };
+    let me = StoredValue::new(me);
+    let balance = Memo::new(move |_| p.ledger.with(|l| l.balance(&me.get_value())));
+    let months = Signal::derive(move || {
+        let now = Millis(js_sys::Date::now() as i64);
+        p.certs.with(|certs| {
+            p.ledger
+                .with(|l| points::chart(certs, l, &me.get_value(), now))
+        })
+    });
+    let certified = move || p.certs.with(|c| c.last().map(|o| o.through.clone()));
+    view! {
+        <section class="page points">
+            <div class="page-head">
+                <h1>{move || i18n.t().tab_points}</h1>
+                <A href="/points/board" attr:class="button" attr:data-testid="points-board-link">{move || i18n.t().pts.board}</A>
+                <Show when=is_staff>
+                    <A href="/points/desk" attr:class="button primary" attr:data-testid="points-desk-link">{move || i18n.t().pts.desk}</A>
+                </Show>
+            </div>
+            <p>{move || i18n.t().pts.intro}</p>
+            {move || match p.doc.state.get() {
+                DocState::Loading => view! { <p class="loading">{move || i18n.t().loading}</p> }.into_any(),
+                DocState::Failed(e) => view! { <p class="error" role="alert">{move || (i18n.t().storage_failed)(&e)}</p> }.into_any(),
+                DocState::WrongKind => view! { <p class="error" role="alert">{move || i18n.t().wrong_kind}</p> }.into_any(),
+                DocState::Ready => view! {
+                    <div class="card points-balance">
+                        <span class="muted">{move || i18n.t().pts.my_balance}</span>
+                        <strong class="balance" data-testid="points-balance">{move || balance.get()}</strong>
+                        {move || certified().map(|m| view! { <span class="muted">{(i18n.t().pts.certified)(&m)}</span> })}
+                    </div>
+                    <Chart months=months/>
+                    <History points=p member=me.get_value()/>
+                }
+                .into_any(),
+            }}
+        </section>
+    }
+    .into_any()
+}

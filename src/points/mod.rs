@@ -1,0 +1,107 @@
+//! Points (邻里积分): my balance, its chart and history, the month's leaderboard, and
+//! staff's desk. The ledger is `linli_core::points`' fold of the documents this device
+//! holds onto the server's latest certificate; staff's entries are core commands, written
+//! to the device first and synced when they can be.
+
+mod balance;
+mod board;
+mod chart;
+mod desk;
+mod history;
+mod routes;
+
+pub use routes::{doc_label, PointsRoutes};
+
+use crate::session::{use_doc, use_session, OpenDoc};
+use automerge::{Automerge, ChangeHash};
+use leptos::prelude::*;
+use linli_core::points::{self, Entry, Ledger, Opening, RateBook};
+use linli_core::{CommunityId, DocId};
+use std::collections::HashMap;
+
+/// What the points pages share: the community's points document, its certificates, and
+/// the ledger folded onto the latest of them.
+#[derive(Clone, Copy)]
+pub(crate) struct Points {
+    pub doc: OpenDoc,
+    pub certs: Memo<Vec<Opening>>,
+    pub ledger: Memo<Ledger>,
+    /// Proposals by document id, for links from the history to the proposal's page.
+    pub proposals: Memo<Vec<(String, OpenDoc)>>,
+}
+
+/// A document's facts as last read, kept until its heads or the certificate change: a
+/// change to one document never reads the others again.
+struct Kept {
+    heads: Vec<ChangeHash>,
+    through: String,
+    facts: Vec<Entry>,
+}
+
+type Facts = fn(&str, &Automerge, &Opening) -> Vec<Entry>;
+
+fn facts_of(
+    kept: StoredValue<HashMap<DocId, Kept>>,
+    d: &OpenDoc,
+    opening: &Opening,
+    read: Facts,
+) -> Vec<Entry> {
+    d.read(|doc| {
+        let heads = doc.get_heads();
+        let same = |k: &Kept| k.heads == heads && k.through == opening.through;
+        if let Some(facts) =
+            kept.with_value(|k| k.get(&d.id).filter(|k| same(k)).map(|k| k.facts.clone()))
+        {
+            return facts;
+        }
+        let facts = read(&d.id.to_string(), doc, opening);
+        let through = opening.through.clone();
+        let keep = Kept {
+            heads,
+            through,
+            facts: facts.clone(),
+        };
+        kept.update_value(|k| {
+            k.insert(d.id, keep);
+        });
+        facts
+    })
+    .unwrap_or_default()
+}
+
+pub(crate) fn use_points(community: &CommunityId) -> Points {
+    let doc = use_doc(points::doc_id(community), points::KIND);
+    let help = crate::help::use_help_docs();
+    let proposals = crate::deliberation::use_proposals();
+    let certs = Memo::new(move |_| doc.read(points::certificates).unwrap_or_default());
+    let opening = Memo::new(move |_| certs.with(|c| c.last().cloned().unwrap_or_default()));
+    let kept = StoredValue::new(HashMap::<DocId, Kept>::new());
+    let ledger = Memo::new(move |_| {
+        let opening = opening.get();
+        let mut all = Vec::new();
+        for d in help.get() {
+            all.extend(facts_of(kept, &d, &opening, points::help_facts));
+        }
+        for (_, d) in proposals.get() {
+            all.extend(facts_of(kept, &d, &opening, points::proposal_facts));
+        }
+        all.extend(facts_of(kept, &doc, &opening, points::staff_facts));
+        let rates = doc
+            .read(RateBook::of)
+            .unwrap_or_else(|| RateBook::of(&Automerge::new()));
+        points::fold_facts(&opening, &rates, all)
+    });
+    Points {
+        doc,
+        certs,
+        ledger,
+        proposals,
+    }
+}
+
+/// The member's community, read once: the points pages are rebuilt when it changes.
+fn community() -> Option<CommunityId> {
+    use_session()
+        .member
+        .with_untracked(|m| m.as_ref().map(|m| m.community.clone()))
+}
