@@ -78,12 +78,12 @@ test('a change refused after a role change offline is shown in words with its te
 });
 
 test('every route of the app survives a reload, online and offline', async ({ page, context }) => {
-  // Twenty loads of the whole app: about 20 s alone, past 30 s beside another worker.
-  test.setTimeout(60_000);
+  // Twenty-six loads of the whole app: about 26 s alone, past 40 s beside another worker.
+  test.setTimeout(90_000);
   await join(page, invite('staff'), '社区小郑');
   await post(page, '路灯不亮，求助');
   const detail = new URL(page.url()).pathname;
-  const routes = ['/help', '/help/new', '/help/reports', detail, '/deliberation', '/deliberation/new', '/points', '/patrol', '/me', '/neighbours', '/sync'];
+  const routes = ['/help', '/help/new', '/help/reports', detail, '/deliberation', '/deliberation/new', '/points', '/points/board', '/points/desk', '/patrol', '/me', '/neighbours', '/sync'];
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
   for (const offline of [false, true]) {
     await context.setOffline(offline);

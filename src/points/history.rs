@@ -20,12 +20,13 @@ pub(super) fn History(points: Points, member: MemberId) -> impl IntoView {
         mine.reverse();
         mine
     });
+    // The certified balance ends the list, for a member the certificate names (one who
+    // joined since has nothing before it).
     let opening = Memo::new(move |_| {
         points.certs.with(|c| {
-            c.last().map(|o| {
-                let b = o.balances.get(&member.get_value()).copied().unwrap_or(0);
-                (o.through.clone(), b)
-            })
+            let o = c.last()?;
+            let b = o.balances.get(&member.get_value())?;
+            Some((o.through.clone(), *b))
         })
     });
     view! {
