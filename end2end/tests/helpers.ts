@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import type { OwnServer } from './server';
 
 /** Every test fails on a page error or a console error: a panic in the wasm kills the app. */
 export const test = base.extend<{ errors: string[] }>({
@@ -95,4 +96,35 @@ export async function join(page: Page, code: string, name: string) {
   await page.getByRole('button', { name: /^(加入社区|Join)$/ }).click();
   await expect(page.getByTestId('community-name')).toHaveText('湖前第二社区');
   await expect(page.getByTestId('sync-badge')).toHaveText(/已同步|In step/);
+}
+
+/** A browser context of its own (one person's phone) and its page. */
+export async function device(browser: Browser): Promise<[BrowserContext, Page]> {
+  const c = await browser.newContext();
+  return [c, await c.newPage()];
+}
+
+/** "YYYY-MM-DDTHH:MM" in the browser's (and this process's) time zone, as datetime-local takes it. */
+export function local(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+/** Joins the demo community of a test's own server (`OwnServer`). */
+export async function joinAt(page: Page, server: OwnServer, role: Role, name: string) {
+  const code = server.cli('invite', 'create', '--community', 'huqian-2', '--role', role).trim().split(/\s+/)[0];
+  await page.goto(`${server.url}/`);
+  await page.locator('#field-join-code').fill(code);
+  await page.locator('#field-join-name').fill(name);
+  await page.getByRole('button', { name: /^(加入社区|Join)$/ }).click();
+  await expect(page.getByTestId('community-name')).toHaveText('湖前第二社区');
+  await expect(page.getByTestId('sync-badge')).toHaveText('已同步');
+}
+
+/** Opens a proposal's page from the deliberation tab. */
+export async function openProposal(page: Page, title: string) {
+  await page.getByRole('navigation').getByText('社区议事').click();
+  await page.getByTestId('proposal-item').filter({ hasText: title }).click();
+  await expect(page.getByTestId('proposal-title')).toHaveText(title);
 }

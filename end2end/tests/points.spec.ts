@@ -1,5 +1,5 @@
-import { expect, invite, join, test } from './helpers';
-import type { Browser, BrowserContext, Page } from '@playwright/test';
+import { device, expect, invite, join, joinAt, openProposal, local, test } from './helpers';
+import type { BrowserContext, Page } from '@playwright/test';
 import { OwnServer } from './server';
 
 // Points are derived from what people did: a confirmed help exchange pays its helper, a
@@ -16,11 +16,6 @@ async function openBoard(page: Page) {
   await openPoints(page);
   await page.getByTestId('points-board-link').click();
   await expect(page.getByRole('heading', { name: /积分排行榜/ })).toBeVisible();
-}
-
-async function device(browser: Browser): Promise<[BrowserContext, Page]> {
-  const c = await browser.newContext();
-  return [c, await c.newPage()];
 }
 
 test('a help exchange confirmed by the requester raises the helper\'s balance by the rule\'s amount on both devices', async ({ browser }) => {
@@ -141,27 +136,6 @@ test('the leaderboard leaves out a member who opted out in their profile', async
 });
 
 const MINUTE = 60_000;
-
-function local(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
-}
-
-async function joinAt(page: Page, server: OwnServer, role: string, name: string) {
-  const code = server.cli('invite', 'create', '--community', 'huqian-2', '--role', role).trim().split(/\s+/)[0];
-  await page.goto(`${server.url}/`);
-  await page.locator('#field-join-code').fill(code);
-  await page.locator('#field-join-name').fill(name);
-  await page.getByRole('button', { name: /^(加入社区|Join)$/ }).click();
-  await expect(page.getByTestId('sync-badge')).toHaveText('已同步');
-}
-
-async function openProposal(page: Page, title: string) {
-  await page.getByRole('navigation').getByText('社区议事').click();
-  await page.getByTestId('proposal-item').filter({ hasText: title }).click();
-  await expect(page.getByTestId('proposal-title')).toHaveText(title);
-}
 
 test('a vote counted in a certified result pays its voter once', async ({ browser }) => {
   test.setTimeout(120_000);

@@ -1,5 +1,5 @@
-import { expect, test } from './helpers';
-import type { Browser, BrowserContext, Page } from '@playwright/test';
+import { device, expect, joinAt, local, openProposal, test } from './helpers';
+import type { BrowserContext, Page } from '@playwright/test';
 import { OwnServer } from './server';
 
 // A vote judged on the server's clock, which this test moves: the close marker at the close,
@@ -7,34 +7,6 @@ import { OwnServer } from './server';
 // arriving after it, and the outcome.
 
 const MINUTE = 60_000;
-
-/** "YYYY-MM-DDTHH:MM" in the browser's (and this process's) time zone, as datetime-local takes it. */
-function local(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
-}
-
-async function device(browser: Browser): Promise<[BrowserContext, Page]> {
-  const c = await browser.newContext();
-  return [c, await c.newPage()];
-}
-
-async function joinAt(page: Page, server: OwnServer, role: string, name: string) {
-  const code = server.cli('invite', 'create', '--community', 'huqian-2', '--role', role).trim().split(/\s+/)[0];
-  await page.goto(`${server.url}/`);
-  await page.locator('#field-join-code').fill(code);
-  await page.locator('#field-join-name').fill(name);
-  await page.getByRole('button', { name: /^(加入社区|Join)$/ }).click();
-  await expect(page.getByTestId('community-name')).toHaveText('湖前第二社区');
-  await expect(page.getByTestId('sync-badge')).toHaveText('已同步');
-}
-
-async function openProposal(page: Page, title: string) {
-  await page.getByRole('navigation').getByText('社区议事').click();
-  await page.getByTestId('proposal-item').filter({ hasText: title }).click();
-  await expect(page.getByTestId('proposal-title')).toHaveText(title);
-}
 
 async function voteOffline(context: BrowserContext, page: Page, label: string) {
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
