@@ -275,11 +275,16 @@ fn facts(opening: &Opening, sources: &Sources<'_>) -> Vec<Entry> {
 /// The same id from two documents (a request copied into two months, say) pays once: the
 /// earliest, then the least, so every replica keeps the same one.
 fn dedup(entries: &mut Vec<Entry>) {
+    // One sort, in the ledger's order (time, id), puts each id's earliest first.
     entries.sort_by(|a, b| {
-        (&a.id, a.at, &a.member, a.amount).cmp(&(&b.id, b.at, &b.member, b.amount))
+        (a.at, &a.id, &a.member, a.amount).cmp(&(b.at, &b.id, &b.member, b.amount))
     });
-    entries.dedup_by(|later, first| later.id == first.id);
-    entries.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    let keep: Vec<bool> = {
+        let mut seen = HashSet::with_capacity(entries.len());
+        entries.iter().map(|e| seen.insert(e.id.as_str())).collect()
+    };
+    let mut keep = keep.into_iter();
+    entries.retain(|_| keep.next().unwrap_or(false));
 }
 
 /// Folds the documents into the ledger from the start.
@@ -298,29 +303,43 @@ pub fn fold_from(opening: &Opening, sources: &Sources<'_>) -> Ledger {
 /// [`staff_facts`], in any order, seen any number of times) onto it, under `rates`.
 pub fn fold_facts(opening: &Opening, rates: &RateBook, mut entries: Vec<Entry>) -> Ledger {
     dedup(&mut entries);
-    let mut pairs: HashMap<(MemberId, MemberId, String), i64> = HashMap::new();
-    let mut balances: HashMap<MemberId, i64> = opening
-        .balances
-        .iter()
-        .map(|(m, b)| (m.clone(), *b))
-        .collect();
-    for e in &mut entries {
-        let r = rates.at(e.at);
-        match &e.source {
-            Source::Help { requester, .. } => {
-                let key = (e.member.clone(), requester.clone(), e.at.month());
-                let used = pairs.entry(key).or_insert(0);
-                e.amount = r.help.min(r.pair_cap - *used).max(0);
-                e.capped = e.amount < r.help;
-                *used += e.amount;
-            }
-            Source::Vote { .. } => e.amount = r.vote,
-            Source::Adopted { .. } => e.amount = r.adopted,
-            _ => {}
+    // Amounts, caps and flags are worked out over borrowed ids first and written back after:
+    // a year's ledger is tens of thousands of entries, and a clone or a month's name per
+    // entry was most of the fold.
+    let mut worked: Vec<(i64, bool, bool)> = Vec::with_capacity(entries.len());
+    {
+        let mut pairs: HashMap<(&str, &str, i64), i64> = HashMap::new();
+        let mut balances: HashMap<&str, i64> = opening
+            .balances
+            .iter()
+            .map(|(m, b)| (m.as_str(), *b))
+            .collect();
+        for e in &entries {
+            let r = rates.at(e.at);
+            let (amount, capped) = match &e.source {
+                Source::Help { requester, .. } => {
+                    let (y, m, _) = e.at.civil_date_china();
+                    let month = y * 12 + i64::from(m);
+                    let key = (e.member.as_str(), requester.as_str(), month);
+                    let used = pairs.entry(key).or_insert(0);
+                    let amount = r.help.min(r.pair_cap - *used).max(0);
+                    *used += amount;
+                    (amount, amount < r.help)
+                }
+                Source::Vote { .. } => (r.vote, false),
+                Source::Adopted { .. } => (r.adopted, false),
+                _ => (e.amount, false),
+            };
+            let balance = balances.entry(e.member.as_str()).or_insert(0);
+            *balance += amount;
+            let overdraft = matches!(e.source, Source::Redeem { .. }) && *balance < 0;
+            worked.push((amount, capped, overdraft));
         }
-        let balance = balances.entry(e.member.clone()).or_insert(0);
-        *balance += e.amount;
-        e.overdraft = matches!(e.source, Source::Redeem { .. }) && *balance < 0;
+    }
+    for (e, (amount, capped, overdraft)) in entries.iter_mut().zip(worked) {
+        e.amount = amount;
+        e.capped = capped;
+        e.overdraft = overdraft;
     }
     Ledger {
         opening: opening.clone(),
