@@ -208,3 +208,47 @@ test('a vote counted in a certified result pays its voter once', async ({ browse
     await server.dispose();
   }
 });
+
+test('staff edit the catalogue and the rules; a bad price is refused in words and changes nothing', async ({ browser }) => {
+  // A server of its own: new rules here would change what the other tests' help pays.
+  const server = new OwnServer();
+  server.serve('../dist');
+  await server.start();
+  const [s, ps] = await device(browser);
+  try {
+    await joinAt(ps, server, 'staff', '管目录的小严');
+    await openPoints(ps);
+    await ps.getByTestId('points-desk-link').click();
+    await expect(ps.getByTestId('catalogue-item')).toHaveCount(5);
+
+    await ps.getByTestId('item-new').click();
+    await ps.locator('#item-name').fill('社区洗车');
+    await ps.locator('#item-price').fill('0');
+    await ps.getByTestId('item-save').click();
+    await expect(ps.getByRole('alert')).toHaveText('“积分数（1 到 10000）”的值不在允许的范围内。');
+    await expect(ps.locator('#item-name')).toHaveValue('社区洗车');
+    await expect(ps.getByTestId('catalogue-item')).toHaveCount(5);
+    await ps.locator('#item-price').fill('25');
+    await ps.getByTestId('item-save').click();
+    await expect(ps.getByTestId('catalogue-item')).toHaveCount(6);
+    await expect(ps.getByTestId('catalogue-item').filter({ hasText: '社区洗车' })).toContainText('25 分');
+
+    await ps.getByTestId('catalogue-item').filter({ hasText: '社区电影票' }).getByRole('button', { name: '修改' }).click();
+    await ps.locator('#item-price').fill('12');
+    await ps.getByTestId('item-save').click();
+    await expect(ps.getByTestId('catalogue-item').filter({ hasText: '社区电影票' })).toContainText('12 分');
+
+    await expect(ps.locator('#rate-help')).toHaveValue('10');
+    await ps.locator('#rate-help').fill('15');
+    await ps.getByTestId('rates-save').click();
+    await expect(ps.getByTestId('rates-form').getByText('已记录。')).toBeVisible();
+    await expect(ps.getByTestId('sync-badge')).toHaveText('已同步');
+    // The desk opens again on the rules in force and the catalogue as edited.
+    await ps.reload();
+    await expect(ps.locator('#rate-help')).toHaveValue('15');
+    await expect(ps.getByTestId('catalogue-item')).toHaveCount(6);
+  } finally {
+    await s.close();
+    await server.dispose();
+  }
+});

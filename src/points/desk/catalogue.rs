@@ -62,7 +62,7 @@ pub(super) fn Catalogue(points: Points) -> impl IntoView {
                     </div>
                     <div class="field">
                         <label for="item-price">{move || i18n.t().pts.price}</label>
-                        <input id="item-price" type="number" min="1" prop:value=move || price.get() on:input=move |ev| price.set(event_target_value(&ev))/>
+                        <input id="item-price" type="number" prop:value=move || price.get() on:input=move |ev| price.set(event_target_value(&ev))/>
                     </div>
                     <label class="check">
                         <input type="checkbox" prop:checked=move || retired.get() on:change=move |ev| retired.set(event_target_checked(&ev))/>

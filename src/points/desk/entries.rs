@@ -81,7 +81,7 @@ pub(super) fn AwardForm(points: Points) -> impl IntoView {
             <DraftField draft_key=KEY value=event label=|t| t.pts.event/>
             <div class="field">
                 <label for="award-amount">{move || i18n.t().pts.amount}</label>
-                <input id="award-amount" type="number" min="1" prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev))/>
+                <input id="award-amount" type="number" prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev))/>
             </div>
             <fieldset class="field">
                 <legend>{move || i18n.t().pts.came}</legend>

@@ -12,7 +12,7 @@ use super::{community, use_points, Points};
 use crate::components::act::Act;
 use crate::i18n::use_i18n;
 use crate::me::write_error;
-use crate::session::use_session;
+use crate::session::{use_session, DocState};
 use crate::store::WriteError;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -95,14 +95,24 @@ fn Desk() -> impl IntoView {
         return ().into_any();
     };
     let p = use_points(&c);
+    // The forms start from what the document holds (the rules in force), so they wait for it.
+    let state = Memo::new(move |_| p.doc.state.get());
     view! {
         <p>{move || i18n.t().pts.desk_intro}</p>
-        <redeem::RedeemForm points=p/>
-        <redeem::Flagged points=p/>
-        <entries::CorrectForm points=p/>
-        <entries::AwardForm points=p/>
-        <catalogue::Catalogue points=p/>
-        <rates::RatesForm points=p/>
+        {move || match state.get() {
+            DocState::Loading => view! { <p class="loading">{move || i18n.t().loading}</p> }.into_any(),
+            DocState::Failed(e) => view! { <p class="error" role="alert">{move || (i18n.t().storage_failed)(&e)}</p> }.into_any(),
+            DocState::WrongKind => view! { <p class="error" role="alert">{move || i18n.t().wrong_kind}</p> }.into_any(),
+            DocState::Ready => view! {
+                <redeem::RedeemForm points=p/>
+                <redeem::Flagged points=p/>
+                <entries::CorrectForm points=p/>
+                <entries::AwardForm points=p/>
+                <catalogue::Catalogue points=p/>
+                <rates::RatesForm points=p/>
+            }
+            .into_any(),
+        }}
     }
     .into_any()
 }

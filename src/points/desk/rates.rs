@@ -33,7 +33,7 @@ pub(super) fn RatesForm(points: Points) -> impl IntoView {
         view! {
             <div class="field">
                 <label for=id>{move || label(i18n.t())}</label>
-                <input id=id type="number" min="0" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+                <input id=id type="number" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
             </div>
         }
     };
