@@ -5,7 +5,7 @@ use super::chart::Chart;
 use super::history::History;
 use super::{community, use_points};
 use crate::i18n::use_i18n;
-use crate::session::{use_session, DocState};
+use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use linli_core::{points, Millis, Role};
@@ -48,11 +48,9 @@ pub fn PointsPage() -> impl IntoView {
                 </Show>
             </div>
             <p>{move || i18n.t().pts.intro}</p>
-            {move || match p.doc.state.get() {
-                DocState::Loading => view! { <p class="loading">{move || i18n.t().loading}</p> }.into_any(),
-                DocState::Failed(e) => view! { <p class="error" role="alert">{move || (i18n.t().storage_failed)(&e)}</p> }.into_any(),
-                DocState::WrongKind => view! { <p class="error" role="alert">{move || i18n.t().wrong_kind}</p> }.into_any(),
-                DocState::Ready => view! {
+            {move || match super::not_ready(p.doc.state.get()) {
+                Some(shown) => shown,
+                None => view! {
                     <div class="card points-balance">
                         <span class="muted">{move || i18n.t().pts.my_balance}</span>
                         <strong class="balance" data-testid="points-balance">{move || balance.get()}</strong>

@@ -12,7 +12,7 @@ mod routes;
 
 pub use routes::{doc_label, PointsRoutes};
 
-use crate::session::{use_doc, use_session, OpenDoc};
+use crate::session::{use_doc, use_session, DocState, OpenDoc};
 use automerge::{Automerge, ChangeHash};
 use leptos::prelude::*;
 use linli_core::points::{self, Entry, Ledger, Opening, RateBook};
@@ -97,6 +97,22 @@ pub(crate) fn use_points(community: &CommunityId) -> Points {
         ledger,
         proposals,
     }
+}
+
+/// What a page shows while its points document is not ready: `None` once it is.
+fn not_ready(state: DocState) -> Option<AnyView> {
+    let i18n = crate::i18n::use_i18n();
+    Some(match state {
+        DocState::Ready => return None,
+        DocState::Loading => view! { <p class="loading">{move || i18n.t().loading}</p> }.into_any(),
+        DocState::Failed(e) => {
+            view! { <p class="error" role="alert">{move || (i18n.t().storage_failed)(&e)}</p> }
+                .into_any()
+        }
+        DocState::WrongKind => {
+            view! { <p class="error" role="alert">{move || i18n.t().wrong_kind}</p> }.into_any()
+        }
+    })
 }
 
 /// The member's community, read once: the points pages are rebuilt when it changes.

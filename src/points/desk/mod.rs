@@ -12,7 +12,7 @@ use super::{community, use_points, Points};
 use crate::components::act::Act;
 use crate::i18n::use_i18n;
 use crate::me::write_error;
-use crate::session::{use_session, DocState};
+use crate::session::use_session;
 use crate::store::WriteError;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -99,11 +99,9 @@ fn Desk() -> impl IntoView {
     let state = Memo::new(move |_| p.doc.state.get());
     view! {
         <p>{move || i18n.t().pts.desk_intro}</p>
-        {move || match state.get() {
-            DocState::Loading => view! { <p class="loading">{move || i18n.t().loading}</p> }.into_any(),
-            DocState::Failed(e) => view! { <p class="error" role="alert">{move || (i18n.t().storage_failed)(&e)}</p> }.into_any(),
-            DocState::WrongKind => view! { <p class="error" role="alert">{move || i18n.t().wrong_kind}</p> }.into_any(),
-            DocState::Ready => view! {
+        {move || match super::not_ready(state.get()) {
+            Some(shown) => shown,
+            None => view! {
                 <redeem::RedeemForm points=p/>
                 <redeem::Flagged points=p/>
                 <entries::CorrectForm points=p/>
