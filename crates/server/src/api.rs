@@ -4,12 +4,13 @@
 use crate::db::{AuthError, DbError, Refusal};
 use crate::Server;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use linli_core::{DocId, Lang, Millis};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 pub fn router() -> Router<Arc<Server>> {
@@ -86,8 +87,23 @@ fn refused(r: Refusal) -> Response {
 
 async fn join(
     State(srv): State<Arc<Server>>,
+    from: Option<Extension<ConnectInfo<SocketAddr>>>,
     body: Result<Json<JoinRequest>, JsonRejection>,
 ) -> Response {
+    // Without the connection's address (a test calling the router directly) every caller
+    // shares one count.
+    let from = from.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(ConnectInfo(a))| {
+        a.ip()
+    });
+    if !srv.join_failures.allowed(from, srv.now()) {
+        tracing::warn!(%from, "joins refused: too many wrong invite codes");
+        return refusal(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_tries",
+            "邀请码错误次数太多，请 10 分钟后再试。",
+            "Too many wrong invite codes; try again in 10 minutes.",
+        );
+    }
     let Ok(Json(req)) = body else {
         return refusal(
             StatusCode::BAD_REQUEST,
@@ -98,7 +114,12 @@ async fn join(
     };
     let joined = match srv.join(&req.code, &req.display_name).await {
         Ok(j) => j,
-        Err(DbError::Refused(r)) => return refused(r),
+        Err(DbError::Refused(r)) => {
+            if matches!(r, Refusal::UnknownInvite | Refusal::ExpiredInvite) {
+                srv.join_failures.failed(from, srv.now());
+            }
+            return refused(r);
+        }
         Err(DbError::Store(e)) => {
             tracing::error!(error = %e, "join failed in the store");
             return refusal(
@@ -249,6 +270,28 @@ async fn new_doc(State(srv): State<Arc<Server>>, headers: HeaderMap) -> Response
         Ok(a) => a,
         Err(res) => return res,
     };
+    let (db, member) = (srv.db.clone(), who.member.id.clone());
+    let owned = tokio::task::spawn_blocking(move || db.personal_count(&member)).await;
+    match owned {
+        Ok(Ok(n)) if n < crate::limits::PERSONAL_DOCS => {}
+        Ok(Ok(_)) => {
+            tracing::warn!(member = %who.member.id.as_str(), "personal documents refused: at the quota");
+            return refusal(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_docs",
+                "你自己的文档已达 100 个的上限。",
+                "You have reached the limit of 100 documents of your own.",
+            );
+        }
+        _ => {
+            return refusal(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store",
+                "存储不可用。",
+                "The store is unavailable.",
+            )
+        }
+    }
     let mut raw = [0u8; 16];
     getrandom::fill(&mut raw).expect("the OS provides randomness");
     let doc = DocId(raw);

@@ -990,6 +990,16 @@ impl Db {
         Ok(MemberId(owner))
     }
 
+    /// How many documents of their own `owner` has.
+    pub fn personal_count(&self, owner: &MemberId) -> DbResult<usize> {
+        let n: i64 = self.conn().query_row(
+            "SELECT COUNT(*) FROM personal_docs WHERE owner = ?1",
+            [owner.as_str()],
+            |r| r.get(0),
+        )?;
+        Ok(n as usize)
+    }
+
     /// Records (or moves, when a request's chosen helper changed) who shares a document.
     pub fn set_pair(
         &self,

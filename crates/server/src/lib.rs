@@ -8,6 +8,7 @@ pub mod db;
 mod directory;
 mod facts;
 pub mod gate;
+pub mod limits;
 mod outgoing;
 pub mod seed;
 mod seed_points;
@@ -46,6 +47,8 @@ pub struct Server {
     /// The month every community's points are certified through, once this run has seen
     /// it so (the points documents say it for good; this spares reading them each second).
     certified: std::sync::Mutex<Option<String>>,
+    /// Wrong invite codes per address (`limits.rs`).
+    pub(crate) join_failures: limits::Failures,
 }
 
 /// The server's clock: the time the server records is the one deadlines trust.
@@ -108,6 +111,7 @@ impl Server {
             actor,
             watched,
             certified: std::sync::Mutex::new(None),
+            join_failures: limits::Failures::new(limits::JOIN_FAILURES, limits::JOIN_WINDOW),
         }))
     }
 
@@ -256,6 +260,8 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let app = server.router(dist);
     let ticker = facts::start(server.clone()).await;
+    // The caller's address, for the limits on guessing (`limits.rs`).
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let out = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;

@@ -7,6 +7,7 @@ mod facts;
 mod harness;
 mod help;
 mod hostile;
+mod limits;
 mod points;
 
 use automerge::transaction::Transactable;

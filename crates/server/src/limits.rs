@@ -1,0 +1,93 @@
+//! What one caller may ask of the server, so that guessing and minting cost the one doing
+//! it and never the community. The numbers are chosen for a real community, and written in
+//! the README:
+//!
+//! - joining: ten wrong or expired invite codes from one address in ten minutes, then that
+//!   address is told to wait. Only failures count, so a meeting whose residents all join
+//!   over the community centre's one Wi-Fi address is never held up, and a guesser cannot
+//!   lock a community's real code: the code is not what is counted.
+//! - documents of a member's own (`POST /api/docs`): a hundred per member. The app mints
+//!   none today; an automerge-repo peer keeping a few notebooks stays far inside it.
+
+use linli_core::Millis;
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+/// Wrong or expired invite codes one address may try within [`JOIN_WINDOW`].
+pub const JOIN_FAILURES: usize = 10;
+pub const JOIN_WINDOW: i64 = 10 * 60_000;
+/// Documents of their own one member may mint.
+pub const PERSONAL_DOCS: usize = 100;
+/// Addresses remembered at once; past this, those with no failure in the window are
+/// forgotten first, so a flood of addresses cannot grow memory without end.
+const ADDRESSES: usize = 50_000;
+
+/// Failures per address within a sliding window.
+pub struct Failures {
+    max: usize,
+    window: i64,
+    seen: Mutex<HashMap<IpAddr, VecDeque<Millis>>>,
+}
+
+impl Failures {
+    pub fn new(max: usize, window: i64) -> Failures {
+        Failures {
+            max,
+            window,
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, VecDeque<Millis>>> {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether `who` may try at `now`: fewer than the most failures within the window.
+    pub fn allowed(&self, who: IpAddr, now: Millis) -> bool {
+        let mut seen = self.lock();
+        let Some(times) = seen.get_mut(&who) else {
+            return true;
+        };
+        while times.front().is_some_and(|t| now.0 - t.0 >= self.window) {
+            times.pop_front();
+        }
+        if times.is_empty() {
+            seen.remove(&who);
+            return true;
+        }
+        times.len() < self.max
+    }
+
+    /// Records a failure by `who` at `now`.
+    pub fn failed(&self, who: IpAddr, now: Millis) {
+        let mut seen = self.lock();
+        if seen.len() >= ADDRESSES {
+            let window = self.window;
+            seen.retain(|_, times| times.back().is_some_and(|t| now.0 - t.0 < window));
+        }
+        seen.entry(who).or_default().push_back(now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_count_per_address_and_leave_the_window() {
+        let f = Failures::new(3, 1_000);
+        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        for t in 0..3 {
+            assert!(f.allowed(a, Millis(t)));
+            f.failed(a, Millis(t));
+        }
+        assert!(!f.allowed(a, Millis(10)), "the fourth try waits");
+        assert!(f.allowed(b, Millis(10)), "another address is not held up");
+        assert!(!f.allowed(a, Millis(999)));
+        assert!(
+            f.allowed(a, Millis(1_000)),
+            "the first failure has left the window"
+        );
+    }
+}
