@@ -8,6 +8,9 @@
 //!   lock a community's real code: the code is not what is counted.
 //! - documents of a member's own (`POST /api/docs`): a hundred per member. The app mints
 //!   none today; an automerge-repo peer keeping a few notebooks stays far inside it.
+//! - document ids the server does not know: the door answers "unavailable" itself (samod's
+//!   hub never sees them), and a connection that asks about more than a thousand is
+//!   closed, in words.
 
 use linli_core::Millis;
 use std::collections::{HashMap, VecDeque};
@@ -19,6 +22,10 @@ pub const JOIN_FAILURES: usize = 10;
 pub const JOIN_WINDOW: i64 = 10 * 60_000;
 /// Documents of their own one member may mint.
 pub const PERSONAL_DOCS: usize = 100;
+/// Ids the gate does not know that one connection may ask about before it is closed: an
+/// honest device asks only about documents its member holds, which the server knows, and
+/// a document created offline is known once its index entry or claim has synced.
+pub const UNKNOWN_IDS: usize = 1_000;
 /// Addresses remembered at once; past this, those with no failure in the window are
 /// forgotten first, so a flood of addresses cannot grow memory without end.
 const ADDRESSES: usize = 50_000;

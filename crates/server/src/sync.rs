@@ -122,6 +122,7 @@ fn accept(srv: Arc<Server>, socket: WebSocket, peer: String, who: Reader, token:
         missing,
         unplaced: Default::default(),
         last_quiet: HashMap::new(),
+        unknown: Default::default(),
         handles: HashMap::new(),
         peer: peer.clone(),
         token,
@@ -258,6 +259,8 @@ struct Door {
     /// message that carried no changes: see [`Door::repeats_itself`].
     unplaced: std::collections::HashSet<ChangeHash>,
     last_quiet: HashMap<DocId, Vec<u8>>,
+    /// Ids the gate did not know that this connection asked about (`limits::UNKNOWN_IDS`).
+    unknown: std::collections::HashSet<DocId>,
     handles: HashMap<DocId, DocHandle>,
     /// The connection's token, checked again before writes: staff revoke from another
     /// process, and an open socket must not keep writing after that.
@@ -342,6 +345,38 @@ impl Door {
             tracing::warn!(peer = %self.peer, sender = %sender, "dropped a sync message in another's name");
             return Ok(Checked::default());
         }
+        // An id the gate does not know, or a document this member may not read, never
+        // reaches samod: its hub does work for every connection and document after each
+        // message, so a flood of made-up ids would hold every member up. The door answers
+        // as samod would, "unavailable"; its changes, if any, are dropped unjudged (were
+        // they passed, samod would hold them while it asks the share policy, and apply
+        // them unjudged if the answer changed meanwhile).
+        let scope = self.srv.gate.scope(doc).await;
+        let granted = scope
+            .as_ref()
+            .map_or(Access::None, |s| access(&self.who, s));
+        let known = scope.is_some();
+        let Some(scope) = scope.filter(|_| granted != Access::None) else {
+            if !known {
+                self.unknown.insert(doc);
+                if self.unknown.len() > crate::limits::UNKNOWN_IDS {
+                    tracing::warn!(peer = %self.peer, "closed: too many unknown document ids");
+                    return Err(format!(
+                        "询问了太多不存在的文档 / asked about too many documents that do not exist (over {})",
+                        crate::limits::UNKNOWN_IDS
+                    ));
+                }
+            }
+            let unavailable = Wire::DocUnavailable {
+                doc,
+                sender: crate::SERVER_MEMBER.to_owned(),
+                target: self.peer.clone(),
+            };
+            return Ok(Checked {
+                pass: None,
+                tell: Some(unavailable.encode()),
+            });
+        };
         let sync = match automerge::sync::Message::decode(&data) {
             Ok(m) => m,
             Err(e) => {
@@ -368,22 +403,7 @@ impl Door {
         if self.checked_at.elapsed() >= RECHECK_AFTER {
             self.recheck().await?;
         }
-        let gate = &self.srv.gate;
-        // An id the server does not know, or a document this member may not see: its
-        // changes are dropped here (samod then answers doc-unavailable). Were they passed,
-        // samod would hold them while it asks the share policy, and apply them unjudged
-        // if the answer changed meanwhile.
-        let scope = gate.scope(doc).await;
-        let granted = scope
-            .as_ref()
-            .map_or(Access::None, |s| access(&self.who, s));
-        let (admitted, tell) = match (&scope, granted) {
-            (Some(scope), Access::Read | Access::Write) => {
-                let scope = scope.clone();
-                self.admit(doc, &scope, granted, &sync).await?
-            }
-            _ => (Vec::new(), None),
-        };
+        let (admitted, tell) = self.admit(doc, &scope, granted, &sync).await?;
         let kept = automerge::sync::Message {
             changes: admitted
                 .iter()

@@ -1,10 +1,12 @@
 //! The limits on what one caller may ask (`linli_server::limits`): guessing invite codes
 //! costs the guesser's address and never the community's real code; a member mints only
-//! so many documents of their own. Each refusal is in words, in both languages.
+//! so many documents of their own; made-up document ids are answered at the door, never
+//! by samod's hub, and a flood of them closes the connection. Each refusal is in words.
 
 use crate::harness::*;
 use linli_core::Role;
 use linli_server::limits::{JOIN_FAILURES, JOIN_WINDOW, PERSONAL_DOCS};
+use std::time::Duration;
 
 fn join_body(code: &str, name: &str) -> String {
     serde_json::json!({ "code": code, "display_name": name }).to_string()
@@ -92,5 +94,70 @@ async fn a_member_mints_at_most_a_hundred_documents_of_their_own() {
     // Another member is not held to Ann's count.
     let (status, _) = http_as(ts.addr, "POST", "/api/docs", "", Some(&bob.token)).await;
     assert_eq!(status, 200);
+    ts.stop().await;
+}
+
+/// A request for `doc` from `peer`, as an automerge-repo peer asks for a document it lacks.
+fn request(doc: linli_core::DocId, peer: &str) -> Vec<u8> {
+    let mut state = automerge::sync::State::new();
+    let empty = automerge::Automerge::new();
+    let data = automerge::sync::SyncDoc::generate_sync_message(&empty, &mut state)
+        .unwrap()
+        .encode();
+    linli_core::sync::wire::Wire::Request {
+        doc,
+        sender: peer.to_owned(),
+        target: linli_server::SERVER_MEMBER.to_owned(),
+        data,
+    }
+    .encode()
+}
+
+#[tokio::test]
+async fn made_up_document_ids_are_answered_at_the_door_and_a_flood_of_them_closes_the_connection() {
+    let ts = TestServer::start().await;
+    let mallory = ts.join(HUQIAN, Role::Resident, "乱问的人").await;
+    let ann = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let made_up = |n: usize| {
+        let mut raw = [0u8; 16];
+        raw[..8].copy_from_slice(&(n as u64).to_be_bytes());
+        raw[15] = 0x5a;
+        linli_core::DocId(raw)
+    };
+    let mut m = Peer::connect(ts.addr, HUQIAN, &mallory).await.unwrap();
+    let own = m.peer_id().to_owned();
+    // One made-up id: unavailable, from the door, and the connection goes on.
+    assert_eq!(
+        m.send_raw(request(made_up(0), &own)).await,
+        Outcome::Unavailable(made_up(0))
+    );
+    // Another community's directory is known but not hers: unavailable too, and not counted.
+    let other = linli_core::access::directory_id(&community(HUAZHONG));
+    assert_eq!(
+        m.send_raw(request(other, &own)).await,
+        Outcome::Unavailable(other)
+    );
+
+    // A flood: past the limit the connection is closed, in words.
+    for n in 1..=linli_server::limits::UNKNOWN_IDS + 1 {
+        if !m.send_only(request(made_up(n), &own)).await {
+            break;
+        }
+    }
+    let mut closed = false;
+    for _ in 0..40 {
+        if m.listen(Duration::from_millis(250)).await.is_none() {
+            closed = true;
+            break;
+        }
+    }
+    assert!(closed, "the connection stays open past the limit");
+    // Meanwhile the server answers, and a neighbour syncs.
+    let (status, _) = http(ts.addr, "GET", "/healthz", "").await;
+    assert_eq!(status, 200);
+    let dir = linli_core::access::directory_id(&community(HUQIAN));
+    let mut a = Peer::connect(ts.addr, HUQIAN, &ann).await.unwrap();
+    a.doc(dir, &linli_core::DocKind::DIRECTORY);
+    assert_eq!(a.sync(&[dir]).await, Outcome::InStep);
     ts.stop().await;
 }
