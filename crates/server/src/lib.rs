@@ -49,6 +49,8 @@ pub struct Server {
     certified: std::sync::Mutex<Option<String>>,
     /// Wrong invite codes per address (`limits.rs`).
     pub(crate) join_failures: limits::Failures,
+    /// Open sync connections per member and device (`limits.rs`).
+    pub(crate) connections: Arc<limits::Connections>,
 }
 
 /// The server's clock: the time the server records is the one deadlines trust.
@@ -112,6 +114,7 @@ impl Server {
             watched,
             certified: std::sync::Mutex::new(None),
             join_failures: limits::Failures::new(limits::JOIN_FAILURES, limits::JOIN_WINDOW),
+            connections: Arc::default(),
         }))
     }
 

@@ -11,11 +11,16 @@
 //! - document ids the server does not know: the door answers "unavailable" itself (samod's
 //!   hub never sees them), and a connection that asks about more than a thousand is
 //!   closed, in words.
+//! - connections: thirty-two open at once per member; more are refused at the upgrade, in
+//!   words, until one closes. A member has a phone, perhaps a tablet, and one syncing tab
+//!   each; the rest is room for sockets a lost signal left behind, which the server counts
+//!   until it sees them close. There is no lower limit per device for that reason: a
+//!   phone whose signal came and went three times has three sockets open for a while.
 
-use linli_core::Millis;
+use linli_core::{MemberId, Millis};
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Wrong or expired invite codes one address may try within [`JOIN_WINDOW`].
 pub const JOIN_FAILURES: usize = 10;
@@ -26,6 +31,8 @@ pub const PERSONAL_DOCS: usize = 100;
 /// honest device asks only about documents its member holds, which the server knows, and
 /// a document created offline is known once its index entry or claim has synced.
 pub const UNKNOWN_IDS: usize = 1_000;
+/// Sync connections open at once per member.
+pub const CONNECTIONS_PER_MEMBER: usize = 32;
 /// Addresses remembered at once; past this, those with no failure in the window are
 /// forgotten first, so a flood of addresses cannot grow memory without end.
 const ADDRESSES: usize = 50_000;
@@ -74,6 +81,46 @@ impl Failures {
             seen.retain(|_, times| times.back().is_some_and(|t| now.0 - t.0 < window));
         }
         seen.entry(who).or_default().push_back(now);
+    }
+}
+
+/// Open sync connections per member.
+#[derive(Default)]
+pub struct Connections {
+    open: Mutex<HashMap<MemberId, usize>>,
+}
+
+/// One open connection's place, given back when it is dropped.
+pub struct Slot {
+    of: Arc<Connections>,
+    member: MemberId,
+}
+
+impl Connections {
+    /// A place for another connection of `member`'s, if under the limit.
+    pub fn take(self: &Arc<Self>, member: &MemberId) -> Option<Slot> {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let n = open.entry(member.clone()).or_insert(0);
+        if *n >= CONNECTIONS_PER_MEMBER {
+            return None;
+        }
+        *n += 1;
+        Some(Slot {
+            of: self.clone(),
+            member: member.clone(),
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.of.open.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = open.get_mut(&self.member) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.member);
+            }
+        }
     }
 }
 

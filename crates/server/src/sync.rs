@@ -76,16 +76,32 @@ pub async fn upgrade(
             "Sync needs a WebSocket connection.",
         );
     };
+    let Some(slot) = srv.connections.take(&who.member) else {
+        tracing::warn!(member = %who.member.as_str(), "sync refused: too many connections");
+        return refusal(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_connections",
+            "这个账号同时打开的同步连接太多，请关掉其他设备或标签页后再试。",
+            "Too many sync connections are open for this member; close another device or tab and try again.",
+        );
+    };
     srv.gate.connect(&authed.peer_id, who.clone());
     let peer = authed.peer_id;
     // A month of a busy community's help is a few hundred KB; a frame far beyond that is
     // no honest sync message, and every frame is decoded and judged.
     ws.max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
-        .on_upgrade(move |socket| async move { accept(srv, socket, peer, who, token) })
+        .on_upgrade(move |socket| async move { accept(srv, socket, peer, who, token, slot) })
 }
 
-fn accept(srv: Arc<Server>, socket: WebSocket, peer: String, who: Reader, token: String) {
+fn accept(
+    srv: Arc<Server>,
+    socket: WebSocket,
+    peer: String,
+    who: Reader,
+    token: String,
+    slot: crate::limits::Slot,
+) {
     tracing::info!(peer = %peer, member = %who.member.as_str(), "sync connection");
     let (ws_out, ws_in) = socket.split();
     // One queue feeds the socket: samod's frames and, on a refusal, ours.
@@ -128,6 +144,7 @@ fn accept(srv: Arc<Server>, socket: WebSocket, peer: String, who: Reader, token:
         token,
         checked_at: std::time::Instant::now(),
         _alive: alive,
+        _slot: slot,
     };
     let incoming = futures::stream::unfold(
         (ws_in, door, out, false),
@@ -268,6 +285,8 @@ struct Door {
     checked_at: std::time::Instant,
     /// Dropped with the connection: tells its watcher to stop.
     _alive: futures::channel::oneshot::Sender<()>,
+    /// The connection's place under the member's and device's limits, given back with it.
+    _slot: crate::limits::Slot,
 }
 
 /// How long a token check stands before a write checks it again.

@@ -161,3 +161,40 @@ async fn made_up_document_ids_are_answered_at_the_door_and_a_flood_of_them_close
     assert_eq!(a.sync(&[dir]).await, Outcome::InStep);
     ts.stop().await;
 }
+
+#[tokio::test]
+async fn a_member_holds_so_many_connections_at_once_and_a_closed_one_gives_its_place_back() {
+    use linli_server::limits::CONNECTIONS_PER_MEMBER;
+    let ts = TestServer::start().await;
+    let ann = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let mut open = Vec::new();
+    while open.len() < CONNECTIONS_PER_MEMBER {
+        let device = ts.add_device(&ann);
+        open.push(Peer::connect(ts.addr, HUQIAN, &device).await.unwrap());
+    }
+    let tablet = ts.add_device(&ann);
+    let refused = Peer::connect(ts.addr, HUQIAN, &tablet)
+        .await
+        .err()
+        .expect("a member's limit");
+    assert_eq!(refused.0, 429);
+    assert!(refused.1.contains("too_many_connections"), "{}", refused.1);
+    // Another member is not held to Ann's count.
+    let bob = ts.join(HUQIAN, Role::Resident, "李叔").await;
+    assert!(Peer::connect(ts.addr, HUQIAN, &bob).await.is_ok());
+    // One of Ann's closes: the tablet gets its place.
+    drop(open.pop());
+    let mut again = None;
+    for _ in 0..50 {
+        if let Ok(p) = Peer::connect(ts.addr, HUQIAN, &tablet).await {
+            again = Some(p);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        again.is_some(),
+        "the closed connection's place was never given back"
+    );
+    ts.stop().await;
+}
