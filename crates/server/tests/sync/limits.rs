@@ -198,3 +198,29 @@ async fn a_member_holds_so_many_connections_at_once_and_a_closed_one_gives_its_p
     );
     ts.stop().await;
 }
+
+#[tokio::test]
+async fn a_whole_meeting_joins_over_one_address_and_is_never_held_up() {
+    let ts = TestServer::start().await;
+    let code = ts
+        .srv
+        .db
+        .create_invite(&community(HUQIAN), &Role::Resident, ts.srv.now())
+        .unwrap();
+    // Thirty residents at the community centre, one Wi-Fi address, one after another.
+    for n in 0..30 {
+        let body = join_body(&code, &format!("开会的居民{n}"));
+        let (status, _) = http(ts.addr, "POST", "/api/join", &body).await;
+        assert_eq!(status, 200, "resident {n}");
+    }
+    // Only failures count: a mistyped code is still just wrong, not "too many tries".
+    let (status, _) = http(
+        ts.addr,
+        "POST",
+        "/api/join",
+        &join_body("TYPO0000", "打错的人"),
+    )
+    .await;
+    assert_eq!(status, 404);
+    ts.stop().await;
+}
