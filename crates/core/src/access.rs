@@ -40,7 +40,7 @@ pub enum Scope {
     /// officers read it, whichever community they joined through; only the server writes.
     Department { department: String, kind: DocKind },
     /// One case across audiences (an escalation): the worker who reported it, the
-    /// community's staff, and the officers of the department it is addressed to, if that
+    /// community's staff (who reassign it), and the officers of the department it is addressed to, if that
     /// department serves the community.
     Case {
         community: CommunityId,
@@ -176,10 +176,11 @@ pub fn access(reader: &Reader, scope: &Scope) -> Access {
                 .as_ref()
                 .is_some_and(|p| p.serves.contains(community));
             let reporter_here = *community == reader.community && *reporter == reader.member;
-            if reporter_here || (reader.officer_of(department) && serves) {
+            // Staff write too: a case a department returned is theirs to reassign (the
+            // escalation's rules give them that step and opening the case that follows).
+            let staff_here = *community == reader.community && reader.role == Role::Staff;
+            if reporter_here || staff_here || (reader.officer_of(department) && serves) {
                 Access::Write
-            } else if *community == reader.community && reader.role == Role::Staff {
-                Access::Read
             } else {
                 Access::None
             }
@@ -494,7 +495,7 @@ mod tests {
         assert_eq!(access(&officer("o2", "housing"), &case), Access::None);
         assert_eq!(
             access(&reader("s1", Role::Staff, "huqian-2"), &case),
-            Access::Read
+            Access::Write
         );
         assert_eq!(
             access(&reader("s2", Role::Staff, "huazhong"), &case),

@@ -31,6 +31,12 @@ pub enum Field {
     Amount,
     Rates,
     Event,
+    Team,
+    Description,
+    Action,
+    Department,
+    Deadlines,
+    Grid,
 }
 
 impl Field {
@@ -62,6 +68,15 @@ impl Field {
                 "Point rules (from today on, each 0 to 10,000)",
             ),
             Field::Event => lang.pick("活动名称", "Activity"),
+            Field::Team => lang.pick("同行人员", "Who went along"),
+            Field::Description => lang.pick("问题描述", "What was found"),
+            Field::Action => lang.pick("处置情况", "What was done"),
+            Field::Department => lang.pick("责任部门", "Department"),
+            Field::Deadlines => lang.pick(
+                "办理时限（签收 1 到 720 小时，办结 1 到 90 天）",
+                "Deadlines (acknowledge 1 to 720 hours, resolve 1 to 90 days)",
+            ),
+            Field::Grid => lang.pick("所在网格", "Grid"),
         }
     }
 }
@@ -113,6 +128,15 @@ pub enum LinliError {
     NotAMember,
     /// An item the catalogue does not offer.
     NoSuchItem,
+    /// The patrol is paused or ended: an observation, a pause or a track needs it running.
+    PatrolNotRunning,
+    /// The patrol has ended: it takes no more steps.
+    PatrolEnded,
+    /// An escalation addressed to another department than the officer's.
+    OtherDepartment,
+    /// The escalation is not at a stage that takes this step (acknowledging twice,
+    /// confirming a fix nobody reported).
+    StepNotNow,
 }
 
 impl LinliError {
@@ -199,6 +223,24 @@ impl LinliError {
             }
             (LinliError::NoSuchItem, Lang::Zh) => "兑换目录里没有这一项。".into(),
             (LinliError::NoSuchItem, Lang::En) => "The catalogue does not offer that item.".into(),
+            (LinliError::PatrolNotRunning, Lang::Zh) => {
+                "巡查没有在进行中，请先开始或继续巡查。".into()
+            }
+            (LinliError::PatrolNotRunning, Lang::En) => {
+                "The patrol is not running: start or resume it first.".into()
+            }
+            (LinliError::PatrolEnded, Lang::Zh) => "这次巡查已经结束。".into(),
+            (LinliError::PatrolEnded, Lang::En) => "This patrol has already ended.".into(),
+            (LinliError::OtherDepartment, Lang::Zh) => {
+                "这件事交办给的是其他部门，你不能处理。".into()
+            }
+            (LinliError::OtherDepartment, Lang::En) => {
+                "This case is addressed to another department; you cannot act on it.".into()
+            }
+            (LinliError::StepNotNow, Lang::Zh) => "这件事现在不能做这一步。".into(),
+            (LinliError::StepNotNow, Lang::En) => {
+                "The case is not at a stage that takes this step.".into()
+            }
             (LinliError::NotChosen, Lang::Zh) => "还没有选定帮忙的邻居，或选定的不是你。".into(),
             (LinliError::NotChosen, Lang::En) => {
                 "No helper has been chosen yet, or the chosen helper is someone else.".into()
@@ -292,6 +334,10 @@ mod tests {
             LinliError::NotVoting,
             LinliError::NoSuchChoice,
             LinliError::TooManyChoices { max: 2 },
+            LinliError::PatrolNotRunning,
+            LinliError::PatrolEnded,
+            LinliError::OtherDepartment,
+            LinliError::StepNotNow,
         ];
         for e in all {
             let zh = e.message(Lang::Zh);

@@ -14,6 +14,7 @@ pub mod help_private;
 pub mod id;
 pub mod lang;
 pub mod member;
+pub mod patrol;
 pub mod points;
 pub mod profile;
 pub mod read;

@@ -57,6 +57,26 @@ pub fn received_at(doc: &Automerge, change: &ChangeHash) -> Option<Millis> {
     i64_at(doc, &map, &change.to_string()).map(Millis)
 }
 
+/// When the change that created each object first reached the server, once published: a
+/// record's receipt is its creating change's. One pass over the log's metadata serves all.
+pub fn created_received(doc: &Automerge, objs: &[automerge::ObjId]) -> Vec<Option<Millis>> {
+    let Some(map) = map_at(doc, &ROOT, ROOT_MAP) else {
+        return vec![None; objs.len()];
+    };
+    let meta = doc.get_changes_meta(&[]);
+    objs.iter()
+        .map(|obj| {
+            let automerge::ObjId::Id(counter, actor, _) = obj else {
+                return None;
+            };
+            let change = meta
+                .iter()
+                .find(|m| m.actor.as_ref() == actor && (m.start_op..=m.max_op).contains(counter))?;
+            i64_at(doc, &map, &change.hash.to_string()).map(Millis)
+        })
+        .collect()
+}
+
 #[cfg(all(test, feature = "testkit"))]
 mod tests {
     use super::*;

@@ -134,6 +134,7 @@ pub const MODULES: &[&Module] = &[
     &crate::deliberation::MODULE,
     &crate::staff::MODULE,
     &crate::points::MODULE,
+    &crate::patrol::MODULE,
     #[cfg(feature = "testkit")]
     &crate::testkit::MODULE,
 ];

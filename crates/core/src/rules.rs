@@ -84,6 +84,10 @@ pub enum Shape {
     /// An integer: a time in milliseconds, a count.
     Int,
     Bool,
+    /// Bytes, at most `max` of them: a compact blob such as a stretch of a GPS track.
+    Bytes {
+        max: usize,
+    },
     /// A string of at most `max` characters ending in `|<the writer's member id>`: a value
     /// signed with the name of whoever wrote it (an assisted ballot names the staff member
     /// who recorded it), so nobody records one in another's name.
@@ -117,6 +121,7 @@ impl Shape {
             }
             (Shape::Int, OpType::Put(ScalarValue::Int(_) | ScalarValue::Uint(_))) => Ok(()),
             (Shape::Bool, OpType::Put(ScalarValue::Boolean(_))) => Ok(()),
+            (Shape::Bytes { max }, OpType::Put(ScalarValue::Bytes(b))) if b.len() <= max => Ok(()),
             (Shape::Signed { field, max }, OpType::Put(ScalarValue::Str(s))) => {
                 match s.rsplit_once('|') {
                     Some((_, by)) if by == writer.member.as_str() => {

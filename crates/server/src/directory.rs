@@ -76,13 +76,49 @@ impl Server {
             tracing::error!(community = %community.as_str(), "cannot open the directory");
             return;
         };
+        let assigned = self.assignments_of(&id);
         let done = self
             .write_as_server(&handle, move |d, now| {
-                directory::add_member(d, now, &id, &name, &role)
+                directory::add_member(d, now, &id, &name, &role)?;
+                let (grids, department) = assigned;
+                directory::set_assignments(d, now, &id, &grids, department.as_deref())
             })
             .await;
         if let Err(e) = done {
             tracing::error!(error = ?e, "cannot list a member in the directory");
+        }
+    }
+
+    /// A member's grids and department, as the records say (nothing, if they do not read).
+    fn assignments_of(&self, id: &MemberId) -> (Vec<String>, Option<String>) {
+        let row = self
+            .db
+            .all_members()
+            .ok()
+            .and_then(|all| all.into_iter().find(|m| m.id == *id));
+        match row.map(|m| self.db.reader(&m)) {
+            Some(Ok(r)) => (r.grids, r.posting.map(|p| p.department)),
+            _ => (Vec::new(), None),
+        }
+    }
+
+    /// Writes a listed member's assignments into their community's directory again (after
+    /// an assignment changed), so their devices hold the documents it opens.
+    pub async fn relist_assignments(&self, community: &linli_core::CommunityId, id: MemberId) {
+        let dir = linli_core::access::directory_id(community);
+        let Some(handle) = ensure(&self.repo, &self.storage, dir, &DocKind::DIRECTORY).await else {
+            return;
+        };
+        let (grids, department) = self.assignments_of(&id);
+        let done = self
+            .write_as_server(&handle, move |d, now| {
+                directory::set_assignments(d, now, &id, &grids, department.as_deref())
+            })
+            .await;
+        if let Err(e) = done {
+            if e != linli_core::LinliError::NotFound {
+                tracing::error!(error = ?e, "cannot write a member's assignments");
+            }
         }
     }
 }

@@ -207,12 +207,14 @@ impl Server {
                 })
                 .await
                 .map_err(|_| "the repo stopped")?;
-            for m in members
-                .iter()
-                .filter(|m| m.community == *c && !listed.contains(&m.id))
-            {
-                self.list_member(c, m.id.clone(), m.display_name.clone(), m.role.clone())
-                    .await;
+            for m in members.iter().filter(|m| m.community == *c) {
+                if listed.contains(&m.id) {
+                    // Assignments made while the server was down reach the directory now.
+                    self.relist_assignments(c, m.id.clone()).await;
+                } else {
+                    self.list_member(c, m.id.clone(), m.display_name.clone(), m.role.clone())
+                        .await;
+                }
             }
         }
         Ok(())

@@ -30,6 +30,33 @@ pub fn add_member(
     Ok(())
 }
 
+/// Writes where a listed member works, as the server's records say (a grid worker's grids,
+/// an officer's department), so their devices know which documents to hold. Writes
+/// nothing when the directory already says so.
+pub fn set_assignments(
+    doc: &mut Automerge,
+    now: Millis,
+    id: &MemberId,
+    grids: &[String],
+    department: Option<&str>,
+) -> Result<bool> {
+    let members = root(doc, "members")?;
+    let rec = map_at(doc, &members, id.as_str()).ok_or(LinliError::NotFound)?;
+    let grids = grids.join(",");
+    let department = department.unwrap_or("");
+    let same = crate::read::str_at(doc, &rec, "grids").unwrap_or_default() == grids
+        && crate::read::str_at(doc, &rec, "department").unwrap_or_default() == department;
+    if same {
+        return Ok(false);
+    }
+    transact(doc, now, |tx| {
+        tx.put(&rec, "grids", grids.as_str())?;
+        tx.put(&rec, "department", department)?;
+        Ok(())
+    })?;
+    Ok(true)
+}
+
 pub fn set_grid(doc: &mut Automerge, now: Millis, id: &str, name: &str) -> Result<()> {
     set_place(doc, now, "grids", id, name)
 }

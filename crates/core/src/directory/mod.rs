@@ -5,6 +5,6 @@ mod commands;
 mod model;
 mod module;
 
-pub use commands::{add_member, set_department, set_grid};
-pub use model::{members, places, DirMember, Place};
+pub use commands::{add_member, set_assignments, set_department, set_grid};
+pub use model::{members, places, reader_of, DirMember, Place};
 pub use module::{MAX_PROFILES, MODULE};

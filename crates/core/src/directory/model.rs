@@ -38,6 +38,43 @@ pub fn members(doc: &Automerge) -> Vec<DirMember> {
     out
 }
 
+/// A member as the registry's rules see them on their own device: their assignments as
+/// the directory lists them (the server's records, which the server alone writes there).
+/// Staff watch every grid, so their reader lists every grid of the community.
+pub fn reader_of(
+    doc: &Automerge,
+    member: &MemberId,
+    role: &Role,
+    community: &crate::CommunityId,
+) -> crate::access::Reader {
+    let mut reader = crate::access::Reader::new(member.clone(), role.clone(), community.clone());
+    let rec = map_at(doc, &ROOT, "members").and_then(|m| map_at(doc, &m, member.as_str()));
+    match role {
+        Role::Staff => reader.grids = places(doc, "grids").into_iter().map(|p| p.id).collect(),
+        Role::GridWorker => {
+            let grids = rec.as_ref().and_then(|r| str_at(doc, r, "grids"));
+            reader.grids = grids
+                .unwrap_or_default()
+                .split(',')
+                .filter(|g| !g.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        Role::Officer => {
+            let department = rec.as_ref().and_then(|r| str_at(doc, r, "department"));
+            reader.posting =
+                department
+                    .filter(|d| !d.is_empty())
+                    .map(|department| crate::access::Posting {
+                        department,
+                        serves: vec![community.clone()],
+                    });
+        }
+        _ => {}
+    }
+    reader
+}
+
 /// The grids (`"grids"`) or departments (`"departments"`), by name.
 pub fn places(doc: &Automerge, root: &str) -> Vec<Place> {
     let Some(map) = map_at(doc, &ROOT, root) else {

@@ -7,4 +7,5 @@
 
 mod harness;
 mod help;
+mod patrol;
 mod profile;
