@@ -1,7 +1,6 @@
 //! The root: language and session context, the store, first run or the shell with its routes.
 
 use crate::components::{
-    not_built::NotBuilt,
     notices::Notices,
     sync_badge::{SignedOutNotice, SyncBadge},
     sync_page::SyncPage,
@@ -13,6 +12,7 @@ use crate::i18n::{use_i18n, I18n};
 use crate::me::MePage;
 use crate::neighbours::NeighboursPage;
 use crate::onboarding::Onboarding;
+use crate::patrol::PatrolRoutes;
 use crate::points::PointsRoutes;
 use crate::pwa::{self, UpdateBanner};
 use crate::session::{use_session, Session, StoreStatus};
@@ -177,7 +177,7 @@ fn Shell() -> impl IntoView {
                     <HelpRoutes/>
                     <DeliberationRoutes/>
                     <PointsRoutes/>
-                    <Route path=path!("/patrol") view=PatrolTab/>
+                    <PatrolRoutes/>
                     <Route path=path!("/me") view=MePage/>
                     <Route path=path!("/neighbours") view=NeighboursPage/>
                     <Route path=path!("/sync") view=SyncPage/>
@@ -185,26 +185,6 @@ fn Shell() -> impl IntoView {
             </main>
             <TabBar/>
         </Router>
-    }
-}
-
-/// Patrol is for grid workers and staff; anyone else who lands here is told so.
-#[component]
-fn PatrolTab() -> impl IntoView {
-    let i18n = use_i18n();
-    let session = use_session();
-    let allowed = move || {
-        session
-            .member
-            .with(|m| m.as_ref().is_some_and(|m| m.role.sees_patrol()))
-    };
-    view! {
-        <Show
-            when=allowed
-            fallback=move || view! { <p class="empty" role="status">{move || i18n.t().patrol_not_for_role}</p> }
-        >
-            <NotBuilt title=|t| t.tab_patrol/>
-        </Show>
     }
 }
 

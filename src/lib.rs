@@ -11,6 +11,7 @@ pub mod me;
 pub mod modules;
 pub mod neighbours;
 pub mod onboarding;
+pub mod patrol;
 pub mod points;
 pub mod pwa;
 pub mod session;

@@ -11,6 +11,7 @@ const LABELS: &[fn(&DocKind, &Strings) -> Option<&'static str>] = &[
     crate::help::doc_label,
     crate::deliberation::doc_label,
     crate::points::doc_label,
+    crate::patrol::doc_label,
 ];
 
 fn directory_label(kind: &DocKind, t: &Strings) -> Option<&'static str> {

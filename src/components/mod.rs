@@ -4,7 +4,6 @@ pub mod act;
 pub mod draft_field;
 pub mod lang_toggle;
 pub mod member_form;
-pub mod not_built;
 pub mod notices;
 pub mod sync_badge;
 pub mod sync_page;

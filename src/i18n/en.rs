@@ -3,6 +3,7 @@ use super::Strings;
 pub static EN: Strings = Strings {
     delib: &super::deliberation::EN,
     pts: &super::points::EN,
+    ptl: &super::patrol::EN,
     app_name: "Linli",
     loading: "Loading…",
     tab_help: "Help",
@@ -11,7 +12,6 @@ pub static EN: Strings = Strings {
     tab_patrol: "Patrol",
     tab_me: "Me",
     tabs_label: "Main sections",
-    not_built_body: "This section is still being built and will arrive soon. Everything else works as usual.",
     patrol_not_for_role: "Patrol is open to grid workers and community staff only.",
     page_not_found: "This page does not exist.",
     go_home: "Go to the start page",

@@ -7,10 +7,12 @@
 
 mod deliberation;
 mod en;
+mod patrol;
 mod points;
 mod zh;
 
 pub use deliberation::Delib;
+pub use patrol::Ptl;
 pub use points::Pts;
 
 use leptos::prelude::*;
@@ -21,6 +23,8 @@ pub struct Strings {
     pub delib: &'static Delib,
     /// Points' words, in a table of their own.
     pub pts: &'static Pts,
+    /// Patrol's words, in a table of their own.
+    pub ptl: &'static Ptl,
     pub app_name: &'static str,
     pub loading: &'static str,
     pub tab_help: &'static str,
@@ -29,7 +33,6 @@ pub struct Strings {
     pub tab_patrol: &'static str,
     pub tab_me: &'static str,
     pub tabs_label: &'static str,
-    pub not_built_body: &'static str,
     pub patrol_not_for_role: &'static str,
     pub page_not_found: &'static str,
     pub go_home: &'static str,
@@ -244,7 +247,7 @@ mod tests {
             (zh.welcome_title, en.welcome_title),
             (zh.badge_device_only, en.badge_device_only),
             (zh.skills_empty, en.skills_empty),
-            (zh.not_built_body, en.not_built_body),
+            (zh.ptl.worker_title, en.ptl.worker_title),
         ];
         for (z, e) in pairs {
             assert_ne!(z, e);

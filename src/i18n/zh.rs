@@ -3,6 +3,7 @@ use super::Strings;
 pub static ZH: Strings = Strings {
     delib: &super::deliberation::ZH,
     pts: &super::points::ZH,
+    ptl: &super::patrol::ZH,
     app_name: "邻里",
     loading: "正在加载…",
     tab_help: "邻里帮",
@@ -11,7 +12,6 @@ pub static ZH: Strings = Strings {
     tab_patrol: "网格巡查",
     tab_me: "我的",
     tabs_label: "主要栏目",
-    not_built_body: "这个栏目还在建设中，很快就能使用。其他功能照常可用。",
     patrol_not_for_role: "网格巡查只对网格员和社区工作者开放。",
     page_not_found: "找不到这个页面。",
     go_home: "回到首页",

@@ -129,8 +129,9 @@ pub fn start(store: Rc<Store>, member: Member) {
         .unwrap_or_default();
     // What every module says a member holds from the start.
     let now = Millis(js_sys::Date::now() as i64);
-    let docs: BTreeMap<DocId, DocKind> =
-        registry::held(&reader(&member), now).into_iter().collect();
+    let docs: BTreeMap<DocId, DocKind> = registry::held(&reader_here(&store, &member), now)
+        .into_iter()
+        .collect();
     let manager = Rc::new(SyncManager {
         store: store.clone(),
         member,
@@ -199,13 +200,25 @@ fn syncable(kind: &DocKind) -> bool {
     kind.is_known()
 }
 
-/// The member as the registry's rules see them (their assignments are the server's to know).
+/// The member as the registry's rules see them, before the directory is on the device.
 fn reader(member: &Member) -> access::Reader {
     access::Reader::new(
         member.id.clone(),
         member.role.clone(),
         member.community.clone(),
     )
+}
+
+/// The member with their assignments as the directory on this device lists them (the
+/// server writes them there from its records): which grids' logs and which department's
+/// cases to hold.
+fn reader_here(store: &Store, member: &Member) -> access::Reader {
+    let dir = access::directory_id(&member.community);
+    store
+        .read(&dir, |d| {
+            linli_core::directory::reader_of(d, &member.id, &member.role, &member.community)
+        })
+        .unwrap_or_else(|| reader(member))
 }
 
 impl SyncManager {
@@ -229,6 +242,14 @@ impl SyncManager {
         }
         for (id, kind) in ids {
             self.open(id, kind).await;
+        }
+        // The directory is open now: what its assignments lead to is held from the start,
+        // with no signal too.
+        let now = Millis(js_sys::Date::now() as i64);
+        for (id, kind) in registry::held(&reader_here(&self.store, &self.member), now) {
+            if !self.docs.borrow().contains_key(&id) {
+                self.open(id, kind).await;
+            }
         }
         self.listen();
         self.connect();
@@ -573,11 +594,15 @@ impl SyncManager {
         let Some(kind) = self.docs.borrow().get(&id).cloned() else {
             return;
         };
-        let reader = reader(&self.member);
-        let led = self
+        let reader = reader_here(&self.store, &self.member);
+        let mut led = self
             .store
             .read(&id, |d| registry::follows(&reader, &kind, &id, d))
             .unwrap_or_default();
+        // The directory says where the member works: the documents that opens are held too.
+        if kind == DocKind::DIRECTORY {
+            led.extend(registry::held(&reader, Millis(js_sys::Date::now() as i64)));
+        }
         for (next, kind) in led {
             if self.docs.borrow().contains_key(&next) {
                 continue;

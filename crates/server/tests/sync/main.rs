@@ -8,6 +8,7 @@ mod harness;
 mod help;
 mod hostile;
 mod limits;
+mod patrol;
 mod points;
 
 use automerge::transaction::Transactable;
