@@ -11,6 +11,7 @@ pub mod gate;
 pub mod limits;
 mod outgoing;
 pub mod seed;
+mod seed_patrol;
 mod seed_points;
 mod seed_proposals;
 mod static_files;

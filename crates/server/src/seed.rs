@@ -17,12 +17,7 @@ pub fn seed_if_empty(db: &Db, now: Millis) -> DbResult<Option<Vec<(Role, String)
     }
     let id = CommunityId(DEMO_ID.to_owned());
     db.create_community(&id, DEMO_NAME, now)?;
-    for (grid, name) in GRIDS {
-        db.create_grid(&id, grid, name)?;
-    }
-    for (dept, name) in DEPARTMENTS {
-        db.create_department(dept, name, std::slice::from_ref(&id))?;
-    }
+    seed_places(db)?;
     // The demo's grid worker patrols the first grid; its officer works for the water company.
     let codes = Role::KNOWN
         .into_iter()
@@ -43,6 +38,18 @@ pub fn seed_if_empty(db: &Db, now: Millis) -> DbResult<Option<Vec<(Role, String)
         })
         .collect::<DbResult<Vec<_>>>()?;
     Ok(Some(codes))
+}
+
+/// The demo community's grids and the departments serving it, in the records.
+pub fn seed_places(db: &Db) -> DbResult<()> {
+    let id = CommunityId(DEMO_ID.to_owned());
+    for (grid, name) in GRIDS {
+        db.create_grid(&id, grid, name)?;
+    }
+    for (dept, name) in DEPARTMENTS {
+        db.create_department(dept, name, std::slice::from_ref(&id))?;
+    }
+    Ok(())
 }
 
 const GRIDS: [(&str, &str); 3] = [
@@ -285,6 +292,7 @@ async fn seed_deliberation(server: &Server, c: &CommunityId, people: &[Writer]) 
             };
             crate::seed_proposals::seed(server, c, people, &staff).await;
             crate::seed_points::seed(server, c, people, &staff).await;
+            crate::seed_patrol::seed(server, c, people).await;
         }
         Err(e) => tracing::error!(error = ?e, "cannot seed the demo staff member"),
     }

@@ -45,6 +45,8 @@ impl TestServer {
     /// its first due work sees the seed.
     pub async fn seeded() -> TestServer {
         let (srv, offset, dir) = Self::open().await;
+        linli_server::seed::seed_places(&srv.db).unwrap();
+        srv.prepare_directories().await.unwrap();
         linli_server::seed::seed_documents(&srv).await;
         Self::serve(srv, offset, dir).await
     }

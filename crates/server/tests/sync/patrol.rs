@@ -464,3 +464,43 @@ async fn a_residents_report_reaches_their_grids_worker_and_the_answer_comes_back
     );
     ts.stop().await;
 }
+
+#[tokio::test]
+async fn the_demo_has_a_month_of_rounds_and_cases_in_every_state_across_two_departments() {
+    let ts = TestServer::seeded().await;
+    let c = community(HUQIAN);
+    let staff = ts.join(HUQIAN, Role::Staff, "社区小陈").await;
+    let now = ts.srv.now();
+    let last_month = Millis(now.0 - 28 * Millis::DAY);
+    for g in ["g1", "g2", "g3"] {
+        let mut rounds = 0;
+        for at in [now, last_month] {
+            let (id, _) = patrol::patrol_doc(&c, g, at);
+            rounds += patrol::patrols(&fetch(&ts, &staff, id, &PATROL).await.unwrap()).len();
+        }
+        assert!(rounds >= 28, "{g}: {rounds} rounds");
+    }
+    let mut states = std::collections::HashSet::new();
+    let mut departments = std::collections::HashSet::new();
+    for n in 0..7 {
+        let id = patrol::escalation_id(&c, &format!("demo-o{n}"));
+        let case = patrol::read_case(&fetch(&ts, &staff, id, &ESCALATION).await.unwrap()).unwrap();
+        assert!(case.received.is_some());
+        states.insert(case.status);
+        departments.insert(case.department);
+    }
+    assert_eq!(states.len(), 7, "{states:?}");
+    assert_eq!(departments.len(), 2);
+    let desk = until(&ts, &staff, patrol::desk_id(&c), &DESK, |d| {
+        patrol::inbox(d).len() == 2
+    })
+    .await;
+    assert_eq!(
+        patrol::inbox(&desk)
+            .iter()
+            .filter(|e| e.grid.is_none())
+            .count(),
+        1
+    );
+    ts.stop().await;
+}
