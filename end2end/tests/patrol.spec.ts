@@ -82,7 +82,7 @@ test('a round logged with no signal reaches the department, which reports in and
   await officer.getByTestId('queue').getByRole('link', { name: broken }).click({ timeout: 20_000 });
   await expect(officer.getByTestId('case-status')).toHaveText('已上报');
   await officer.getByRole('button', { name: '办结' }).click();
-  await expect(officer.getByRole('alert')).toContainText('请填写“说明”');
+  await expect(officer.getByRole('alert')).toContainText('请填写“留言”');
   await officer.locator('textarea').fill('已签收，今天到场');
   await officer.getByRole('button', { name: '签收' }).click();
   await expect(officer.getByTestId('case-status')).toHaveText('已签收');

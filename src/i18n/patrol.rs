@@ -140,7 +140,7 @@ pub static ZH: Ptl = Ptl {
     send_answer: "回复",
     case_title: "上报事项",
     steps: "办理过程",
-    note: "说明",
+    note: "留言",
     note_hint: "写明做了什么",
     ack: "签收",
     progress: "开始办理",

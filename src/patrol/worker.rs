@@ -153,6 +153,19 @@ fn Round(doc: OpenDoc, grid: String, member: Member, dir: Dir, desk: OpenDoc) ->
         StoredValue::new(grid),
         StoredValue::new(member.community.clone()),
     );
+    // What the card shows: it is rebuilt when the patrol's state changes, never for a new
+    // finding (the form under it keeps its notice and its fields).
+    let head = Memo::new(move |_| {
+        current.with(|c| {
+            c.as_ref().map(|p| {
+                let no_fix = p
+                    .steps
+                    .last()
+                    .is_some_and(|s| !matches!(s.position, patrol::Position::Fix { .. }));
+                (p.id.clone(), p.status, p.started_at, no_fix)
+            })
+        })
+    });
     let team = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<WriteError>);
@@ -234,19 +247,17 @@ fn Round(doc: OpenDoc, grid: String, member: Member, dir: Dir, desk: OpenDoc) ->
     view! {
         {move || not_ready(doc.state.get())}
         <Show when=move || doc.state.get() == DocState::Ready>
-            {move || match current.get() {
+            {move || match head.get() {
                 None => view! {
                     <div class="patrol-start">
                         <DraftField draft_key="patrol.team" value=team label=|t| t.ptl.team placeholder=|t| t.ptl.team_hint/>
                         <button class="primary big" on:click=start disabled=move || busy.get()>{move || i18n.t().ptl.start}</button>
                     </div>
                 }.into_any(),
-                Some(p) => {
-                    let running = p.status == PatrolStatus::Running;
-                    let since = crate::components::when::when(p.started_at, lang(), false);
+                Some((pid, status, started, no_fix)) => {
+                    let running = status == PatrolStatus::Running;
+                    let since = crate::components::when::when(started, lang(), false);
                     let status = if running { (i18n.t().ptl.running)(&since) } else { i18n.t().ptl.paused.to_owned() };
-                    let no_fix = p.steps.last().is_some_and(|s| !matches!(s.position, patrol::Position::Fix { .. }));
-                    let pid = p.id.clone();
                     view! {
                         <div class="patrol-current" data-testid="patrol-current">
                             <p class="status" role="status">{status}</p>
@@ -299,7 +310,7 @@ fn Today(mine: Memo<Vec<Patrol>>) -> impl IntoView {
                         <span>{match p.ended_at {
                             Some(t) => (i18n.t().ptl.ended)(&crate::components::when::when(t, i18n.lang(), false)),
                             None if p.status == PatrolStatus::Paused => i18n.t().ptl.paused.to_owned(),
-                            None => (i18n.t().ptl.running)(""),
+                            None => (i18n.t().ptl.running)(&crate::components::when::when(p.started_at, i18n.lang(), false)),
                         }}</span>
                         " · "
                         <span>{(i18n.t().ptl.observations)(p.observations.len())}</span>

@@ -53,6 +53,9 @@ pub struct DocSync {
     pub unavailable: bool,
 }
 
+/// How many times an unavailable document is asked for again on one page.
+const ASK_AGAIN: u32 = 5;
+
 /// The longest wait between two attempts to connect.
 const MAX_BACKOFF_MS: f64 = 60_000.0;
 /// How often a disconnected manager tries again even without an event.
@@ -68,6 +71,8 @@ pub struct SyncManager {
     ws: RefCell<Option<WebSocket>>,
     docs: RefCell<BTreeMap<DocId, DocKind>>,
     unavailable: RefCell<Vec<DocId>>,
+    /// How often each unavailable document was asked for again on this page.
+    asked_again: RefCell<BTreeMap<DocId, u32>>,
     inbox: RefCell<VecDeque<Vec<u8>>>,
     pumping: Cell<bool>,
     failures: Cell<u32>,
@@ -140,6 +145,7 @@ pub fn start(store: Rc<Store>, member: Member) {
         ws: RefCell::default(),
         docs: RefCell::new(docs),
         unavailable: RefCell::default(),
+        asked_again: RefCell::default(),
         inbox: RefCell::default(),
         pumping: Cell::new(false),
         failures: Cell::new(0),
@@ -538,14 +544,38 @@ impl SyncManager {
                         settings::save_sync_state(&id, &state);
                     }
                     self.unavailable.borrow_mut().retain(|d| *d != id);
+                    self.asked_again.borrow_mut().remove(&id);
                 }
                 self.send(id);
                 self.follow(id).await;
             }
             Ok(Event::Unavailable(id)) => {
-                let mut u = self.unavailable.borrow_mut();
-                if !u.contains(&id) {
-                    u.push(id);
+                {
+                    let mut u = self.unavailable.borrow_mut();
+                    if !u.contains(&id) {
+                        u.push(id);
+                    }
+                }
+                // The server learns of some documents only from another one (an escalated
+                // case from the finding that opens it, sent in the same burst): asked for a
+                // moment too early, it is asked for again, a few times, further apart.
+                let tries = {
+                    let mut asked = self.asked_again.borrow_mut();
+                    let n = asked.entry(id).or_insert(0);
+                    *n += 1;
+                    *n
+                };
+                if tries <= ASK_AGAIN {
+                    let weak = Rc::downgrade(self);
+                    set_timeout(
+                        move || {
+                            if let Some(m) = weak.upgrade() {
+                                m.client.borrow_mut().forget(&id);
+                                m.send(id);
+                            }
+                        },
+                        Duration::from_millis(1_000 * u64::from(tries)),
+                    );
                 }
             }
             Ok(Event::Refused(reason)) => {

@@ -40,7 +40,7 @@ fn draft(i: usize) -> ObservationDraft {
             lon_e6: 121_470_000,
             accuracy_m: 10,
         },
-        outcome: if i % 10 == 0 {
+        outcome: if i.is_multiple_of(10) {
             OutcomeDraft::Escalated {
                 department: "water".into(),
             }
@@ -101,7 +101,7 @@ fn escalations() -> Vec<Automerge> {
         member: MemberId::parse("m_water").unwrap(),
         role: Role::Officer,
     };
-    (0..2_000)
+    (0..2_000usize)
         .map(|i| {
             let mut doc = genesis(&patrol::ESCALATION);
             let at = Millis(T0.0 + i as i64 * 600_000);
@@ -118,7 +118,7 @@ fn escalations() -> Vec<Automerge> {
             patrol::open_case(&mut doc, &worker(), at, &format!("o{i}"), &case).unwrap();
             let steps = [CaseStepKind::Acknowledged, CaseStepKind::Resolved];
             for (n, kind) in steps.into_iter().enumerate() {
-                if i % [3, 10][n] == 0 {
+                if i.is_multiple_of([3, 10][n]) {
                     let step = StepDraft {
                         kind,
                         note: "处理",

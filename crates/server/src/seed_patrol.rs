@@ -157,7 +157,7 @@ pub(crate) async fn seed(server: &Server, c: &CommunityId, residents: &[Writer])
             let (w, serving) = (workers[g].clone(), serving.clone());
             let pid = format!("demo-{back}-{g}");
             let case_here =
-                (back % 4 == 0 && escalated.len() < CASES.len()).then(|| escalated.len());
+                (back % 4 == 0 && escalated.len() < CASES.len()).then_some(escalated.len());
             if let Some(n) = case_here {
                 escalated.push((g, pid.clone(), doc, format!("demo-o{n}"), start));
             }
