@@ -102,6 +102,17 @@ test('a round logged with no signal reaches the department, which reports in and
   await expect(worker.getByTestId('case-status')).toHaveText('已解决');
   await expect(staff.getByTestId('case-status')).toHaveText('已解决', { timeout: 20_000 });
 
+  // A resident who follows the case's link is refused it: nothing of it reaches them.
+  const [, resident] = await phone(browser);
+  await join(resident, code('resident'), `旁观居民${stamp}`);
+  await resident.goto(href!);
+  await expect(resident.getByRole('heading', { name: '上报事项' })).toBeVisible();
+  await expect(resident.getByTestId('case')).toHaveCount(0);
+  await expect(resident.locator('main')).not.toContainText(broken);
+  await resident.goto('/sync');
+  const row = resident.getByTestId('sync-docs').locator('li').filter({ hasText: '上报事项' });
+  await expect(row).toContainText('服务器上还没有这份文档', { timeout: 20_000 });
+
   // Staff's dashboard counts the day's findings and offers the CSV.
   await openPatrol(staff, '网格巡查', '社区驾驶舱');
   await expect(staff.getByTestId('on-spot')).toContainText('本周当场解决率');
