@@ -524,7 +524,7 @@ impl Db {
         Ok(reader)
     }
 
-    fn member(&self, id: &MemberId) -> DbResult<Option<MemberRow>> {
+    pub(crate) fn member(&self, id: &MemberId) -> DbResult<Option<MemberRow>> {
         Ok(self
             .conn()
             .query_row(

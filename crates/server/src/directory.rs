@@ -91,11 +91,8 @@ impl Server {
 
     /// A member's grids and department, as the records say (nothing, if they do not read).
     fn assignments_of(&self, id: &MemberId) -> (Vec<String>, Option<String>) {
-        let row = self
-            .db
-            .all_members()
-            .ok()
-            .and_then(|all| all.into_iter().find(|m| m.id == *id));
+        // One row, not the whole member list: the start lists every member this way.
+        let row = self.db.member(id).ok().flatten();
         match row.map(|m| self.db.reader(&m)) {
             Some(Ok(r)) => (r.grids, r.posting.map(|p| p.department)),
             _ => (Vec::new(), None),
