@@ -52,6 +52,9 @@ pub struct Server {
     pub(crate) join_failures: limits::Failures,
     /// Open sync connections per member and device (`limits.rs`).
     pub(crate) connections: Arc<limits::Connections>,
+    /// Each member's turn at the door's judging, and how long one message may take.
+    pub(crate) judging: limits::Judging,
+    judge_budget_ms: std::sync::atomic::AtomicU64,
 }
 
 /// The server's clock: the time the server records is the one deadlines trust.
@@ -116,7 +119,25 @@ impl Server {
             certified: std::sync::Mutex::new(None),
             join_failures: limits::Failures::new(limits::JOIN_FAILURES, limits::JOIN_WINDOW),
             connections: Arc::default(),
+            judging: limits::Judging::default(),
+            judge_budget_ms: (limits::JUDGE_BUDGET.as_millis() as u64).into(),
         }))
+    }
+
+    /// How long judging one message may take before its connection is closed.
+    pub fn judge_budget(&self) -> std::time::Duration {
+        let ms = self
+            .judge_budget_ms
+            .load(std::sync::atomic::Ordering::Relaxed);
+        std::time::Duration::from_millis(ms)
+    }
+
+    /// For tests: a budget short enough for an ordinary message to overrun it.
+    pub fn set_judge_budget(&self, budget: std::time::Duration) {
+        self.judge_budget_ms.store(
+            budget.as_millis() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
     pub fn now(&self) -> Millis {

@@ -16,6 +16,16 @@
 //!   each; the rest is room for sockets a lost signal left behind, which the server counts
 //!   until it sees them close. There is no lower limit per device for that reason: a
 //!   phone whose signal came and went three times has three sockets open for a while.
+//! - frames: each connection is read at most [`FRAMES_PER_SECOND`] frames a second after a
+//!   burst of [`FRAME_BURST`]; past that the server stops reading the socket until the
+//!   rate allows (the sender's own buffers fill and it slows down), so a flood costs the
+//!   flooder time and never a neighbour the server's attention. A phone starting up sends
+//!   one message per document it holds, a few hundred at most; a busy writer ten a second.
+//! - judging: one member's messages are judged one at a time, whichever device or tab
+//!   sent them, off the async workers, each within [`JUDGE_BUDGET`]; a message that takes
+//!   longer closes its connection, in words. So thirty-two connections of one member hold
+//!   at most one frame's judging (a fork, at most `inflate::MAX_INFLATED` inflated) at
+//!   once, and the threads that answer everyone else are never the ones judging.
 
 use linli_core::{MemberId, Millis};
 use std::collections::{HashMap, VecDeque};
@@ -33,6 +43,12 @@ pub const PERSONAL_DOCS: usize = 100;
 pub const UNKNOWN_IDS: usize = 1_000;
 /// Sync connections open at once per member.
 pub const CONNECTIONS_PER_MEMBER: usize = 32;
+/// Frames a connection is read at, sustained, and the burst it may send at once.
+pub const FRAMES_PER_SECOND: f64 = 200.0;
+pub const FRAME_BURST: f64 = 2_000.0;
+/// How long judging one message may take. Judging the largest honest message (a round of
+/// `door::MAX_CHANGES`, or a year's document) takes about a second on a phone-class core.
+pub const JUDGE_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
 /// Addresses remembered at once; past this, those with no failure in the window are
 /// forgotten first, so a flood of addresses cannot grow memory without end.
 const ADDRESSES: usize = 50_000;
@@ -124,9 +140,117 @@ impl Drop for Slot {
     }
 }
 
+/// One connection's frame budget: a token bucket refilled at [`FRAMES_PER_SECOND`].
+pub struct FrameRate {
+    tokens: f64,
+    at: std::time::Instant,
+    rate: f64,
+    burst: f64,
+}
+
+impl Default for FrameRate {
+    fn default() -> Self {
+        FrameRate::new(FRAMES_PER_SECOND, FRAME_BURST, std::time::Instant::now())
+    }
+}
+
+impl FrameRate {
+    pub fn new(rate: f64, burst: f64, now: std::time::Instant) -> FrameRate {
+        FrameRate {
+            tokens: burst,
+            at: now,
+            rate,
+            burst,
+        }
+    }
+
+    /// Takes one frame's token at `now`; how long to wait first when there is none.
+    pub fn take(&mut self, now: std::time::Instant) -> std::time::Duration {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.at = now;
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst) - 1.0;
+        if self.tokens >= 0.0 {
+            std::time::Duration::ZERO
+        } else {
+            std::time::Duration::from_secs_f64(-self.tokens / self.rate)
+        }
+    }
+}
+
+/// Each member's turn at judging: one message at a time per member.
+#[derive(Default)]
+pub struct Judging {
+    turns: Mutex<HashMap<MemberId, Arc<tokio::sync::Semaphore>>>,
+}
+
+/// Members whose turns are remembered before the idle ones are forgotten.
+const TURNS: usize = 10_000;
+
+impl Judging {
+    /// Waits for `member`'s turn; it is theirs until the permit is dropped.
+    pub async fn turn(&self, member: &MemberId) -> tokio::sync::OwnedSemaphorePermit {
+        let turn = {
+            let mut turns = self.turns.lock().unwrap_or_else(|p| p.into_inner());
+            if turns.len() >= TURNS {
+                turns.retain(|_, t| Arc::strong_count(t) > 1);
+            }
+            turns
+                .entry(member.clone())
+                .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(1)))
+                .clone()
+        };
+        turn.acquire_owned()
+            .await
+            .expect("a member's turn is never closed")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn frames_pass_in_a_burst_then_at_the_rate() {
+        use std::time::{Duration, Instant};
+        let t0 = Instant::now();
+        let mut r = FrameRate::new(100.0, 10.0, t0);
+        for _ in 0..10 {
+            assert_eq!(r.take(t0), Duration::ZERO, "the burst passes at once");
+        }
+        let wait = r.take(t0);
+        assert!(
+            (Duration::from_millis(9)..=Duration::from_millis(11)).contains(&wait),
+            "{wait:?}"
+        );
+        // Read after that wait, the next frame waits its own hundredth of a second.
+        let later = t0 + wait;
+        let wait = r.take(later);
+        assert!(
+            (Duration::from_millis(9)..=Duration::from_millis(11)).contains(&wait),
+            "{wait:?}"
+        );
+        // A quiet second refills the burst and no more.
+        let quiet = later + wait + Duration::from_secs(1);
+        for _ in 0..10 {
+            assert_eq!(r.take(quiet), Duration::ZERO);
+        }
+        assert!(r.take(quiet) > Duration::ZERO);
+    }
+
+    #[tokio::test]
+    async fn one_member_is_judged_one_message_at_a_time_and_others_are_not_held() {
+        let j = Judging::default();
+        let (a, b) = (
+            MemberId::parse("m_a").unwrap(),
+            MemberId::parse("m_b").unwrap(),
+        );
+        let first = j.turn(&a).await;
+        let waiting = tokio::time::timeout(std::time::Duration::from_millis(50), j.turn(&a));
+        assert!(waiting.await.is_err(), "a's second message waits");
+        let _other = j.turn(&b).await;
+        drop(first);
+        let _again = j.turn(&a).await;
+    }
 
     #[test]
     fn failures_count_per_address_and_leave_the_window() {

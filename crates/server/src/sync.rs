@@ -143,6 +143,8 @@ fn accept(
         peer: peer.clone(),
         token,
         checked_at: std::time::Instant::now(),
+        rate: Default::default(),
+        throttled: false,
         _alive: alive,
         _slot: slot,
     };
@@ -163,6 +165,7 @@ fn accept(
                     Ok(_) => continue,
                     Err(e) => return Some((Err(e), (ws_in, door, out, true))),
                 };
+                door.throttle().await;
                 match door.check(&bytes).await {
                     Ok(checked) => {
                         if let Some(tell) = checked.tell {
@@ -283,6 +286,10 @@ struct Door {
     /// process, and an open socket must not keep writing after that.
     token: String,
     checked_at: std::time::Instant,
+    /// The frames it may send (`limits::FRAMES_PER_SECOND`), and whether it has been held
+    /// to that rate yet (logged once).
+    rate: crate::limits::FrameRate,
+    throttled: bool,
     /// Dropped with the connection: tells its watcher to stop.
     _alive: futures::channel::oneshot::Sender<()>,
     /// The connection's place under the member's and device's limits, given back with it.
@@ -509,34 +516,60 @@ impl Door {
                 self.handles.insert(doc, h);
             }
         }
-        let mut view = match self.handles.get(&doc) {
+        // The member's turn first: their devices' messages are judged one at a time.
+        let turn = self.srv.judging.turn(&self.who.member).await;
+        let view = match self.handles.get(&doc) {
             Some(h) => h
                 .with_document_async(|d| d.fork())
                 .await
                 .unwrap_or_default(),
             None => Automerge::new(),
         };
-        let pending = self.accepted.entry(doc).or_default();
-        pending.retain(|c| view.get_change_by_hash(&c.hash()).is_none());
-        if !pending.is_empty() {
-            let _ = view.apply_changes(pending.iter().cloned());
-        }
-        let held = self.waiting.remove(&doc).unwrap_or_default();
-        let chunks: Vec<&[u8]> = held
-            .iter()
-            .map(Vec::as_slice)
-            .chain(sync.changes.iter())
-            .collect();
-        // A fault in judging one document's message refuses that message, never the process.
-        let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            door::admit(&mut view, &chunks, &self.writer, scope, granted, |a| {
-                gate.bound(a)
-            })
-        }))
-        .unwrap_or_else(|_| {
-            tracing::error!(peer = %self.peer, doc = %doc, "the door panicked on a message");
-            Err(Refusal::Malformed)
+        let mut pending = self.accepted.remove(&doc).unwrap_or_default();
+        let mut chunks = self.waiting.remove(&doc).unwrap_or_default();
+        chunks.extend(sync.changes.iter().map(<[u8]>::to_vec));
+        let (writer, judged_scope, peer) = (self.writer.clone(), scope.clone(), self.peer.clone());
+        let bound = gate.clone();
+        // Judged on a blocking thread: the async workers answer everyone else meanwhile.
+        let judging = tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            let mut view = view;
+            pending.retain(|c| view.get_change_by_hash(&c.hash()).is_none());
+            if !pending.is_empty() {
+                let _ = view.apply_changes(pending.iter().cloned());
+            }
+            let chunks: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
+            // A fault in judging one message refuses that message, never the process.
+            let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                door::admit(&mut view, &chunks, &writer, &judged_scope, granted, |a| {
+                    bound.bound(a)
+                })
+            }))
+            .unwrap_or_else(|_| {
+                tracing::error!(peer = %peer, doc = %doc, "the door panicked on a message");
+                Err(Refusal::Malformed)
+            });
+            (view, pending, judged)
         });
+        let (view, pending, judged) = match tokio::time::timeout(self.srv.judge_budget(), judging)
+            .await
+        {
+            Ok(Ok(done)) => done,
+            Ok(Err(e)) => {
+                tracing::error!(peer = %self.peer, doc = %doc, error = %e, "judging failed");
+                return Err(store_failed_words());
+            }
+            // The thread finishes in its own time, still holding the member's turn.
+            Err(_) => {
+                tracing::warn!(peer = %self.peer, doc = %doc, "closed: a message took too long to judge");
+                return Err(format!(
+                        "这条消息检查太久（超过 {} 秒），连接已关闭 / this message took too long to check (over {} s); the connection is closed",
+                        self.srv.judge_budget().as_secs_f32(),
+                        self.srv.judge_budget().as_secs_f32()
+                    ));
+            }
+        };
+        self.accepted.insert(doc, pending);
         let mut judged = match judged {
             Ok(j) => j,
             Err(why) => {
@@ -613,6 +646,20 @@ impl Door {
 }
 
 impl Door {
+    /// Waits until the connection's frame rate allows one more frame: the socket is not
+    /// read meanwhile, so a flood slows its sender and no one else.
+    async fn throttle(&mut self) {
+        let wait = self.rate.take(std::time::Instant::now());
+        if wait.is_zero() {
+            return;
+        }
+        if !self.throttled {
+            self.throttled = true;
+            tracing::warn!(peer = %self.peer, "a connection sends faster than the frame rate: slowed down");
+        }
+        tokio::time::sleep(wait).await;
+    }
+
     /// Records the heads a device names for a document whose facts are watched, before
     /// samod answers (and perhaps sends the close marker): a ballot made offline before
     /// the close is named by its device's first message, ahead of the marker it is sent.
@@ -677,6 +724,10 @@ const MAX_SCHEDULED_PER_MESSAGE: usize = 64;
 
 fn store_failed(e: &DbError) -> String {
     tracing::error!(error = ?e, "the store failed at the door");
+    store_failed_words()
+}
+
+fn store_failed_words() -> String {
     "服务器暂时无法保存 / the server cannot save right now".into()
 }
 

@@ -27,11 +27,18 @@ pub enum CborError {
     TrailingBytes,
     /// A map names the same key twice: readers disagree on which copy counts.
     DuplicateKey,
+    /// An array or map of more than [`MAX_ENTRIES`].
+    TooManyEntries,
 }
 
 /// Nesting deeper than this is refused: no wire message needs it, and it bounds recursion
 /// on bytes a stranger sent.
 const MAX_DEPTH: usize = 16;
+
+/// Entries one array or map may hold. The protocol's largest is a refusal's list of change
+/// hashes, a round's worth at most (`door::MAX_CHANGES`); a frame of a million one-byte
+/// entries is no message, and each entry costs an allocation.
+pub const MAX_ENTRIES: usize = 1 << 16;
 
 impl Value {
     pub fn text(s: &str) -> Value {
@@ -235,12 +242,13 @@ impl Reader<'_> {
                 match self.arg(info)? {
                     Len::Definite(n) => {
                         // Every item takes at least one byte.
-                        for _ in 0..self.length(n)? {
+                        for _ in 0..entries(self.length(n)?)? {
                             items.push(self.value(depth + 1)?);
                         }
                     }
                     Len::Indefinite => {
                         while !self.at_break() {
+                            entries(items.len() + 1)?;
                             items.push(self.value(depth + 1)?);
                         }
                     }
@@ -251,13 +259,14 @@ impl Reader<'_> {
                 let mut entries = Vec::new();
                 match self.arg(info)? {
                     Len::Definite(n) => {
-                        for _ in 0..self.length(n)? {
+                        for _ in 0..self::entries(self.length(n)?)? {
                             let k = self.value(depth + 1)?;
                             entries.push((k, self.value(depth + 1)?));
                         }
                     }
                     Len::Indefinite => {
                         while !self.at_break() {
+                            self::entries(entries.len() + 1)?;
                             let k = self.value(depth + 1)?;
                             entries.push((k, self.value(depth + 1)?));
                         }
@@ -284,6 +293,15 @@ impl Reader<'_> {
             // Tags (major 6) carry nothing the protocol needs.
             _ => return Err(CborError::Unsupported(b)),
         })
+    }
+}
+
+/// `n` if an array or map may hold that many entries.
+fn entries(n: usize) -> Result<usize, CborError> {
+    if n > MAX_ENTRIES {
+        Err(CborError::TooManyEntries)
+    } else {
+        Ok(n)
     }
 }
 
@@ -359,20 +377,40 @@ mod tests {
         assert_eq!(decode(&twice), Err(CborError::DuplicateKey));
     }
 
-    /// 300,000 keys, the last one repeated: about 4.5 × 10¹⁰ comparisons pairwise (many
-    /// minutes), one pass with a set.
+    /// A map of as many keys as a container may hold, the last one repeated: about 2 × 10⁹
+    /// comparisons pairwise, one pass with a set. One key more is refused before it is read.
     #[test]
     fn a_huge_map_is_read_in_one_pass_and_its_repeated_key_still_caught() {
-        let mut entries: Vec<(Value, Value)> = (0..300_000)
+        let mut entries: Vec<(Value, Value)> = (0..MAX_ENTRIES as u64 - 1)
             .map(|i| (Value::Text(format!("k{i}")), Value::Uint(i)))
             .collect();
         let fine = encode(&Value::Map(entries.clone()));
-        assert!(matches!(decode(&fine), Ok(Value::Map(m)) if m.len() == 300_000));
+        assert!(matches!(decode(&fine), Ok(Value::Map(m)) if m.len() == MAX_ENTRIES - 1));
         entries.push((Value::text("k0"), Value::Uint(0)));
         assert_eq!(
-            decode(&encode(&Value::Map(entries))),
+            decode(&encode(&Value::Map(entries.clone()))),
             Err(CborError::DuplicateKey)
         );
+        entries.push((Value::text("one more"), Value::Uint(0)));
+        assert_eq!(
+            decode(&encode(&Value::Map(entries))),
+            Err(CborError::TooManyEntries)
+        );
+    }
+
+    #[test]
+    fn arrays_hold_so_many_entries_whatever_their_length_says() {
+        let full = Value::Array(vec![Value::Null; MAX_ENTRIES]);
+        assert_eq!(decode(&encode(&full)).as_ref(), Ok(&full));
+        let over = encode(&Value::Array(vec![Value::Null; MAX_ENTRIES + 1]));
+        assert_eq!(decode(&over), Err(CborError::TooManyEntries));
+        // The same without a length: an indefinite array, ended by a break.
+        let mut open = vec![0x9f];
+        open.extend(std::iter::repeat_n(0xf6, MAX_ENTRIES + 1));
+        open.push(0xff);
+        assert_eq!(decode(&open), Err(CborError::TooManyEntries));
+        open.remove(1);
+        assert!(matches!(decode(&open), Ok(Value::Array(a)) if a.len() == MAX_ENTRIES));
     }
 
     fn value() -> impl Strategy<Value = Value> {

@@ -2,6 +2,7 @@
 //! sync message reaches the server's copy of a document, its changes are applied to a fork
 //! and judged. Pure, so it is tested here and the server only wires it up.
 
+use super::inflate;
 use crate::access::{self, Access, Scope};
 use crate::doc::Writer;
 use crate::schema;
@@ -16,6 +17,9 @@ pub enum Refusal {
     ReadOnly,
     /// Bytes that are not changes or documents.
     Malformed,
+    /// Changes that would inflate past [`inflate::MAX_INFLATED`], or more of them in one
+    /// message than [`MAX_CHANGES`].
+    TooLarge,
     /// A change by an actor id another member (or the server) writes with.
     ForeignActor(String),
     /// A change claiming to be genesis that is not this kind's genesis.
@@ -43,6 +47,12 @@ impl Refusal {
                 .to_owned(),
             Refusal::Malformed => lang
                 .pick("修改的数据无法读取。", "the change could not be read")
+                .to_owned(),
+            Refusal::TooLarge => lang
+                .pick(
+                    "这批修改太大，服务器不能接收。",
+                    "these changes are too large for the server to take",
+                )
                 .to_owned(),
             Refusal::ForeignActor(actor) => match lang {
                 Lang::Zh => format!("写入者 {actor} 属于另一位成员。"),
@@ -119,11 +129,46 @@ impl Judged {
 /// built to fail one change per round costs a few rounds, not one per change.
 const MAX_ROUNDS: usize = 4;
 
+/// Chunks judged in one round. Judging costs a fork's worth of work per change (about a
+/// tenth of a millisecond), and an 8 MiB frame holds a hundred thousand small changes:
+/// past this many, the rest are asked for again (see [`admit`]), a round at a time.
+pub const MAX_CHANGES: usize = 5_000;
+
 /// Judges the changes of one incoming sync message for one document. `view` is the
 /// server's document (or a fork of it) and receives the admitted changes. `bound` says
 /// which member an actor id is already bound to. `Err` only when the bytes cannot be read
 /// at all.
+///
+/// A message of more than [`MAX_CHANGES`] chunks (an honest device catching up after a
+/// long time offline may send tens of thousands) is judged [`MAX_CHANGES`] at a time: the
+/// rest are neither admitted nor refused but listed in `missing`, so the server asks the
+/// sender for them again and judges them in a later round.
 pub fn admit(
+    view: &mut Automerge,
+    chunks: &[&[u8]],
+    writer: &Writer,
+    scope: &Scope,
+    granted: Access,
+    bound: impl Fn(&ActorId) -> Option<MemberId>,
+) -> Result<Judged, Refusal> {
+    let (now, later) = chunks.split_at(chunks.len().min(MAX_CHANGES));
+    let mut judged = admit_round(view, now, writer, scope, granted, bound)?;
+    if granted == Access::Write && !later.is_empty() {
+        let mut asked: HashSet<ChangeHash> = judged.missing.iter().copied().collect();
+        for chunk in later {
+            // A chunk that is no single change (a document, a bundle) cannot be named by
+            // one hash; an honest sender puts those first, as automerge does.
+            if let Ok(c) = Change::from_bytes(chunk.to_vec()) {
+                if view.get_change_meta_by_hash(&c.hash()).is_none() && asked.insert(c.hash()) {
+                    judged.missing.push(c.hash());
+                }
+            }
+        }
+    }
+    Ok(judged)
+}
+
+fn admit_round(
     view: &mut Automerge,
     chunks: &[&[u8]],
     writer: &Writer,
@@ -249,6 +294,11 @@ pub fn admit(
 /// Returns the fork they were read into, with them.
 fn decode(view: &Automerge, chunks: &[&[u8]]) -> Result<(Automerge, Vec<Change>), Refusal> {
     let joined = chunks.concat();
+    // automerge inflates without a limit: measured first, within a budget.
+    inflate::inflated_size(&joined, inflate::MAX_INFLATED).map_err(|e| match e {
+        inflate::Inflation::TooLarge => Refusal::TooLarge,
+        inflate::Inflation::Unreadable => Refusal::Malformed,
+    })?;
     let mut fork = view.fork();
     let before = view.get_heads();
     fork.load_incremental(&joined)
@@ -635,7 +685,8 @@ mod tests {
         // Next round, with the parent: both pass.
         let out = run(&mut server, &raw(&changes), &w, &scope, Access::Write, &[]).unwrap();
         assert_eq!(out.changes.len(), 2);
-        // Bytes that are no change are skipped as automerge skips them: nothing is taken.
+        // Bytes that are no change are unreadable (automerge would skip them, after reading
+        // whatever chunks came first): nothing is taken.
         let heads = server.get_heads();
         let out = run(
             &mut server,
@@ -645,7 +696,7 @@ mod tests {
             Access::Write,
             &[],
         );
-        assert_eq!(out, Ok(Judged::default()));
+        assert_eq!(out.err(), Some(Refusal::Malformed));
         assert_eq!(server.get_heads(), heads);
         // Into an empty document they cannot even load.
         let err = run(
@@ -781,5 +832,81 @@ mod tests {
     fn reasons_are_given_in_both_languages() {
         let r = Refusal::ReadOnly.reason();
         assert!(r.contains("只读") && r.contains("read-only"), "{r}");
+    }
+}
+
+#[cfg(test)]
+mod bounds {
+    use super::*;
+    use crate::access::member_docs;
+    use crate::doc::Writer;
+    use crate::profile;
+    use crate::schema::{genesis, DocKind};
+    use crate::{CommunityId, Millis, Role};
+
+    /// `n` honest profile edits by one member, each its own change.
+    fn edits(n: usize) -> (Writer, Scope, Vec<Vec<u8>>) {
+        let w = Writer {
+            member: MemberId::parse("r1").unwrap(),
+            role: Role::Resident,
+        };
+        let c = CommunityId::parse("huqian-2").unwrap();
+        let scope = member_docs(&c, &w.member).remove(0).1;
+        let mut doc = genesis(&DocKind::PROFILE);
+        for i in 0..n {
+            profile::set_about(
+                &mut doc,
+                &w,
+                &scope.context(),
+                Millis(i as i64),
+                &format!("{i}"),
+            )
+            .unwrap();
+        }
+        let chunks = doc
+            .get_changes(&[])
+            .iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect();
+        (w, scope, chunks)
+    }
+
+    /// What a device sends after a long time offline: more changes than one round judges.
+    /// Each round admits its share and asks for the rest; nothing is refused or lost.
+    #[test]
+    fn a_message_of_more_changes_than_a_round_is_judged_over_rounds() {
+        let n = MAX_CHANGES * 2 + 100;
+        let (w, scope, chunks) = edits(n);
+        let mut server = Automerge::new();
+        let mut sent: Vec<Vec<u8>> = chunks.clone();
+        let mut rounds = 0;
+        loop {
+            rounds += 1;
+            let refs: Vec<&[u8]> = sent.iter().map(Vec::as_slice).collect();
+            let out = admit(&mut server, &refs, &w, &scope, Access::Write, |_| None).unwrap();
+            assert!(
+                out.refused.is_empty() && out.reason.is_none(),
+                "{:?}",
+                out.reason
+            );
+            assert!(out.changes.len() <= MAX_CHANGES);
+            if out.missing.is_empty() {
+                break;
+            }
+            // The sender answers the server's `need` with exactly those changes.
+            let asked: HashSet<ChangeHash> = out.missing.iter().copied().collect();
+            sent = chunks
+                .iter()
+                .filter(|c| asked.contains(&Change::from_bytes(c.to_vec()).unwrap().hash()))
+                .cloned()
+                .collect();
+            assert_eq!(sent.len(), asked.len());
+        }
+        assert_eq!(rounds, 3);
+        assert_eq!(
+            server.get_changes(&[]).len(),
+            n + 1,
+            "genesis and every edit"
+        );
     }
 }

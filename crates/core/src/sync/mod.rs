@@ -3,6 +3,7 @@
 pub mod cbor;
 pub mod client;
 pub mod door;
+pub mod inflate;
 pub mod set_aside;
 pub mod shape;
 pub mod wire;

@@ -230,3 +230,163 @@ async fn a_refused_change_in_one_document_leaves_every_other_document_syncing_bo
     assert!(held.get_change_by_hash(&forged[0]).is_none());
     ts.stop().await;
 }
+
+/// A compressed change chunk (automerge's chunk type 2) around `body`, with any checksum:
+/// the door must refuse it before anything checks the checksum, or inflates it.
+fn compressed_chunk(body: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(body).unwrap();
+    let data = e.finish().unwrap();
+    let mut out = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2];
+    let mut n = data.len();
+    loop {
+        let b = (n & 0x7f) as u8;
+        n >>= 7;
+        out.push(if n == 0 { b } else { b | 0x80 });
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(data);
+    out
+}
+
+/// A sync message of `mine` carrying `chunks` as its changes.
+fn carrying(p: &Peer, mine: linli_core::DocId, chunks: Vec<Vec<u8>>) -> Vec<u8> {
+    let msg = automerge::sync::Message {
+        heads: vec![],
+        need: vec![],
+        have: vec![],
+        changes: chunks.into(),
+        flags: None,
+        version: automerge::sync::MessageVersion::V1,
+    };
+    Wire::Sync {
+        doc: mine,
+        sender: p.peer_id().to_owned(),
+        target: linli_server::SERVER_MEMBER.to_owned(),
+        data: msg.encode(),
+    }
+    .encode()
+}
+
+/// 256 MB of zeros deflate to a quarter of a megabyte: automerge would inflate all of it
+/// (the server's memory went from 156 to 623 MB for 200 MB). The door measures it first,
+/// inflating into a counter no further than its budget, and refuses it in words; the
+/// connection stays open and a neighbour syncs meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chunk_that_inflates_past_the_budget_is_refused_before_automerge_reads_it() {
+    let ts = TestServer::start().await;
+    let mallory = ts.join(HUQIAN, Role::Resident, "炸弹客").await;
+    let ann = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let mine = profile_id(&community(HUQIAN), &mallory.member);
+    let mut m = Peer::connect(ts.addr, HUQIAN, &mallory).await.unwrap();
+    m.doc(mine, &DocKind::PROFILE);
+    assert_eq!(m.sync(&[mine]).await, Outcome::InStep);
+
+    let bomb = compressed_chunk(&vec![0u8; 256 << 20]);
+    assert!(bomb.len() < 300 << 10, "{}", bomb.len());
+    let frame = carrying(&m, mine, vec![bomb]);
+    let told = m.send_raw(frame).await;
+    assert!(
+        matches!(&told, Outcome::ChangesRefused { doc, reason, .. }
+            if *doc == mine && reason.contains("too large")),
+        "{told:?}"
+    );
+    // The connection goes on: Mallory's honest edit is taken.
+    profile::set_about(
+        m.doc(mine, &DocKind::PROFILE),
+        &writer(&mallory),
+        &DocContext {
+            subject: Some(mallory.member.clone()),
+        },
+        Millis(1),
+        "还在",
+    )
+    .unwrap();
+    assert_eq!(m.sync(&[mine]).await, Outcome::InStep);
+    let (status, _) = http(ts.addr, "GET", "/healthz", "").await;
+    assert_eq!(status, 200);
+    let dir = directory_id(&community(HUQIAN));
+    let mut a = Peer::connect(ts.addr, HUQIAN, &ann).await.unwrap();
+    a.doc(dir, &DocKind::DIRECTORY);
+    assert_eq!(a.sync(&[dir]).await, Outcome::InStep);
+    ts.stop().await;
+}
+
+/// Profile edits by `who`, each its own change, into their device's copy.
+fn edits(p: &mut Peer, who: &linli_server::db::Joined, doc: linli_core::DocId, n: usize) {
+    let ctx = DocContext {
+        subject: Some(who.member.clone()),
+    };
+    let d = p.doc(doc, &DocKind::PROFILE);
+    for i in 0..n {
+        profile::set_about(
+            d,
+            &writer(who),
+            &ctx,
+            Millis(i as i64 + 1),
+            &format!("第 {i} 次"),
+        )
+        .unwrap();
+    }
+}
+
+/// A device back after a long time offline sends more changes in one message than the
+/// door judges in a round: each round admits its share and asks for the rest, and the
+/// device ends in step with nothing refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_changes_than_a_round_are_judged_over_rounds_and_all_arrive() {
+    let ts = TestServer::start().await;
+    let who = ts.join(HUQIAN, Role::Resident, "出远门的人").await;
+    let mine = profile_id(&community(HUQIAN), &who.member);
+    let mut p = Peer::connect(ts.addr, HUQIAN, &who).await.unwrap();
+    p.doc(mine, &DocKind::PROFILE);
+    assert_eq!(p.sync(&[mine]).await, Outcome::InStep);
+    edits(
+        &mut p,
+        &who,
+        mine,
+        linli_core::sync::door::MAX_CHANGES * 2 + 50,
+    );
+    assert_eq!(p.sync(&[mine]).await, Outcome::InStep);
+    assert_eq!(
+        ts.srv.fork(mine).await.get_heads(),
+        p.docs[&mine].get_heads()
+    );
+    ts.stop().await;
+}
+
+/// Judging runs off the async workers within a time budget; a message that overruns it
+/// closes its connection in words, while `/healthz` and a neighbour are answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_that_overruns_the_judging_budget_closes_its_connection_in_words() {
+    let ts = TestServer::start().await;
+    let mallory = ts.join(HUQIAN, Role::Resident, "慢吞吞").await;
+    let ann = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let mine = profile_id(&community(HUQIAN), &mallory.member);
+    let mut m = Peer::connect(ts.addr, HUQIAN, &mallory).await.unwrap();
+    m.doc(mine, &DocKind::PROFILE);
+    assert_eq!(m.sync(&[mine]).await, Outcome::InStep);
+    // A budget no real message fits: 3,000 changes take a good part of a second.
+    ts.srv.set_judge_budget(Duration::from_millis(1));
+    edits(&mut m, &mallory, mine, 3_000);
+    let told = m.push_everything(mine).await;
+    assert!(
+        matches!(&told, Outcome::Refused(r) if r.contains("too long")),
+        "{told:?}"
+    );
+    ts.srv.set_judge_budget(linli_server::limits::JUDGE_BUDGET);
+    let (status, _) = http(ts.addr, "GET", "/healthz", "").await;
+    assert_eq!(status, 200);
+    let dir = directory_id(&community(HUQIAN));
+    let mut a = Peer::connect(ts.addr, HUQIAN, &ann).await.unwrap();
+    a.doc(dir, &DocKind::DIRECTORY);
+    assert_eq!(a.sync(&[dir]).await, Outcome::InStep);
+    // Mallory comes back, and with an ordinary budget her edits are taken.
+    let mut again = Peer::connect(ts.addr, HUQIAN, &mallory).await.unwrap();
+    again.docs.insert(mine, m.docs[&mine].clone());
+    assert_eq!(again.sync(&[mine]).await, Outcome::InStep);
+    ts.stop().await;
+}
