@@ -1,7 +1,8 @@
-// Load on linli-server from off-the-shelf automerge-repo peers (crates/server/tests/load_js.rs).
+// Load on linli-server from off-the-shelf automerge-repo peers (crates/server/tests/load_js.rs,
+// scripts/load-compare).
 //   node load.mjs < config.json
 // config: { writers: [{ writerUrl, writerPeer, watcherUrl, watcherPeer, docId }],
-//           rate, seconds, drainSeconds }
+//           rate, seconds, drainSeconds, createDocs, phases }
 // Each entry is one member with two devices, each its own Repo and WebSocket: the writer
 // makes `rate` changes a second to the member's document for `seconds`, the watcher follows
 // it. Every message the server sends is inspected on the way in, because the adapter only
@@ -9,8 +10,19 @@
 // pass) it prints one line of JSON:
 //   { writers, changesMade, changesSeen, lost, errorMessages, otherMessages, closes, seconds,
 //     errorTexts, otherTypes, socketErrors, brokenWriters, libraryComplaints, uncaught,
-//     drained, timedOut }
+//     drained, timedOut, changesDelivered, latencyMs: { p50, p99, max } }
 // and exits 0; non-zero only if the script itself fails.
+//
+// Latency: each change carries the writer's wall-clock time (`sent`, a list beside `log`);
+// writer and watcher share this process, so its clock; each watcher records, for every
+// change it sees for the first time, now − sent. `changesDelivered` counts those.
+//
+// `createDocs: true` is for a server that mints nothing (the JavaScript automerge-repo sync
+// server, interop/reference-server.mjs): each writer makes its document with repo.create(),
+// `docId` is left out, the URLs need no token, and the peer ids may be anything (left out,
+// they are `writer-I` and `watcher-I`). `phases: true` writes `load.mjs: phase NAME` lines on
+// stderr when writing starts (`writing`) and when the watchers have caught up or the drain
+// ends (`drained`), so that whoever runs it can measure the server over exactly that span.
 import * as A from '@automerge/automerge';
 import { Repo, cbor } from '@automerge/automerge-repo';
 import { BrowserWebSocketClientAdapter } from '@automerge/automerge-repo-network-websocket';
@@ -61,8 +73,15 @@ async function readConfig() {
   for await (const chunk of process.stdin) text += chunk;
   const c = JSON.parse(text);
   if (!Array.isArray(c.writers) || c.writers.length === 0) throw new Error('config: no writers');
-  for (const w of c.writers) {
-    for (const k of ['writerUrl', 'writerPeer', 'watcherUrl', 'watcherPeer', 'docId']) {
+  const createDocs = c.createDocs === true;
+  c.writers.forEach((w, i) => {
+    if (createDocs) {
+      w.writerPeer ??= `writer-${i}`;
+      w.watcherPeer ??= `watcher-${i}`;
+    }
+    const keys = ['writerUrl', 'writerPeer', 'watcherUrl', 'watcherPeer'];
+    if (!createDocs) keys.push('docId');
+    for (const k of keys) {
       if (typeof w[k] !== 'string') throw new Error(`config: writers[].${k} missing`);
     }
     // All traffic stays on this machine.
@@ -72,12 +91,14 @@ async function readConfig() {
         throw new Error(`config: ${host} is not loopback`);
       }
     }
-  }
+  });
   return {
     writers: c.writers,
     rate: c.rate ?? 10,
     seconds: c.seconds ?? 20,
     drainSeconds: c.drainSeconds ?? 60,
+    createDocs,
+    phases: c.phases === true,
   };
 }
 
@@ -141,13 +162,23 @@ async function until(deadline, ready, every = 50) {
   return true;
 }
 
-/** The writer's doc: imported under the server-minted id, as peer.mjs does. */
-function startWriter(member) {
+/** The document every writer starts from: a counter, its log, and each change's send time. */
+const INITIAL = { n: 0, log: [], sent: [] };
+
+/** The writer's doc: imported under the server-minted id, as peer.mjs does, or (createDocs)
+ * made by the writer's repo under an id of its own. */
+function startWriter(member, createDocs) {
   const { repo } = member.writer;
-  const handle = repo.import(A.save(A.from({ n: 0, log: [] })), { docId: member.docId });
-  // import() leaves a handle under a given id loading (as if awaiting storage); it has the
-  // whole document, so it is ready for changes now.
-  if (!handle.isReady()) handle.doneLoading();
+  let handle;
+  if (createDocs) {
+    handle = repo.create(structuredClone(INITIAL));
+    member.docId = handle.documentId;
+  } else {
+    handle = repo.import(A.save(A.from(structuredClone(INITIAL))), { docId: member.docId });
+    // import() leaves a handle under a given id loading (as if awaiting storage); it has the
+    // whole document, so it is ready for changes now.
+    if (!handle.isReady()) handle.doneLoading();
+  }
   member.handle = handle;
   // The server answers each sync with its heads: once they are non-empty it holds the
   // document (only this writer writes it), and the watcher can find it.
@@ -164,6 +195,7 @@ async function startWatcher(member, deadline) {
   while (Date.now() < deadline) {
     try {
       member.seen = await repo.find(url);
+      watch(member);
       return;
     } catch {
       // An unavailable handle stays cached as unavailable: drop it so the next find asks.
@@ -171,6 +203,29 @@ async function startWatcher(member, deadline) {
       await sleep(250);
     }
   }
+}
+
+/** Every propagation latency a watcher measured, in milliseconds. */
+const latencies = [];
+
+/** Records, for each change the watcher holds for the first time, how long it took. */
+function watch(member) {
+  const handle = member.seen;
+  const look = () => {
+    const sent = handle.isReady() ? handle.doc()?.sent : undefined;
+    if (!sent) return;
+    const now = Date.now();
+    for (let i = member.delivered; i < sent.length; i++) latencies.push(now - sent[i]);
+    member.delivered = Math.max(member.delivered, sent.length);
+  };
+  handle.on('change', look);
+  look();
+}
+
+/** The q-quantile of sorted numbers (nearest rank), or null when there are none. */
+function quantile(sorted, q) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
 function seenOf(member) {
@@ -219,6 +274,15 @@ function report(members, timedOut) {
     // Whether every watcher caught up, and whether the run hit its overall limit instead.
     drained: members.every(caughtUp),
     timedOut,
+    changesDelivered: latencies.length,
+    latencyMs: (() => {
+      const sorted = Float64Array.from(latencies).sort();
+      return {
+        p50: quantile(sorted, 0.5),
+        p99: quantile(sorted, 0.99),
+        max: sorted.length ? sorted[sorted.length - 1] : null,
+      };
+    })(),
   };
   // Which connections were hit, for whoever reads the test's output.
   members.forEach((m, i) => {
@@ -244,8 +308,12 @@ const members = config.writers.map((w) => ({
   seen: undefined,
   held: false,
   made: 0,
+  delivered: 0,
   writeError: undefined,
 }));
+const phase = (name) => {
+  if (config.phases) console.error(`load.mjs: phase ${name}`);
+};
 
 // Whatever happens, the run ends: past this it reports what it has.
 const limit = (SETUP_SECONDS + config.seconds + config.drainSeconds + 10) * 1000;
@@ -261,13 +329,19 @@ const setupBy = Date.now() + SETUP_SECONDS * 1000;
 const allConnected = () =>
   members.every((m) => m.writer.repo.peers.length && m.watcher.repo.peers.length);
 if (!(await until(setupBy, allConnected))) console.error('load.mjs: not every device connected');
-members.forEach(startWriter);
+members.forEach((m) => startWriter(m, config.createDocs));
 if (!(await until(setupBy, () => members.every((m) => m.held)))) {
   console.error('load.mjs: the server does not hold every document');
 }
-// Watchers keep finding while the writers write; they have until the drain ends.
-const endOfDrain = Date.now() + (config.seconds + config.drainSeconds) * 1000;
-members.forEach((m) => startWatcher(m, endOfDrain));
+// Watchers keep finding while the writers write; they have until the drain ends. Writing
+// waits (within the setup time) until every watcher has its document, so that a latency is
+// that of a change, not of a find.
+const findUntil = setupBy + (config.seconds + config.drainSeconds) * 1000;
+members.forEach((m) => startWatcher(m, findUntil));
+if (!(await until(setupBy, () => members.every((m) => m.seen)))) {
+  console.error('load.mjs: not every watcher found its document');
+}
+phase('writing');
 
 // Writing: every writer on its own timer, all for the same span.
 const stopAt = Date.now() + config.seconds * 1000;
@@ -287,6 +361,7 @@ await Promise.all(
             m.handle.change((d) => {
               d.n += 1;
               d.log.push(d.n);
+              d.sent.push(Date.now());
             });
             m.made += 1;
           } catch (e) {
@@ -299,5 +374,6 @@ await Promise.all(
   ),
 );
 
-await until(endOfDrain, () => members.every(caughtUp), 200);
+await until(Date.now() + config.drainSeconds * 1000, () => members.every(caughtUp), 200);
+phase('drained');
 finish(false);

@@ -3,6 +3,7 @@
 mod assignments;
 mod bloom;
 mod deliberation;
+mod drills;
 mod facts;
 mod harness;
 mod help;
