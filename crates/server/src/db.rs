@@ -244,6 +244,15 @@ pub struct Authed {
     pub peer_id: String,
 }
 
+/// The changes of one message that reached the server at `at`; `publish` when their
+/// document's kind asks for its receipt times.
+pub struct Receipts {
+    pub doc: String,
+    pub hashes: Vec<String>,
+    pub at: Millis,
+    pub publish: bool,
+}
+
 pub struct Db {
     conn: Mutex<Connection>,
 }
@@ -668,25 +677,23 @@ impl Db {
     /// before keeps its first time.
     /// `publish`: the document's kind publishes receipts, so they also wait to be written
     /// into it (in the same transaction: none is recorded and forgotten).
-    pub fn record_receipts(
-        &self,
-        doc: &str,
-        hashes: &[String],
-        at: Millis,
-        publish: bool,
-    ) -> DbResult<()> {
+    /// Records when changes first reached the server, several messages' worth in one
+    /// transaction (`batch.rs`).
+    pub fn record_receipts(&self, batch: &[Receipts]) -> DbResult<()> {
         let mut conn = self.conn();
         let tx = write(&mut conn)?;
-        for h in hashes {
-            tx.execute(
-                "INSERT OR IGNORE INTO receipts (hash, doc, at) VALUES (?1, ?2, ?3)",
-                params![h, doc, at.0],
-            )?;
-            if publish {
+        for r in batch {
+            for h in &r.hashes {
                 tx.execute(
-                    "INSERT OR IGNORE INTO receipts_unpublished (hash, doc) VALUES (?1, ?2)",
-                    params![h, doc],
+                    "INSERT OR IGNORE INTO receipts (hash, doc, at) VALUES (?1, ?2, ?3)",
+                    params![h, r.doc, r.at.0],
                 )?;
+                if r.publish {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO receipts_unpublished (hash, doc) VALUES (?1, ?2)",
+                        params![h, r.doc],
+                    )?;
+                }
             }
         }
         tx.commit()?;

@@ -3,6 +3,7 @@
 //! own records (members, tokens, actor bindings) live in SQLite, never in a document.
 
 pub mod api;
+mod batch;
 mod certify;
 pub mod db;
 mod directory;
@@ -52,6 +53,8 @@ pub struct Server {
     pub(crate) join_failures: limits::Failures,
     /// Open sync connections per member and device (`limits.rs`).
     pub(crate) connections: Arc<limits::Connections>,
+    /// When changes first reached the server, committed a batch at a time.
+    pub(crate) receipts: batch::Batcher<db::Receipts>,
     /// Each member's turn at the door's judging, and how long one message may take.
     pub(crate) judging: limits::Judging,
     judge_budget_ms: std::sync::atomic::AtomicU64,
@@ -108,7 +111,15 @@ impl Server {
         let actor = ActorId::random();
         db.bind_actors(SERVER_MEMBER, &[actor.to_hex_string()], gate.now())
             .map_err(|e| format!("{e:?}"))?;
+        let receipts = {
+            let db = db.clone();
+            batch::Batcher::start("receipts", 1_024, move |b: &[db::Receipts]| {
+                db.record_receipts(b).map_err(|e| format!("{e:?}"))
+            })
+            .map_err(|e| e.to_string())?
+        };
         Ok(Arc::new(Server {
+            receipts,
             db,
             gate,
             repo,

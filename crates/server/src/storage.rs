@@ -1,9 +1,11 @@
-//! samod's storage over SQLite: each key one row, each write its own transaction, on disk
-//! (WAL, synchronous=FULL) before samod hears it is done. samod's storage trait has no way
-//! to report a failure, so a write that still fails after retries stops the server loudly:
-//! a server that goes on after losing a write would tell a device its change is safe when
-//! it is not. Devices keep every change until the server holds it, so stopping loses nothing.
+//! samod's storage over SQLite: each key one row, on disk (WAL, synchronous=FULL) before
+//! samod hears it is done, writes committed together when they wait together
+//! (`batch.rs`). samod's storage trait has no way to report a failure, so a write that
+//! still fails after retries stops the server loudly: a server that goes on after losing a
+//! write would tell a device its change is safe when it is not. Devices keep every change
+//! until the server holds it, so stopping loses nothing.
 
+use crate::batch::Batcher;
 use rusqlite::{params, Connection, OptionalExtension};
 use samod::storage::{Storage, StorageKey};
 use std::collections::HashMap;
@@ -15,23 +17,60 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS chunks (key TEXT PRIMARY KEY, d
 
 #[derive(Clone)]
 pub struct SqliteStorage {
+    /// Reads; writes go to the writer thread.
     conn: Arc<Mutex<Connection>>,
+    writes: Batcher<Write>,
 }
+
+enum Write {
+    Put(String, Vec<u8>),
+    Delete(String),
+}
+
+/// Writes one transaction may hold: a burst waits at most this many commits' worth.
+const MAX_BATCH: usize = 1_024;
 
 /// The exit code of a server stopped by a failing store (EX_SOFTWARE would hide it).
 const EXIT_STORE_FAILED: i32 = 74;
 
 impl SqliteStorage {
     pub fn open(dir: &Path) -> rusqlite::Result<SqliteStorage> {
-        let conn = Connection::open(dir.join("documents.sqlite3"))?;
-        // A failed storage write stops the server: wait out another process's write instead.
-        conn.busy_timeout(crate::db::BUSY_TIMEOUT)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.execute_batch(SCHEMA)?;
+        let open = || -> rusqlite::Result<Connection> {
+            let conn = Connection::open(dir.join("documents.sqlite3"))?;
+            // A failed storage write stops the server: wait out another process's write.
+            conn.busy_timeout(crate::db::BUSY_TIMEOUT)?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            conn.execute_batch(SCHEMA)?;
+            Ok(conn)
+        };
+        let (conn, mut writer) = (open()?, open()?);
+        let writes = Batcher::start("document-writes", MAX_BATCH, move |batch: &[Write]| {
+            let mut attempt = 0;
+            loop {
+                match commit(&mut writer, batch) {
+                    Ok(()) => return Ok(()),
+                    Err(e) if attempt < 3 => {
+                        attempt += 1;
+                        tracing::warn!(error = %e, attempt, writes = batch.len(), "document store failed; retrying");
+                        std::thread::sleep(Duration::from_millis(50 << attempt));
+                    }
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+        })
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         Ok(SqliteStorage {
             conn: Arc::new(Mutex::new(conn)),
+            writes,
         })
+    }
+
+    /// Waits until `write` is on disk; a store that cannot take it stops the server.
+    async fn write(&self, what: &'static str, write: Write) {
+        if let Err(e) = self.writes.write(write).await {
+            fatal(what, &e);
+        }
     }
 
     async fn run<T: Send + 'static>(
@@ -65,6 +104,32 @@ impl SqliteStorage {
             Err(e) => fatal(what, &e.to_string()),
         }
     }
+}
+
+fn commit(conn: &mut Connection, batch: &[Write]) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    for write in batch {
+        match write {
+            Write::Put(k, data) => {
+                // The door writes each change ahead under samod's own key; samod's write of
+                // the same bytes then costs no second write.
+                let same: bool = tx
+                    .prepare_cached("SELECT data = ?2 FROM chunks WHERE key = ?1")?
+                    .query_row(params![k, data.as_slice()], |r| r.get(0))
+                    .optional()?
+                    .unwrap_or(false);
+                if !same {
+                    tx.prepare_cached("INSERT OR REPLACE INTO chunks (key, data) VALUES (?1, ?2)")?
+                        .execute(params![k, data.as_slice()])?;
+                }
+            }
+            Write::Delete(k) => {
+                tx.prepare_cached("DELETE FROM chunks WHERE key = ?1")?
+                    .execute([k])?;
+            }
+        }
+    }
+    tx.commit()
 }
 
 fn fatal(what: &str, error: &str) -> ! {
@@ -116,33 +181,11 @@ impl Storage for SqliteStorage {
     }
 
     async fn put(&self, key: StorageKey, data: Vec<u8>) {
-        let k = key_text(&key);
-        let data = Arc::new(data);
-        self.run("put", move |c| {
-            // The door writes each change ahead under samod's own key; samod's write of the
-            // same bytes then costs no second sync to disk.
-            let same: bool = c
-                .prepare_cached("SELECT data = ?2 FROM chunks WHERE key = ?1")?
-                .query_row(params![k, data.as_slice()], |r| r.get(0))
-                .optional()?
-                .unwrap_or(false);
-            if !same {
-                c.prepare_cached("INSERT OR REPLACE INTO chunks (key, data) VALUES (?1, ?2)")?
-                    .execute(params![k, data.as_slice()])?;
-            }
-            Ok(())
-        })
-        .await
+        self.write("put", Write::Put(key_text(&key), data)).await
     }
 
     async fn delete(&self, key: StorageKey) {
-        let k = key_text(&key);
-        self.run("delete", move |c| {
-            c.prepare_cached("DELETE FROM chunks WHERE key = ?1")?
-                .execute([&k])?;
-            Ok(())
-        })
-        .await
+        self.write("delete", Write::Delete(key_text(&key))).await
     }
 }
 
@@ -168,11 +211,47 @@ mod tests {
         s.delete(key(&["doc1", "snapshot", "a"])).await;
         s.delete(key(&["doc1", "snapshot", "missing"])).await;
         assert_eq!(s.load(key(&["doc1", "snapshot", "a"])).await, None);
+        // A put then a delete of the same key, waiting together, end deleted.
+        let (a, b) = tokio::join!(
+            s.put(key(&["doc2", "snapshot", "x"]), vec![7]),
+            s.delete(key(&["doc2", "snapshot", "x"]))
+        );
+        let ((), ()) = (a, b);
+        assert_eq!(s.load(key(&["doc2", "snapshot", "x"])).await, None);
         // A second handle on the same file sees what the first wrote.
         let again = SqliteStorage::open(dir.path()).unwrap();
         assert_eq!(
             again.load(key(&["doc10", "snapshot", "c"])).await,
             Some(vec![3])
+        );
+    }
+
+    /// Many writers at once: every write is acknowledged only once on disk, and all of them
+    /// are there, read by another connection, after the storage is gone.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_waiting_together_are_committed_together_and_all_kept() {
+        let dir = crate::testdir::TestDir::new("storage-batch");
+        let s = SqliteStorage::open(dir.path()).unwrap();
+        let writers = (0..500).map(|i| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                s.put(
+                    key(&["doc", "incremental", &format!("{i:04}")]),
+                    vec![i as u8; 64],
+                )
+                .await
+            })
+        });
+        for w in futures::future::join_all(writers).await {
+            w.unwrap();
+        }
+        drop(s);
+        let again = SqliteStorage::open(dir.path()).unwrap();
+        let kept = again.load_range(key(&["doc"])).await;
+        assert_eq!(kept.len(), 500);
+        assert_eq!(
+            kept[&key(&["doc", "incremental", "0499"])],
+            vec![(499 % 256) as u8; 64]
         );
     }
 }

@@ -623,18 +623,21 @@ impl Door {
         // The server's time of arrival, on disk before the change is: a fact rules that
         // depend on time can trust, where the change's own time is the device's claim.
         if !new.is_empty() {
-            let (db, at) = (self.srv.db.clone(), self.srv.now());
-            let hashes: Vec<String> = new.iter().map(|c| c.hash().to_string()).collect();
-            let key = doc.to_string();
-            let publish = scope
-                .kind()
-                .and_then(linli_core::registry::kind)
-                .is_some_and(|k| k.receipts);
-            tokio::task::spawn_blocking(move || db.record_receipts(&key, &hashes, at, publish))
+            let receipts = crate::db::Receipts {
+                doc: doc.to_string(),
+                hashes: new.iter().map(|c| c.hash().to_string()).collect(),
+                at: self.srv.now(),
+                publish: scope
+                    .kind()
+                    .and_then(linli_core::registry::kind)
+                    .is_some_and(|k| k.receipts),
+            };
+            // Committed with whatever other connections' receipts wait at the same moment.
+            self.srv
+                .receipts
+                .write(receipts)
                 .await
-                .map_err(|e| crate::db::DbError::Store(e.to_string()))
-                .and_then(|r| r)
-                .map_err(|e| store_failed(&e))?;
+                .map_err(|e| store_failed(&crate::db::DbError::Store(e)))?;
         }
         self.srv.write_ahead(doc, &new).await;
         self.accepted
