@@ -135,6 +135,18 @@ impl Server {
         }))
     }
 
+    /// Unloads the documents nobody has used for `idle_for` (no device syncing them, no
+    /// handle held, nothing being written); they come back from storage when asked for.
+    /// Returns how many left memory.
+    pub fn unload_idle(&self, idle_for: std::time::Duration) -> usize {
+        self.repo.unload_idle(idle_for)
+    }
+
+    /// How many documents samod holds in memory.
+    pub fn loaded_documents(&self) -> usize {
+        self.repo.loaded_documents()
+    }
+
     /// How long judging one message may take before its connection is closed.
     pub fn judge_budget(&self) -> std::time::Duration {
         let ms = self
@@ -298,12 +310,38 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let app = server.router(dist);
     let ticker = facts::start(server.clone()).await;
+    let sweeper = tokio::spawn(sweep(Arc::downgrade(&server)));
     // The caller's address, for the limits on guessing (`limits.rs`).
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let out = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
     ticker.abort();
+    sweeper.abort();
     server.stop().await;
     out
+}
+
+/// How long a document nobody syncs, reads or writes stays in memory.
+pub const IDLE: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+/// How often idle documents are looked for.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Unloads idle documents every [`SWEEP_EVERY`]: memory follows what is in use, not how
+/// many documents the city has (a profile per member, a help document per month).
+async fn sweep(server: std::sync::Weak<Server>) {
+    loop {
+        tokio::time::sleep(SWEEP_EVERY).await;
+        let Some(server) = server.upgrade() else {
+            return;
+        };
+        let unloaded = server.unload_idle(IDLE);
+        if unloaded > 0 {
+            tracing::info!(
+                unloaded,
+                loaded = server.loaded_documents(),
+                "idle documents left memory"
+            );
+        }
+    }
 }

@@ -9,6 +9,7 @@ mod harness;
 mod help;
 mod hostile;
 mod limits;
+mod memory;
 mod patrol;
 mod points;
 
