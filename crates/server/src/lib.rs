@@ -142,6 +142,15 @@ impl Server {
         self.repo.unload_idle(idle_for)
     }
 
+    /// Loads a document, writing its kind's genesis first if the store lacks it, and lets
+    /// go of it (for the memory benchmark: touching many documents once).
+    #[doc(hidden)]
+    pub async fn touch(&self, doc: linli_core::DocId, kind: &linli_core::DocKind) -> bool {
+        directory::ensure(&self.repo, &self.storage, doc, kind)
+            .await
+            .is_some()
+    }
+
     /// How many documents samod holds in memory.
     pub fn loaded_documents(&self) -> usize {
         self.repo.loaded_documents()

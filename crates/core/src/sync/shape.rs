@@ -25,6 +25,10 @@ pub enum BadShape {
     TooManyNeeds,
     TooManyHaves,
     BadBloom,
+    /// A list of hashes not in strictly ascending order, as automerge always writes them:
+    /// automerge reads such a list as it comes, then asserts it sorted when it encodes it
+    /// again, and a hash asked for twice in `need` panics its `generate_sync_message`.
+    Unordered,
 }
 
 impl std::fmt::Display for BadShape {
@@ -34,6 +38,7 @@ impl std::fmt::Display for BadShape {
             BadShape::TooManyNeeds => "too many hashes asked for",
             BadShape::TooManyHaves => "too many have entries",
             BadShape::BadBloom => "a Bloom filter automerge cannot use",
+            BadShape::Unordered => "a list of hashes out of order or repeated",
         })
     }
 }
@@ -54,6 +59,13 @@ pub fn check(msg: &Message) -> Result<(), BadShape> {
             return Err(BadShape::TooManyHeads);
         }
         bloom_ok(&have.bloom.to_bytes())?;
+    }
+    let ascending = |h: &[automerge::ChangeHash]| h.windows(2).all(|w| w[0] < w[1]);
+    let ordered = ascending(&msg.heads)
+        && ascending(&msg.need)
+        && msg.have.iter().all(|h| ascending(&h.last_sync));
+    if !ordered {
+        return Err(BadShape::Unordered);
     }
     Ok(())
 }
@@ -137,6 +149,43 @@ mod tests {
             }
         }
         assert_eq!(a.get_heads(), b.get_heads());
+    }
+
+    /// Found by fuzzing (`tests/fuzz-regressions/sync_message/crash-need-twice`): a
+    /// hash the server holds asked for twice panics automerge's `generate_sync_message`,
+    /// in samod's task, outside the door.
+    #[test]
+    fn hashes_out_of_order_or_twice_are_caught() {
+        let mut a = Automerge::new();
+        let mut heads = Vec::new();
+        for i in 0..2 {
+            let mut fork = a.fork();
+            fork.transact::<_, _, AutomergeError>(|tx| {
+                tx.put(ROOT, "k", i)?;
+                Ok(())
+            })
+            .unwrap();
+            heads.extend(fork.get_heads());
+            a.merge(&mut fork).unwrap();
+        }
+        heads.sort();
+        let msg = |heads: Vec<automerge::ChangeHash>, need: Vec<automerge::ChangeHash>| Message {
+            heads,
+            need,
+            have: vec![],
+            changes: automerge::sync::ChunkList::empty(),
+            flags: None,
+            version: automerge::sync::MessageVersion::V1,
+        };
+        assert_eq!(check(&msg(heads.clone(), heads.clone())), Ok(()));
+        let backwards: Vec<_> = heads.iter().rev().copied().collect();
+        assert_eq!(
+            check(&msg(backwards.clone(), vec![])),
+            Err(BadShape::Unordered)
+        );
+        assert_eq!(check(&msg(vec![], backwards)), Err(BadShape::Unordered));
+        let twice = vec![heads[0], heads[0]];
+        assert_eq!(check(&msg(vec![], twice)), Err(BadShape::Unordered));
     }
 
     #[test]
