@@ -200,12 +200,34 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// A compressed change chunk (automerge's type 2) around `body`, with a zero checksum: what
+/// the tests of this bound send, in core and at the server's door.
+#[doc(hidden)]
+pub fn compressed_chunk(body: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(body).expect("writing to memory");
+    let data = e.finish().expect("writing to memory");
+    let mut out = MAGIC.to_vec();
+    out.extend([0, 0, 0, 0, 2]);
+    let mut n = data.len() as u64;
+    loop {
+        let b = (n & 0x7f) as u8;
+        n >>= 7;
+        out.push(if n == 0 { b } else { b | 0x80 });
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(data);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use automerge::transaction::Transactable;
     use automerge::{Automerge, AutomergeError, ROOT};
-    use std::io::Write;
 
     /// A document whose text repeats: its columns deflate well.
     fn doc(ops: usize) -> Automerge {
@@ -218,30 +240,6 @@ mod tests {
         })
         .unwrap();
         d
-    }
-
-    fn deflate(bytes: &[u8]) -> Vec<u8> {
-        let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-        e.write_all(bytes).unwrap();
-        e.finish().unwrap()
-    }
-
-    /// A compressed change chunk around `body`: automerge's layout, with any checksum.
-    fn compressed_chunk(body: &[u8]) -> Vec<u8> {
-        let data = deflate(body);
-        let mut out = MAGIC.to_vec();
-        out.extend([0, 0, 0, 0, 2]);
-        let mut n = data.len() as u64;
-        loop {
-            let b = (n & 0x7f) as u8;
-            n >>= 7;
-            out.push(if n == 0 { b } else { b | 0x80 });
-            if n == 0 {
-                break;
-            }
-        }
-        out.extend(data);
-        out
     }
 
     #[test]
@@ -287,7 +285,7 @@ mod tests {
     fn a_bomb_is_refused_after_inflating_no_more_than_the_budget() {
         // 256 MB of zeros deflate to about 250 KB.
         let zeros = vec![0u8; 256 << 20];
-        let bomb = compressed_chunk(&zeros);
+        let bomb = super::compressed_chunk(&zeros);
         assert!(bomb.len() < 300 << 10, "{}", bomb.len());
         assert_eq!(inflated_size(&bomb, MAX_INFLATED), Err(Inflation::TooLarge));
         // And automerge would have taken the trouble: it is a readable stream.
@@ -314,7 +312,7 @@ mod tests {
             );
         }
         // A compressed chunk whose stream is garbage.
-        let mut junk = compressed_chunk(b"x");
+        let mut junk = super::compressed_chunk(b"x");
         let last = junk.len() - 1;
         junk[last - 1] = 0xff;
         junk[last] = 0xff;

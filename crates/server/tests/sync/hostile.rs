@@ -135,18 +135,7 @@ async fn ten_bytes_and_a_forged_sender_never_stop_the_server_or_reach_anyone() {
     let mut b = Peer::connect(ts.addr, HUQIAN, &bob).await.unwrap();
     b.doc(dir, &DocKind::DIRECTORY);
     assert_eq!(b.sync(&[dir]).await, Outcome::InStep);
-    let mine = profile_id(&community(HUQIAN), &mallory.member);
-    profile::set_about(
-        m.doc(mine, &DocKind::PROFILE),
-        &writer(&mallory),
-        &DocContext {
-            subject: Some(mallory.member.clone()),
-        },
-        Millis(1),
-        "还在",
-    )
-    .unwrap();
-    assert_eq!(m.sync(&[mine]).await, Outcome::InStep);
+    still_writes(&mut m, &mallory).await;
     assert_eq!(panics(), panicked, "something panicked on the way");
     ts.stop().await;
 }
@@ -231,27 +220,6 @@ async fn a_refused_change_in_one_document_leaves_every_other_document_syncing_bo
     ts.stop().await;
 }
 
-/// A compressed change chunk (automerge's chunk type 2) around `body`, with any checksum:
-/// the door must refuse it before anything checks the checksum, or inflates it.
-fn compressed_chunk(body: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-    e.write_all(body).unwrap();
-    let data = e.finish().unwrap();
-    let mut out = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2];
-    let mut n = data.len();
-    loop {
-        let b = (n & 0x7f) as u8;
-        n >>= 7;
-        out.push(if n == 0 { b } else { b | 0x80 });
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend(data);
-    out
-}
-
 /// A sync message of `mine` carrying `chunks` as its changes.
 fn carrying(p: &Peer, mine: linli_core::DocId, chunks: Vec<Vec<u8>>) -> Vec<u8> {
     let msg = automerge::sync::Message {
@@ -285,7 +253,7 @@ async fn a_chunk_that_inflates_past_the_budget_is_refused_before_automerge_reads
     m.doc(mine, &DocKind::PROFILE);
     assert_eq!(m.sync(&[mine]).await, Outcome::InStep);
 
-    let bomb = compressed_chunk(&vec![0u8; 256 << 20]);
+    let bomb = linli_core::sync::inflate::compressed_chunk(&vec![0u8; 256 << 20]);
     assert!(bomb.len() < 300 << 10, "{}", bomb.len());
     let frame = carrying(&m, mine, vec![bomb]);
     let told = m.send_raw(frame).await;
@@ -295,23 +263,8 @@ async fn a_chunk_that_inflates_past_the_budget_is_refused_before_automerge_reads
         "{told:?}"
     );
     // The connection goes on: Mallory's honest edit is taken.
-    profile::set_about(
-        m.doc(mine, &DocKind::PROFILE),
-        &writer(&mallory),
-        &DocContext {
-            subject: Some(mallory.member.clone()),
-        },
-        Millis(1),
-        "还在",
-    )
-    .unwrap();
-    assert_eq!(m.sync(&[mine]).await, Outcome::InStep);
-    let (status, _) = http(ts.addr, "GET", "/healthz", "").await;
-    assert_eq!(status, 200);
-    let dir = directory_id(&community(HUQIAN));
-    let mut a = Peer::connect(ts.addr, HUQIAN, &ann).await.unwrap();
-    a.doc(dir, &DocKind::DIRECTORY);
-    assert_eq!(a.sync(&[dir]).await, Outcome::InStep);
+    still_writes(&mut m, &mallory).await;
+    a_neighbour_syncs(&ts, &ann).await;
     ts.stop().await;
 }
 
@@ -378,15 +331,36 @@ async fn a_message_that_overruns_the_judging_budget_closes_its_connection_in_wor
         "{told:?}"
     );
     ts.srv.set_judge_budget(linli_server::limits::JUDGE_BUDGET);
-    let (status, _) = http(ts.addr, "GET", "/healthz", "").await;
-    assert_eq!(status, 200);
-    let dir = directory_id(&community(HUQIAN));
-    let mut a = Peer::connect(ts.addr, HUQIAN, &ann).await.unwrap();
-    a.doc(dir, &DocKind::DIRECTORY);
-    assert_eq!(a.sync(&[dir]).await, Outcome::InStep);
+    a_neighbour_syncs(&ts, &ann).await;
     // Mallory comes back, and with an ordinary budget her edits are taken.
     let mut again = Peer::connect(ts.addr, HUQIAN, &mallory).await.unwrap();
     again.docs.insert(mine, m.docs[&mine].clone());
     assert_eq!(again.sync(&[mine]).await, Outcome::InStep);
     ts.stop().await;
+}
+
+/// The member's own honest edit is still taken on connection `p`.
+async fn still_writes(p: &mut Peer, who: &linli_server::db::Joined) {
+    let mine = profile_id(&community(HUQIAN), &who.member);
+    profile::set_about(
+        p.doc(mine, &DocKind::PROFILE),
+        &writer(who),
+        &DocContext {
+            subject: Some(who.member.clone()),
+        },
+        Millis(1),
+        "还在",
+    )
+    .unwrap();
+    assert_eq!(p.sync(&[mine]).await, Outcome::InStep);
+}
+
+/// `/healthz` answers and a neighbour's device syncs the directory.
+async fn a_neighbour_syncs(ts: &TestServer, who: &linli_server::db::Joined) {
+    let (status, _) = http(ts.addr, "GET", "/healthz", "").await;
+    assert_eq!(status, 200);
+    let dir = directory_id(&community(HUQIAN));
+    let mut a = Peer::connect(ts.addr, HUQIAN, who).await.unwrap();
+    a.doc(dir, &DocKind::DIRECTORY);
+    assert_eq!(a.sync(&[dir]).await, Outcome::InStep);
 }
