@@ -147,3 +147,54 @@ async fn reconnect_at_once(phones: usize) {
     }
     ts.stop().await;
 }
+
+/// A row of the document store damaged while the server was down: the server starts,
+/// names the document in its log, serves every other document, and the owner's phone,
+/// which kept every change, gives the server its document back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_row_leaves_the_rest_served_and_the_phone_restores_its_document() {
+    let ts = TestServer::start().await;
+    let who = ts.join(HUQIAN, Role::Resident, "老周").await;
+    let ann = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let mine = profile_id(&community(HUQIAN), &who.member);
+    let mut phone = Peer::connect(ts.addr, HUQIAN, &who).await.unwrap();
+    profile::set_about(
+        phone.doc(mine, &DocKind::PROFILE),
+        &writer(&who),
+        &DocContext {
+            subject: Some(who.member.clone()),
+        },
+        Millis(1),
+        "住 3 栋",
+    )
+    .unwrap();
+    assert_eq!(phone.sync(&[mine]).await, Outcome::InStep);
+    let kept = phone.docs.clone();
+    drop(phone);
+
+    let ts = ts
+        .restart_after(0, |dir| {
+            let db = rusqlite::Connection::open(dir.join("documents.sqlite3")).unwrap();
+            let damaged = db
+                .execute(
+                    "UPDATE chunks SET data = x'856f4a83deadbeef00' WHERE key LIKE ?1",
+                    [format!("{mine}/%")],
+                )
+                .unwrap();
+            assert!(damaged > 0, "the profile's rows were found");
+        })
+        .await;
+    let dir = directory_id(&community(HUQIAN));
+    let mut a = Peer::connect(ts.addr, HUQIAN, &ann).await.unwrap();
+    a.doc(dir, &DocKind::DIRECTORY);
+    assert_eq!(a.sync(&[dir]).await, Outcome::InStep, "the rest is served");
+
+    let mut phone = Peer::connect(ts.addr, HUQIAN, &who).await.unwrap();
+    phone.docs = kept;
+    assert_eq!(phone.sync(&[mine]).await, Outcome::InStep);
+    assert_eq!(
+        ts.srv.fork(mine).await.get_heads(),
+        phone.docs[&mine].get_heads()
+    );
+    ts.stop().await;
+}

@@ -101,7 +101,17 @@ impl TestServer {
 
     /// Stops the server and starts another on the same data, with the same clock (moved on
     /// by `down_days` while it was down), on a new port.
-    pub async fn restart(mut self, down_days: i64) -> TestServer {
+    pub async fn restart(self, down_days: i64) -> TestServer {
+        self.restart_after(down_days, |_| {}).await
+    }
+
+    /// Like [`TestServer::restart`], with `meanwhile` run on the data directory while the
+    /// server is down (a drill's damage to the store).
+    pub async fn restart_after(
+        mut self,
+        down_days: i64,
+        meanwhile: impl FnOnce(&std::path::Path),
+    ) -> TestServer {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
@@ -114,6 +124,7 @@ impl TestServer {
         let dir = std::mem::replace(&mut self._dir, TestDir::new("sync-old"));
         // The old handle must be gone before the new server opens the same stores.
         drop(self.srv);
+        meanwhile(dir.path());
         let clock = {
             let offset = offset.clone();
             Arc::new(move || Millis(linli_server::api::now().0 + offset.load(Ordering::SeqCst)))
