@@ -161,7 +161,7 @@ impl State {
             connection_id: *connection_id,
         });
         if notify_doc_actors {
-            self.notify_doc_actors_of_removed_connection(results, *connection_id);
+            self.notify_doc_actors_of_removed_connection(results, *connection_id, &conn);
         }
         Some(conn)
     }
@@ -292,33 +292,36 @@ impl State {
         }
     }
 
-    pub(crate) fn ensure_connections(&mut self) -> Vec<(DocumentActorId, ConnectionId, PeerId)> {
-        let mut to_connect = Vec::new();
-        for (conn_id, conn) in &mut self.connections {
-            if let Some(established) = conn.established_connection_mut() {
-                for (doc_id, doc_actor) in &self.document_to_actor {
-                    if !established.document_subscriptions().contains_key(doc_id) {
-                        to_connect.push((
-                            established.remote_peer_id().clone(),
-                            *conn_id,
-                            doc_id.clone(),
-                            doc_actor,
-                        ));
-                        established.add_document_subscription(doc_id.clone());
-                    }
-                }
-            }
+    /// Subscribes a connection to a document the first time its peer speaks of it, telling
+    /// the document's actor before it hears the message. (Upstream subscribes every
+    /// connection to every loaded document after each event: work and share decisions that
+    /// grow with connections times documents, though a server that never announces only
+    /// ever talks to a peer about what the peer asked for.)
+    fn subscribe(
+        &mut self,
+        out: &mut HubResults,
+        connection_id: ConnectionId,
+        document_id: &DocumentId,
+        actor_id: DocumentActorId,
+    ) {
+        let Some(conn) = self.connections.get_mut(&connection_id) else {
+            return;
+        };
+        let Some(established) = conn.established_connection_mut() else {
+            return;
+        };
+        if established.document_subscriptions().contains_key(document_id) {
+            return;
         }
-
-        let mut result = Vec::new();
-
-        for (peer_id, conn_id, doc_id, actor) in to_connect {
-            let conn = self.connections.get_mut(&conn_id).unwrap();
-            conn.add_document(doc_id);
-            result.push((*actor, conn_id, peer_id));
-        }
-
-        result
+        let peer_id = established.remote_peer_id().clone();
+        established.add_document_subscription(document_id.clone());
+        out.send_to_doc_actor(
+            actor_id,
+            HubToDocMsgPayload::NewConnection {
+                connection_id,
+                peer_id,
+            },
+        );
     }
 
     pub(crate) fn update_peer_states(
@@ -556,18 +559,6 @@ impl State {
             self.handle_connection_lost(rng, now, results, conn_id);
         }
 
-        // Now ensure that every connection is connected to every document
-        if self.run_state == RunState::Running {
-            for (actor_id, conn_id, peer_id) in self.ensure_connections() {
-                results.send_to_doc_actor(
-                    actor_id,
-                    HubToDocMsgPayload::NewConnection {
-                        connection_id: conn_id,
-                        peer_id,
-                    },
-                );
-            }
-        }
         let conns = self.connections.len();
         let docs = self.document_to_actor.len();
         tracing::trace!(
@@ -761,9 +752,10 @@ impl State {
 
         // Ensure there's a document actor for this document
         if let Some(existing_actor) = self.find_actor_for_document(&doc_id) {
-            // Forward the request to the document actor
+            let actor_id = existing_actor.actor_id;
+            self.subscribe(out, connection_id, &doc_id, actor_id);
             out.send_to_doc_actor(
-                existing_actor.actor_id,
+                actor_id,
                 HubToDocMsgPayload::HandleDocMessage {
                     connection_id,
                     message: msg,
@@ -846,16 +838,23 @@ impl State {
         out.send_to_doc_actor(actor_id, HubToDocMsgPayload::Terminate);
     }
 
+    /// Tells the actors of the documents the connection was subscribed to (no others know it).
     fn notify_doc_actors_of_removed_connection(
         &mut self,
         out: &mut HubResults,
         connection_id: crate::ConnectionId,
+        conn: &Connection,
     ) {
-        for actor_info in self.document_actors() {
-            out.send_to_doc_actor(
-                actor_info.actor_id,
-                HubToDocMsgPayload::ConnectionClosed { connection_id },
-            );
+        let Some(established) = conn.established_connection() else {
+            return;
+        };
+        for document_id in established.document_subscriptions().keys() {
+            if let Some(actor_info) = self.find_actor_for_document(document_id) {
+                out.send_to_doc_actor(
+                    actor_info.actor_id,
+                    HubToDocMsgPayload::ConnectionClosed { connection_id },
+                );
+            }
         }
     }
 
@@ -908,20 +907,18 @@ impl State {
         // Create the actor and initialize it
         self.add_document_actor(actor_id, document_id.clone());
 
-        let mut initial_connections: HashMap<ConnectionId, (PeerId, Option<DocMessage>)> = self
-            .established_peers()
-            .iter()
-            .map(|(c, p)| (*c, (p.clone(), None)))
-            .collect();
-
-        for conn in initial_connections.keys() {
-            self.add_document_to_connection(conn, document_id.clone());
-        }
-
+        // Only the peer whose message spawned the actor is connected to it; others join
+        // when they speak of the document (`subscribe`).
+        let mut initial_connections: HashMap<ConnectionId, (PeerId, Option<DocMessage>)> =
+            HashMap::new();
         if let Some((conn_id, msg)) = from_sync_msg
-            && let Some((_, sync_msg)) = initial_connections.get_mut(&conn_id)
+            && let Some(peer) = self
+                .connections
+                .get(&conn_id)
+                .and_then(|c| c.remote_peer_id().cloned())
         {
-            *sync_msg = Some(msg);
+            self.add_document_to_connection(&conn_id, document_id.clone());
+            initial_connections.insert(conn_id, (peer, Some(msg)));
         }
 
         out.emit_spawn_actor(SpawnArgs {
