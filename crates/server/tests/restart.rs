@@ -181,3 +181,97 @@ async fn an_acknowledged_change_survives_sigkill() {
     );
     second.kill();
 }
+
+/// Twenty phones write as fast as the server takes their edits, and the server is killed
+/// with SIGKILL while their writes wait in the group commit. Every edit a phone saw the
+/// server acknowledge (the server's heads reached the phone's) is there after the restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_in_the_middle_of_a_batch_loses_nothing_acknowledged() {
+    const PHONES: usize = 20;
+    let data = TestDir::new("batch-kill-data");
+    let dist = TestDir::new("batch-kill-dist");
+    std::fs::write(dist.path().join("index.html"), "<!doctype html>").unwrap();
+
+    let mut first = serve(data.path(), dist.path());
+    let code = first
+        .codes
+        .iter()
+        .find(|(r, _)| r == "resident")
+        .unwrap()
+        .1
+        .clone();
+    let mut members = Vec::with_capacity(PHONES);
+    for i in 0..PHONES {
+        members.push(join(first.addr, &code, &format!("居民{i}")).await);
+    }
+    let addr = first.addr;
+    let writers = members.iter().cloned().map(|me| {
+        tokio::spawn(async move {
+            let c = me.community.clone();
+            let id = profile_id(&c, &me.member);
+            let mut phone = Peer::connect(addr, c.as_str(), &me).await.unwrap();
+            let writer = Writer {
+                member: me.member.clone(),
+                role: Role::Resident,
+            };
+            let ctx = DocContext {
+                subject: Some(me.member.clone()),
+            };
+            let mut acknowledged = Vec::new();
+            for n in 0.. {
+                let doc = phone.doc(id, &DocKind::PROFILE);
+                profile::set_about(doc, &writer, &ctx, Millis(n), &format!("第 {n} 次")).unwrap();
+                match phone.sync(&[id]).await {
+                    Outcome::InStep => acknowledged = phone.docs[&id].get_heads(),
+                    // The kill cut this exchange: the edit was sent, never acknowledged.
+                    _ => return (acknowledged, n > 0),
+                }
+            }
+            unreachable!()
+        })
+    });
+    let writers: Vec<_> = writers.collect();
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    first.kill();
+    let outcomes = futures::future::join_all(writers).await;
+
+    let second = serve(data.path(), dist.path());
+    let mut edits = 0;
+    for (me, outcome) in members.iter().zip(outcomes) {
+        let (acknowledged, wrote) = outcome.unwrap();
+        assert!(
+            wrote,
+            "every phone had an edit acknowledged before the kill"
+        );
+        let c = me.community.clone();
+        let id = profile_id(&c, &me.member);
+        let mut phone = Peer::connect(second.addr, c.as_str(), me).await.unwrap();
+        phone.doc(id, &DocKind::PROFILE);
+        assert_eq!(phone.sync(&[id]).await, Outcome::InStep);
+        let stored = &phone.docs[&id];
+        for head in &acknowledged {
+            assert!(
+                stored.get_change_meta_by_hash(head).is_some(),
+                "{}: an acknowledged edit is gone",
+                me.display_name
+            );
+        }
+        edits += stored.get_changes(&[]).len();
+    }
+    eprintln!("{PHONES} phones, {edits} changes stored when killed");
+}
+
+async fn join(addr: SocketAddr, code: &str, name: &str) -> Joined {
+    let body = serde_json::json!({ "code": code, "display_name": name }).to_string();
+    let (status, joined) = http(addr, "POST", "/api/join", &body).await;
+    assert_eq!(status, 200, "{joined}");
+    let joined: serde_json::Value = serde_json::from_str(&joined).unwrap();
+    Joined {
+        member: MemberId(joined["member"].as_str().unwrap().to_owned()),
+        peer_id: joined["peer_id"].as_str().unwrap().to_owned(),
+        token: joined["token"].as_str().unwrap().to_owned(),
+        community: CommunityId::parse(joined["community"].as_str().unwrap()).unwrap(),
+        role: Role::Resident,
+        display_name: name.into(),
+    }
+}
