@@ -13,15 +13,47 @@ use samod::{DocHandle, DocumentId, Repo};
 /// samod cannot create a document under a chosen id, so it loads this when first asked.
 /// Every document a member may read exists this way from the start: samod leaves a
 /// read-only peer that asks for a document it lacks without any answer.
+/// Waits for space if the disk is full.
 pub async fn seed_genesis(storage: &SqliteStorage, id: DocId, kind: &DocKind) {
+    let _ = seed(storage, id, kind, Full::Wait).await;
+}
+
+/// As `seed_genesis`, but fails at once on a full disk: for the door, which can refuse.
+pub async fn try_seed_genesis(
+    storage: &SqliteStorage,
+    id: DocId,
+    kind: &DocKind,
+) -> Result<(), String> {
+    seed(storage, id, kind, Full::Fail).await
+}
+
+enum Full {
+    Wait,
+    Fail,
+}
+
+async fn seed(
+    storage: &SqliteStorage,
+    id: DocId,
+    kind: &DocKind,
+    full: Full,
+) -> Result<(), String> {
     let key = |parts: &[&str]| StorageKey::from_parts(parts.iter().map(|s| s.to_string())).ok();
     let name = id.to_string();
     let (Some(prefix), Some(snapshot)) = (key(&[&name]), key(&[&name, "snapshot", "genesis"]))
     else {
-        return;
+        return Ok(());
     };
-    if storage.load_range(prefix).await.is_empty() {
-        storage.put(snapshot, genesis(kind).save()).await;
+    if !storage.load_range(prefix).await.is_empty() {
+        return Ok(());
+    }
+    let bytes = genesis(kind).save();
+    match full {
+        Full::Wait => {
+            storage.put(snapshot, bytes).await;
+            Ok(())
+        }
+        Full::Fail => storage.try_put(snapshot, bytes).await,
     }
 }
 

@@ -156,6 +156,13 @@ impl Server {
         self.repo.loaded_documents()
     }
 
+    /// For drills: the document store behaves as on a full disk, or has space again
+    /// (`SqliteStorage::simulate_full_disk`).
+    #[doc(hidden)]
+    pub fn simulate_full_disk(&self, full: bool) {
+        self.storage.simulate_full_disk(full);
+    }
+
     /// How long judging one message may take before its connection is closed.
     pub fn judge_budget(&self) -> std::time::Duration {
         let ms = self

@@ -4,12 +4,17 @@
 //! still fails after retries stops the server loudly: a server that goes on after losing a
 //! write would tell a device its change is safe when it is not. Devices keep every change
 //! until the server holds it, so stopping loses nothing.
+//!
+//! A full disk is the one failure that passes: the door's own writes (`try_put`) fail at
+//! once, so devices hear in words that the server cannot save and keep their changes, and
+//! samod's writes wait, retried each second, until space returns.
 
 use crate::batch::Batcher;
 use rusqlite::{params, Connection, OptionalExtension};
 use samod::storage::{Storage, StorageKey};
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -20,12 +25,26 @@ pub struct SqliteStorage {
     /// Reads; writes go to the writer thread.
     conn: Arc<Mutex<Connection>>,
     writes: Batcher<Write>,
+    /// Whether the last commit found the disk full.
+    full: Arc<AtomicBool>,
+    /// A drill's request to the writer (`simulate_full_disk`).
+    drill: Arc<AtomicU8>,
 }
 
+/// Cheap to clone: a write waiting for space is sent again.
+#[derive(Clone)]
 enum Write {
-    Put(String, Vec<u8>),
+    Put(String, Arc<Vec<u8>>),
     Delete(String),
 }
+
+/// What a drill asks of the writer before its next commit.
+const DRILL_NONE: u8 = 0;
+const DRILL_FILL: u8 = 1;
+const DRILL_FREE: u8 = 2;
+
+/// How often a write of samod's that found the disk full is tried again.
+const FULL_RETRY: Duration = Duration::from_secs(1);
 
 /// Writes one transaction may hold: a burst waits at most this many commits' worth.
 const MAX_BATCH: usize = 1_024;
@@ -45,11 +64,29 @@ impl SqliteStorage {
             Ok(conn)
         };
         let (conn, mut writer) = (open()?, open()?);
+        let full = Arc::new(AtomicBool::new(false));
+        let drill = Arc::new(AtomicU8::new(DRILL_NONE));
+        let (full_w, drill_w) = (full.clone(), drill.clone());
         let writes = Batcher::start("document-writes", MAX_BATCH, move |batch: &[Write]| {
+            if let Err(e) = run_drill(&writer, drill_w.swap(DRILL_NONE, Ordering::SeqCst)) {
+                tracing::warn!(error = %e, "the full-disk drill could not be set");
+            }
             let mut attempt = 0;
             loop {
                 match commit(&mut writer, batch) {
-                    Ok(()) => return Ok(()),
+                    Ok(()) => {
+                        if full_w.swap(false, Ordering::SeqCst) {
+                            tracing::warn!("the document store takes writes again");
+                        }
+                        return Ok(());
+                    }
+                    // Retrying at once cannot help; the writes' owners decide what to do.
+                    Err(e) if is_full(&e) => {
+                        if !full_w.swap(true, Ordering::SeqCst) {
+                            tracing::error!(writes = batch.len(), "the disk is full: the document store refuses writes until space returns");
+                        }
+                        return Err(e.to_string());
+                    }
                     Err(e) if attempt < 3 => {
                         attempt += 1;
                         tracing::warn!(error = %e, attempt, writes = batch.len(), "document store failed; retrying");
@@ -63,14 +100,45 @@ impl SqliteStorage {
         Ok(SqliteStorage {
             conn: Arc::new(Mutex::new(conn)),
             writes,
+            full,
+            drill,
         })
     }
 
-    /// Waits until `write` is on disk; a store that cannot take it stops the server.
+    /// Waits until `write` is on disk, however long the disk stays full; any other failure
+    /// stops the server.
     async fn write(&self, what: &'static str, write: Write) {
-        if let Err(e) = self.writes.write(write).await {
-            fatal(what, &e);
+        loop {
+            match self.writes.write(write.clone()).await {
+                Ok(()) => return,
+                Err(_) if self.full.load(Ordering::SeqCst) => {
+                    tokio::time::sleep(FULL_RETRY).await;
+                }
+                Err(e) => fatal(what, &e),
+            }
         }
+    }
+
+    /// Stores one row, or says why not at once (a full disk): for the door, which can
+    /// refuse a message in words and let the device send it again later.
+    pub async fn try_put(&self, key: StorageKey, data: Vec<u8>) -> Result<(), String> {
+        self.writes
+            .write(Write::Put(key_text(&key), Arc::new(data)))
+            .await
+    }
+
+    /// Whether the last write found the disk full.
+    pub fn is_full(&self) -> bool {
+        self.full.load(Ordering::SeqCst)
+    }
+
+    /// For drills: the store behaves as on a full disk (SQLite's `max_page_count` held at
+    /// the pages it has, so a write that needs a new page fails as it would with no space
+    /// left), or has space again. Takes effect from the next commit.
+    #[doc(hidden)]
+    pub fn simulate_full_disk(&self, full: bool) {
+        let ask = if full { DRILL_FILL } else { DRILL_FREE };
+        self.drill.store(ask, Ordering::SeqCst);
     }
 
     async fn run<T: Send + 'static>(
@@ -103,6 +171,22 @@ impl SqliteStorage {
             Ok(Err(e)) => fatal(what, &e),
             Err(e) => fatal(what, &e.to_string()),
         }
+    }
+}
+
+fn is_full(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull)
+}
+
+fn run_drill(conn: &Connection, ask: u8) -> rusqlite::Result<()> {
+    match ask {
+        DRILL_FILL => {
+            let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+            conn.pragma_update(None, "max_page_count", pages)
+        }
+        // SQLite's own default ceiling.
+        DRILL_FREE => conn.pragma_update(None, "max_page_count", 4_294_967_294_i64),
+        _ => Ok(()),
     }
 }
 
@@ -181,7 +265,8 @@ impl Storage for SqliteStorage {
     }
 
     async fn put(&self, key: StorageKey, data: Vec<u8>) {
-        self.write("put", Write::Put(key_text(&key), data)).await
+        self.write("put", Write::Put(key_text(&key), Arc::new(data)))
+            .await
     }
 
     async fn delete(&self, key: StorageKey) {
@@ -195,6 +280,43 @@ mod tests {
 
     fn key(parts: &[&str]) -> StorageKey {
         StorageKey::from_parts(parts.iter().map(|s| s.to_string())).unwrap()
+    }
+
+    /// On a full disk the door's write fails at once and samod's waits; both succeed once
+    /// space returns, and the server never stops.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_disk_fails_the_doors_writes_and_holds_samods_until_space_returns() {
+        let dir = crate::testdir::TestDir::new("storage-full");
+        let s = SqliteStorage::open(dir.path()).unwrap();
+        s.put(key(&["d", "a"]), vec![0; 1_000]).await;
+        s.simulate_full_disk(true);
+        assert!(s
+            .try_put(key(&["d", "b"]), vec![1; 64 * 1024])
+            .await
+            .is_err());
+        assert!(s.is_full());
+        let waiting = tokio::spawn({
+            let s = s.clone();
+            async move { s.put(key(&["d", "c"]), vec![2; 64 * 1024]).await }
+        });
+        tokio::time::sleep(FULL_RETRY * 2).await;
+        assert!(!waiting.is_finished(), "samod's write waits for space");
+        assert_eq!(s.load(key(&["d", "c"])).await, None);
+
+        s.simulate_full_disk(false);
+        tokio::time::timeout(FULL_RETRY * 5, waiting)
+            .await
+            .expect("the write completes once space returns")
+            .unwrap();
+        assert_eq!(
+            s.load(key(&["d", "c"])).await.map(|d| d.len()),
+            Some(64 * 1024)
+        );
+        assert!(s
+            .try_put(key(&["d", "b"]), vec![1; 64 * 1024])
+            .await
+            .is_ok());
+        assert!(!s.is_full());
     }
 
     #[tokio::test]

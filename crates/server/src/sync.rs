@@ -20,7 +20,7 @@ use linli_core::doc::Writer;
 use linli_core::sync::door::{self, Refusal};
 use linli_core::sync::Wire;
 use linli_core::{DocId, Lang};
-use samod::storage::{Storage, StorageKey};
+use samod::storage::StorageKey;
 use samod::{DocHandle, PeerId, SearchState, Transport};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -639,7 +639,10 @@ impl Door {
                 .await
                 .map_err(|e| store_failed(&crate::db::DbError::Store(e)))?;
         }
-        self.srv.write_ahead(doc, &new).await;
+        self.srv.write_ahead(doc, &new).await.map_err(|e| {
+            tracing::error!(doc = %doc, error = %e, changes = new.len(), "cannot store changes at the door");
+            store_failed_words()
+        })?;
         self.accepted
             .entry(doc)
             .or_default()
@@ -777,7 +780,9 @@ impl Server {
     ) -> Result<(), DbError> {
         for (id, scope) in self.gate.learn(learned).await? {
             if let Some(kind) = scope.kind() {
-                crate::directory::seed_genesis(&self.storage, id, kind).await;
+                crate::directory::try_seed_genesis(&self.storage, id, kind)
+                    .await
+                    .map_err(DbError::Store)?;
             }
         }
         Ok(())
@@ -786,15 +791,21 @@ impl Server {
     /// Stores changes that passed the door before samod sees them. samod answers with its
     /// new heads before its own write has reached the disk, so without this a device could
     /// hear "in step" about a change a crash then loses. The key is the one samod itself
-    /// writes the change under, so its own write later is the same row.
-    async fn write_ahead(&self, doc: DocId, changes: &[Change]) {
+    /// writes the change under, so its own write later is the same row. All of them wait
+    /// together, so they share a commit. A full disk fails this at once: the message is
+    /// refused and samod never hears of its changes.
+    async fn write_ahead(&self, doc: DocId, changes: &[Change]) -> Result<(), String> {
         let Ok(id) = samod::DocumentId::try_from(doc.0.to_vec()) else {
-            return;
+            return Ok(());
         };
-        for c in changes {
+        let writes = changes.iter().map(|c| {
             let key = StorageKey::incremental_path(&id, c.hash());
-            self.storage.put(key, c.raw_bytes().to_vec()).await;
-        }
+            self.storage.try_put(key, c.raw_bytes().to_vec())
+        });
+        futures::future::join_all(writes)
+            .await
+            .into_iter()
+            .collect()
     }
 }
 

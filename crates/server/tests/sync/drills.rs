@@ -219,3 +219,65 @@ async fn a_corrupt_row_leaves_the_rest_served_and_the_phone_restores_its_documen
     );
     ts.stop().await;
 }
+
+/// The disk fills while a member writes: her message is refused in words and the
+/// connection closed, the server acknowledges none of it and keeps serving reads, her
+/// phone keeps everything she typed, and once space returns her next connection stores it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_refuses_writes_in_words_and_takes_them_once_space_returns() {
+    let ts = TestServer::start().await;
+    let who = ts.join(HUQIAN, Role::Resident, "老周").await;
+    let ann = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let mine = profile_id(&community(HUQIAN), &who.member);
+    let dir = directory_id(&community(HUQIAN));
+    let mut phone = Peer::connect(ts.addr, HUQIAN, &who).await.unwrap();
+    phone.doc(mine, &DocKind::PROFILE);
+    assert_eq!(phone.sync(&[mine]).await, Outcome::InStep);
+    let stored = ts.srv.fork(mine).await.get_heads();
+
+    ts.srv.simulate_full_disk(true);
+    let ctx = DocContext {
+        subject: Some(who.member.clone()),
+    };
+    // More than fits in the pages the store already has (50 notes of 200 characters).
+    for i in 0..50 {
+        let text = format!("{}{i}", "住 3 栋 2 单元，".repeat(18));
+        profile::set_about(
+            phone.doc(mine, &DocKind::PROFILE),
+            &writer(&who),
+            &ctx,
+            Millis(i),
+            &text,
+        )
+        .unwrap();
+    }
+    let typed = phone.docs[&mine].get_heads();
+    match phone.sync(&[mine]).await {
+        Outcome::Refused(words) => assert!(words.contains("cannot save"), "{words}"),
+        other => panic!("expected the connection closed in words, got {other:?}"),
+    }
+    assert_eq!(
+        ts.srv.fork(mine).await.get_heads(),
+        stored,
+        "nothing of it was taken"
+    );
+    assert_eq!(
+        phone.docs[&mine].get_heads(),
+        typed,
+        "the phone keeps what was typed"
+    );
+
+    // Reads go on meanwhile.
+    assert_eq!(http(ts.addr, "GET", "/healthz", "").await.0, 200);
+    let mut neighbour = Peer::connect(ts.addr, HUQIAN, &ann).await.unwrap();
+    neighbour.doc(dir, &DocKind::DIRECTORY);
+    assert_eq!(neighbour.sync(&[dir]).await, Outcome::InStep);
+
+    ts.srv.simulate_full_disk(false);
+    let kept = phone.docs.clone();
+    let mut phone = Peer::connect(ts.addr, HUQIAN, &who).await.unwrap();
+    phone.docs = kept;
+    assert_eq!(phone.sync(&[mine]).await, Outcome::InStep);
+    assert_eq!(ts.srv.fork(mine).await.get_heads(), typed);
+    ts.stop().await;
+}
