@@ -2,7 +2,8 @@
 //! sync message reaches the server's copy of a document, its changes are applied to a fork
 //! and judged. Pure, so it is tested here and the server only wires it up.
 
-use super::inflate;
+use super::inflate::{self, Inflation};
+use super::ops;
 use crate::access::{self, Access, Scope};
 use crate::doc::Writer;
 use crate::schema;
@@ -17,8 +18,8 @@ pub enum Refusal {
     ReadOnly,
     /// Bytes that are not changes or documents.
     Malformed,
-    /// Changes that would inflate past [`inflate::MAX_INFLATED`], or more of them in one
-    /// message than [`MAX_CHANGES`].
+    /// A chunk that alone would inflate past [`inflate::MAX_INFLATED`] or hold more than
+    /// [`ops::MAX_OPS`] operations.
     TooLarge,
     /// A change by an actor id another member (or the server) writes with.
     ForeignActor(String),
@@ -140,9 +141,11 @@ pub const MAX_CHANGES: usize = 5_000;
 /// at all.
 ///
 /// A message of more than [`MAX_CHANGES`] chunks (an honest device catching up after a
-/// long time offline may send tens of thousands) is judged [`MAX_CHANGES`] at a time: the
-/// rest are neither admitted nor refused but listed in `missing`, so the server asks the
-/// sender for them again and judges them in a later round.
+/// long time offline may send tens of thousands), or more than [`ops::MAX_OPS`]
+/// operations or [`inflate::MAX_INFLATED`] bytes inflated, is judged a round at a time:
+/// the rest are neither admitted nor refused but listed in `missing`, so the server asks
+/// the sender for them again and judges them in a later round. A single chunk past a
+/// budget is refused as too large.
 pub fn admit(
     view: &mut Automerge,
     chunks: &[&[u8]],
@@ -151,7 +154,7 @@ pub fn admit(
     granted: Access,
     bound: impl Fn(&ActorId) -> Option<MemberId>,
 ) -> Result<Judged, Refusal> {
-    let (now, later) = chunks.split_at(chunks.len().min(MAX_CHANGES));
+    let (now, later) = chunks.split_at(round_of(chunks)?);
     let mut judged = admit_round(view, now, writer, scope, granted, bound)?;
     if granted == Access::Write && !later.is_empty() {
         let mut asked: HashSet<ChangeHash> = judged.missing.iter().copied().collect();
@@ -166,6 +169,35 @@ pub fn admit(
         }
     }
     Ok(judged)
+}
+
+/// How many of `chunks`, from the first, one round judges: at most [`MAX_CHANGES`], within
+/// both budgets; a chunk that alone passes a budget refuses the message. Each chunk's size
+/// is measured before its operations are counted, and a chunk is measured against the
+/// whole budgets at most once more, so the work is at most twice the budgets' worth.
+fn round_of(chunks: &[&[u8]]) -> Result<usize, Refusal> {
+    let (mut bytes, mut ops) = (0, 0);
+    for (i, chunk) in chunks.iter().take(MAX_CHANGES).enumerate() {
+        match measure(chunk, inflate::MAX_INFLATED - bytes, ops::MAX_OPS - ops) {
+            Ok((b, o)) => (bytes, ops) = (bytes + b, ops + o),
+            Err(Inflation::TooLarge) if i > 0 => {
+                return match measure(chunk, inflate::MAX_INFLATED, ops::MAX_OPS) {
+                    Ok(_) => Ok(i),
+                    Err(Inflation::TooLarge) => Err(Refusal::TooLarge),
+                    Err(Inflation::Unreadable) => Err(Refusal::Malformed),
+                };
+            }
+            Err(Inflation::TooLarge) => return Err(Refusal::TooLarge),
+            Err(Inflation::Unreadable) => return Err(Refusal::Malformed),
+        }
+    }
+    Ok(chunks.len().min(MAX_CHANGES))
+}
+
+/// A chunk's inflated size and operations, within the budgets.
+fn measure(chunk: &[u8], bytes: u64, ops: u64) -> Result<(u64, u64), Inflation> {
+    let b = inflate::inflated_size(chunk, bytes)?;
+    Ok((b, ops::op_count(chunk, ops)?))
 }
 
 fn admit_round(
@@ -293,12 +325,8 @@ fn admit_round(
 /// queue instead of failing the message.
 /// Returns the fork they were read into, with them.
 fn decode(view: &Automerge, chunks: &[&[u8]]) -> Result<(Automerge, Vec<Change>), Refusal> {
+    // Measured by `round_of` first: automerge inflates and loads without a limit.
     let joined = chunks.concat();
-    // automerge inflates without a limit: measured first, within a budget.
-    inflate::inflated_size(&joined, inflate::MAX_INFLATED).map_err(|e| match e {
-        inflate::Inflation::TooLarge => Refusal::TooLarge,
-        inflate::Inflation::Unreadable => Refusal::Malformed,
-    })?;
     let mut fork = view.fork();
     let before = view.get_heads();
     fork.load_incremental(&joined)
@@ -908,5 +936,37 @@ mod bounds {
             n + 1,
             "genesis and every edit"
         );
+    }
+
+    fn refs<'a>(v: &[&'a Vec<u8>]) -> Vec<&'a [u8]> {
+        v.iter().map(|c| c.as_slice()).collect()
+    }
+
+    /// A change of `n` operations: text inserted in one go.
+    fn text_change(n: usize) -> Vec<u8> {
+        use automerge::transaction::Transactable;
+        let mut d = Automerge::new();
+        let mut tx = d.transaction();
+        let t = tx
+            .put_object(automerge::ROOT, "t", automerge::ObjType::Text)
+            .unwrap();
+        tx.splice_text(&t, 0, 0, &"x".repeat(n - 1)).unwrap();
+        tx.commit();
+        d.get_changes(&[])[0].raw_bytes().to_vec()
+    }
+
+    #[test]
+    fn a_round_holds_at_most_a_million_operations_and_a_chunk_past_that_is_refused() {
+        let (_, _, small) = edits(2);
+        let big = text_change(600_000);
+        // Two big changes pass the budget together: the second waits for the next round.
+        assert_eq!(round_of(&refs(&[&small[0], &big, &big])), Ok(2));
+        assert_eq!(round_of(&refs(&[&small[0], &small[1]])), Ok(2));
+        // One change past the budget on its own refuses the message, wherever it stands.
+        let huge = text_change(ops::MAX_OPS as usize + 1);
+        assert_eq!(round_of(&refs(&[&huge])), Err(Refusal::TooLarge));
+        assert_eq!(round_of(&refs(&[&small[0], &huge])), Err(Refusal::TooLarge));
+        let bomb = inflate::compressed_chunk(&vec![0; (inflate::MAX_INFLATED + 1) as usize]);
+        assert_eq!(round_of(&refs(&[&small[0], &bomb])), Err(Refusal::TooLarge));
     }
 }

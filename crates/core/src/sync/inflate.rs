@@ -14,7 +14,7 @@ pub const MAX_INFLATED: u64 = 64 << 20;
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 const HASH_LEN: usize = 32;
 /// The bit of a column's spec that says its data is DEFLATE-compressed.
-const DEFLATE_BIT: u32 = 0b1000;
+pub(super) const DEFLATE_BIT: u32 = 0b1000;
 
 /// Why a message's chunks were not let in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,7 +52,7 @@ pub fn inflated_size(bytes: &[u8], budget: u64) -> Result<u64, Inflation> {
 }
 
 /// One chunk's type, body and what follows it.
-fn chunk(bytes: &[u8]) -> Result<(u8, &[u8], &[u8]), Inflation> {
+pub(super) fn chunk(bytes: &[u8]) -> Result<(u8, &[u8], &[u8]), Inflation> {
     let mut r = Cursor(bytes);
     if r.take(4)? != MAGIC {
         return Err(Inflation::Unreadable);
@@ -101,6 +101,19 @@ fn columns_len(body: &[u8], of: ColumnsOf, budget: u64) -> Result<u64, Inflation
     }
 }
 
+/// A raw DEFLATE stream inflated, if it inflates to at most `budget` bytes.
+pub(super) fn inflate(compressed: &[u8], budget: u64) -> Result<Vec<u8>, Inflation> {
+    let mut out = Vec::new();
+    flate2::bufread::DeflateDecoder::new(compressed)
+        .take(budget + 1)
+        .read_to_end(&mut out)
+        .map_err(|_| Inflation::Unreadable)?;
+    if out.len() as u64 > budget {
+        return Err(Inflation::TooLarge);
+    }
+    Ok(out)
+}
+
 /// The inflated length of a raw DEFLATE stream, reading at most `budget + 1` bytes of it.
 fn inflate_len(compressed: &[u8], budget: u64) -> Result<u64, Inflation> {
     let mut inflater = flate2::bufread::DeflateDecoder::new(compressed).take(budget + 1);
@@ -113,10 +126,10 @@ fn inflate_len(compressed: &[u8], budget: u64) -> Result<u64, Inflation> {
     }
 }
 
-struct Cursor<'a>(&'a [u8]);
+pub(super) struct Cursor<'a>(pub(super) &'a [u8]);
 
 impl<'a> Cursor<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], Inflation> {
+    pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8], Inflation> {
         if n > self.0.len() {
             return Err(Inflation::Unreadable);
         }
@@ -125,7 +138,7 @@ impl<'a> Cursor<'a> {
         Ok(head)
     }
 
-    fn leb(&mut self) -> Result<u64, Inflation> {
+    pub(super) fn leb(&mut self) -> Result<u64, Inflation> {
         let mut value: u64 = 0;
         for shift in (0..64).step_by(7) {
             let b = self.take(1)?[0];
@@ -138,7 +151,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A length that fits what is left.
-    fn len(&mut self) -> Result<usize, Inflation> {
+    pub(super) fn len(&mut self) -> Result<usize, Inflation> {
         let n = self.leb()?;
         usize::try_from(n)
             .ok()
@@ -146,7 +159,7 @@ impl<'a> Cursor<'a> {
             .ok_or(Inflation::Unreadable)
     }
 
-    fn actors(&mut self) -> Result<(), Inflation> {
+    pub(super) fn actors(&mut self) -> Result<(), Inflation> {
         for _ in 0..self.count(1)? {
             let n = self.len()?;
             self.take(n)?;
@@ -154,7 +167,7 @@ impl<'a> Cursor<'a> {
         Ok(())
     }
 
-    fn hashes(&mut self) -> Result<(), Inflation> {
+    pub(super) fn hashes(&mut self) -> Result<(), Inflation> {
         let n = self.count(HASH_LEN)?;
         self.take(n * HASH_LEN)?;
         Ok(())
@@ -162,7 +175,7 @@ impl<'a> Cursor<'a> {
 
     /// A count of items each at least `each` bytes long: one that cannot fit is refused
     /// before it is looped over.
-    fn count(&mut self, each: usize) -> Result<usize, Inflation> {
+    pub(super) fn count(&mut self, each: usize) -> Result<usize, Inflation> {
         let n = self.leb()?;
         usize::try_from(n)
             .ok()
@@ -171,7 +184,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A column group's metadata: each column's spec and data length.
-    fn columns(&mut self) -> Result<Vec<(u32, usize)>, Inflation> {
+    pub(super) fn columns(&mut self) -> Result<Vec<(u32, usize)>, Inflation> {
         let n = self.count(2)?;
         let mut meta = Vec::with_capacity(n);
         for _ in 0..n {

@@ -4,6 +4,7 @@ pub mod cbor;
 pub mod client;
 pub mod door;
 pub mod inflate;
+pub mod ops;
 pub mod set_aside;
 pub mod shape;
 pub mod wire;

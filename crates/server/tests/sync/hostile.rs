@@ -364,3 +364,40 @@ async fn a_neighbour_syncs(ts: &TestServer, who: &linli_server::db::Joined) {
     a.doc(dir, &DocKind::DIRECTORY);
     assert_eq!(a.sync(&[dir]).await, Outcome::InStep);
 }
+
+/// A megabyte of text inserted in one change is a million operations in under 64 KB: automerge
+/// would hold every one while the rules judged it (3 s and 105 MB of the server's memory,
+/// measured before the count). The door counts them from the change's columns and refuses
+/// it in words before automerge loads it; the connection stays open, her honest edit is
+/// taken and a neighbour syncs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_of_a_million_operations_is_refused_before_automerge_loads_it() {
+    use automerge::transaction::Transactable;
+    let ts = TestServer::start().await;
+    let mallory = ts.join(HUQIAN, Role::Resident, "长篇大论").await;
+    let ann = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let mine = profile_id(&community(HUQIAN), &mallory.member);
+    let mut m = Peer::connect(ts.addr, HUQIAN, &mallory).await.unwrap();
+    m.doc(mine, &DocKind::PROFILE);
+    assert_eq!(m.sync(&[mine]).await, Outcome::InStep);
+    // Her own actor, already bound to her: only the size is wrong.
+    still_writes(&mut m, &mallory).await;
+    let honest = m.docs[&mine].clone();
+    let d = m.doc(mine, &DocKind::PROFILE);
+    let mut tx = d.transaction();
+    let essay = tx
+        .put_object(automerge::ROOT, "essay", automerge::ObjType::Text)
+        .unwrap();
+    tx.splice_text(&essay, 0, 0, &"长".repeat(1 << 20)).unwrap();
+    tx.commit();
+    let told = m.push_everything(mine).await;
+    assert!(
+        matches!(&told, Outcome::ChangesRefused { doc, reason, .. }
+            if *doc == mine && reason.contains("too large")),
+        "{told:?}"
+    );
+    m.docs.insert(mine, honest);
+    still_writes(&mut m, &mallory).await;
+    a_neighbour_syncs(&ts, &ann).await;
+    ts.stop().await;
+}
