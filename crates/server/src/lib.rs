@@ -58,6 +58,8 @@ pub struct Server {
     /// Each member's turn at the door's judging, and how long one message may take.
     pub(crate) judging: limits::Judging,
     judge_budget_ms: std::sync::atomic::AtomicU64,
+    /// Connections the frame rate has slowed since the server started.
+    throttled: std::sync::atomic::AtomicUsize,
 }
 
 /// The server's clock: the time the server records is the one deadlines trust.
@@ -132,6 +134,7 @@ impl Server {
             connections: Arc::default(),
             judging: limits::Judging::default(),
             judge_budget_ms: (limits::JUDGE_BUDGET.as_millis() as u64).into(),
+            throttled: 0.into(),
         }))
     }
 
@@ -161,6 +164,11 @@ impl Server {
     #[doc(hidden)]
     pub fn simulate_full_disk(&self, full: bool) {
         self.storage.simulate_full_disk(full);
+    }
+
+    /// How many connections the frame rate has slowed since the server started.
+    pub fn throttled_connections(&self) -> usize {
+        self.throttled.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// How long judging one message may take before its connection is closed.

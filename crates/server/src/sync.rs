@@ -661,6 +661,9 @@ impl Door {
         }
         if !self.throttled {
             self.throttled = true;
+            self.srv
+                .throttled
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             tracing::warn!(peer = %self.peer, "a connection sends faster than the frame rate: slowed down");
         }
         tokio::time::sleep(wait).await;

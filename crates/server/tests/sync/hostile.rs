@@ -339,6 +339,39 @@ async fn a_message_that_overruns_the_judging_budget_closes_its_connection_in_wor
     ts.stop().await;
 }
 
+/// A flood of frames on one connection is read at the frame rate once its burst is spent:
+/// the server stops reading that socket for a while, so the flood slows its sender and no
+/// one else. The connection stays open, and once the flood is read her edit is taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_frames_is_read_at_the_frame_rate_and_slows_only_its_sender() {
+    let ts = TestServer::start().await;
+    let mallory = ts.join(HUQIAN, Role::Resident, "刷屏的人").await;
+    let ann = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let mine = profile_id(&community(HUQIAN), &mallory.member);
+    let mut m = Peer::connect(ts.addr, HUQIAN, &mallory).await.unwrap();
+    m.doc(mine, &DocKind::PROFILE);
+    assert_eq!(m.sync(&[mine]).await, Outcome::InStep);
+    assert_eq!(ts.srv.throttled_connections(), 0);
+
+    // Half a second's frames past the burst: small, so nothing but their number counts.
+    let flood = linli_server::limits::FRAME_BURST + linli_server::limits::FRAMES_PER_SECOND / 2.0;
+    let frame = carrying(&m, mine, vec![]);
+    for _ in 0..flood as usize {
+        assert!(
+            m.send_only(frame.clone()).await,
+            "the server kept the connection"
+        );
+    }
+    a_neighbour_syncs(&ts, &ann).await;
+    still_writes(&mut m, &mallory).await;
+    assert_eq!(
+        ts.srv.throttled_connections(),
+        1,
+        "only the flooding connection"
+    );
+    ts.stop().await;
+}
+
 /// The member's own honest edit is still taken on connection `p`.
 async fn still_writes(p: &mut Peer, who: &linli_server::db::Joined) {
     let mine = profile_id(&community(HUQIAN), &who.member);
