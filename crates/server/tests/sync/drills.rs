@@ -5,7 +5,6 @@ use crate::harness::*;
 use crate::help::{draft, writer};
 use linli_core::access::{directory_id, profile_id};
 use linli_core::help;
-use linli_core::rules::DocContext;
 use linli_core::schema::genesis;
 use linli_core::{profile, DocKind, Millis, Role};
 
@@ -36,9 +35,7 @@ async fn a_week_offline_with_a_thousand_changes_reaches_a_restarted_server_whole
     drop(phone);
     let ts = ts.restart(7).await;
     let mut offline = saved;
-    let ctx = DocContext {
-        subject: Some(who.member.clone()),
-    };
+    let ctx = crate::own(&who);
     for i in 0..400 {
         for (doc, n) in [(this_month, i), (last_month, i + 1_000)] {
             let d = offline.get_mut(&doc).unwrap();
@@ -141,9 +138,7 @@ async fn phones_at_once(phones: usize, held: Held) {
                     profile::set_about(
                         p.doc(mine, &DocKind::PROFILE),
                         &writer(&who),
-                        &DocContext {
-                            subject: Some(who.member.clone()),
-                        },
+                        &crate::own(&who),
                         Millis(1),
                         "停电后回来了",
                     )
@@ -182,9 +177,7 @@ async fn a_corrupt_row_leaves_the_rest_served_and_the_phone_restores_its_documen
     profile::set_about(
         phone.doc(mine, &DocKind::PROFILE),
         &writer(&who),
-        &DocContext {
-            subject: Some(who.member.clone()),
-        },
+        &crate::own(&who),
         Millis(1),
         "住 3 栋",
     )
@@ -225,20 +218,12 @@ async fn a_corrupt_row_leaves_the_rest_served_and_the_phone_restores_its_documen
 /// phone keeps everything she typed, and once space returns her next connection stores it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_refuses_writes_in_words_and_takes_them_once_space_returns() {
-    let ts = TestServer::start().await;
-    let who = ts.join(HUQIAN, Role::Resident, "老周").await;
-    let ann = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
-    let mine = profile_id(&community(HUQIAN), &who.member);
+    let (ts, who, ann, mine, mut phone) = scene("老周").await;
     let dir = directory_id(&community(HUQIAN));
-    let mut phone = Peer::connect(ts.addr, HUQIAN, &who).await.unwrap();
-    phone.doc(mine, &DocKind::PROFILE);
-    assert_eq!(phone.sync(&[mine]).await, Outcome::InStep);
     let stored = ts.srv.fork(mine).await.get_heads();
 
     ts.srv.simulate_full_disk(true);
-    let ctx = DocContext {
-        subject: Some(who.member.clone()),
-    };
+    let ctx = crate::own(&who);
     // More than fits in the pages the store already has (50 notes of 200 characters).
     for i in 0..50 {
         let text = format!("{}{i}", "住 3 栋 2 单元，".repeat(18));

@@ -244,6 +244,20 @@ pub async fn http_from(
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// A server with two residents: one whose device (the last) holds her profile (the
+/// document id) in step with the server, and a neighbour. The hostile tests' sender, the
+/// drills' writer.
+pub async fn scene(name: &str) -> (TestServer, Joined, Joined, DocId, Peer) {
+    let ts = TestServer::start().await;
+    let who = ts.join(HUQIAN, Role::Resident, name).await;
+    let neighbour = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
+    let mine = linli_core::access::profile_id(&community(HUQIAN), &who.member);
+    let mut phone = Peer::connect(ts.addr, HUQIAN, &who).await.unwrap();
+    phone.doc(mine, &DocKind::PROFILE);
+    assert_eq!(phone.sync(&[mine]).await, Outcome::InStep);
+    (ts, who, neighbour, mine, phone)
+}
+
 /// How a sync round ended.
 #[derive(Debug, PartialEq)]
 pub enum Outcome {

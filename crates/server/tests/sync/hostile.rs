@@ -7,7 +7,6 @@ use automerge::transaction::Transactable;
 use automerge::{AutomergeError, ReadDoc};
 use linli_core::access::{directory_id, profile_id};
 use linli_core::help;
-use linli_core::rules::DocContext;
 use linli_core::sync::cbor::{self, Value};
 use linli_core::sync::Wire;
 use linli_core::{profile, DocKind, Millis, Role};
@@ -149,9 +148,7 @@ async fn a_refused_change_in_one_document_leaves_every_other_document_syncing_bo
     let now = ts.srv.now();
     let help_doc = help::doc_id(&c, now);
     let mine = profile_id(&c, &ann.member);
-    let ctx = DocContext {
-        subject: Some(ann.member.clone()),
-    };
+    let ctx = crate::own(&ann);
 
     let mut phone = Peer::connect(ts.addr, HUQIAN, &ann).await.unwrap();
     phone.doc(help_doc, &DocKind::HELP);
@@ -245,13 +242,7 @@ fn carrying(p: &Peer, mine: linli_core::DocId, chunks: Vec<Vec<u8>>) -> Vec<u8> 
 /// connection stays open and a neighbour syncs meanwhile.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chunk_that_inflates_past_the_budget_is_refused_before_automerge_reads_it() {
-    let ts = TestServer::start().await;
-    let mallory = ts.join(HUQIAN, Role::Resident, "炸弹客").await;
-    let ann = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
-    let mine = profile_id(&community(HUQIAN), &mallory.member);
-    let mut m = Peer::connect(ts.addr, HUQIAN, &mallory).await.unwrap();
-    m.doc(mine, &DocKind::PROFILE);
-    assert_eq!(m.sync(&[mine]).await, Outcome::InStep);
+    let (ts, mallory, ann, mine, mut m) = scene("炸弹客").await;
 
     let bomb = linli_core::sync::inflate::compressed_chunk(&vec![0u8; 256 << 20]);
     assert!(bomb.len() < 300 << 10, "{}", bomb.len());
@@ -270,9 +261,7 @@ async fn a_chunk_that_inflates_past_the_budget_is_refused_before_automerge_reads
 
 /// Profile edits by `who`, each its own change, into their device's copy.
 fn edits(p: &mut Peer, who: &linli_server::db::Joined, doc: linli_core::DocId, n: usize) {
-    let ctx = DocContext {
-        subject: Some(who.member.clone()),
-    };
+    let ctx = crate::own(&who);
     let d = p.doc(doc, &DocKind::PROFILE);
     for i in 0..n {
         profile::set_about(
@@ -315,13 +304,7 @@ async fn more_changes_than_a_round_are_judged_over_rounds_and_all_arrive() {
 /// closes its connection in words, while `/healthz` and a neighbour are answered.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_that_overruns_the_judging_budget_closes_its_connection_in_words() {
-    let ts = TestServer::start().await;
-    let mallory = ts.join(HUQIAN, Role::Resident, "慢吞吞").await;
-    let ann = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
-    let mine = profile_id(&community(HUQIAN), &mallory.member);
-    let mut m = Peer::connect(ts.addr, HUQIAN, &mallory).await.unwrap();
-    m.doc(mine, &DocKind::PROFILE);
-    assert_eq!(m.sync(&[mine]).await, Outcome::InStep);
+    let (ts, mallory, ann, mine, mut m) = scene("慢吞吞").await;
     // A budget no real message fits: 3,000 changes take a good part of a second.
     ts.srv.set_judge_budget(Duration::from_millis(1));
     edits(&mut m, &mallory, mine, 3_000);
@@ -344,13 +327,7 @@ async fn a_message_that_overruns_the_judging_budget_closes_its_connection_in_wor
 /// one else. The connection stays open, and once the flood is read her edit is taken.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_frames_is_read_at_the_frame_rate_and_slows_only_its_sender() {
-    let ts = TestServer::start().await;
-    let mallory = ts.join(HUQIAN, Role::Resident, "刷屏的人").await;
-    let ann = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
-    let mine = profile_id(&community(HUQIAN), &mallory.member);
-    let mut m = Peer::connect(ts.addr, HUQIAN, &mallory).await.unwrap();
-    m.doc(mine, &DocKind::PROFILE);
-    assert_eq!(m.sync(&[mine]).await, Outcome::InStep);
+    let (ts, mallory, ann, mine, mut m) = scene("刷屏的人").await;
     assert_eq!(ts.srv.throttled_connections(), 0);
 
     // Half a second's frames past the burst: small, so nothing but their number counts.
@@ -378,9 +355,7 @@ async fn still_writes(p: &mut Peer, who: &linli_server::db::Joined) {
     profile::set_about(
         p.doc(mine, &DocKind::PROFILE),
         &writer(who),
-        &DocContext {
-            subject: Some(who.member.clone()),
-        },
+        &crate::own(&who),
         Millis(1),
         "还在",
     )
@@ -406,13 +381,7 @@ async fn a_neighbour_syncs(ts: &TestServer, who: &linli_server::db::Joined) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_of_a_million_operations_is_refused_before_automerge_loads_it() {
     use automerge::transaction::Transactable;
-    let ts = TestServer::start().await;
-    let mallory = ts.join(HUQIAN, Role::Resident, "长篇大论").await;
-    let ann = ts.join(HUQIAN, Role::Resident, "王阿姨").await;
-    let mine = profile_id(&community(HUQIAN), &mallory.member);
-    let mut m = Peer::connect(ts.addr, HUQIAN, &mallory).await.unwrap();
-    m.doc(mine, &DocKind::PROFILE);
-    assert_eq!(m.sync(&[mine]).await, Outcome::InStep);
+    let (ts, mallory, ann, mine, mut m) = scene("长篇大论").await;
     // Her own actor, already bound to her: only the size is wrong.
     still_writes(&mut m, &mallory).await;
     let honest = m.docs[&mine].clone();

@@ -29,7 +29,8 @@ fn writer(j: &Joined) -> Writer {
     }
 }
 
-fn own(j: &Joined) -> DocContext {
+/// The context of a member's own documents (their profile).
+pub(crate) fn own(j: &Joined) -> DocContext {
     DocContext {
         subject: Some(j.member.clone()),
     }

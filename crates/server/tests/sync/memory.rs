@@ -5,7 +5,6 @@
 use crate::harness::*;
 use crate::writer;
 use linli_core::access::{directory_id, profile_id};
-use linli_core::rules::DocContext;
 use linli_core::{profile, DocKind, Millis, Role};
 use std::time::Duration;
 
@@ -23,9 +22,7 @@ async fn idle_documents_leave_memory_and_come_back_whole() {
         profile::set_about(
             p.doc(mine, &DocKind::PROFILE),
             &writer(who),
-            &DocContext {
-                subject: Some(who.member.clone()),
-            },
+            &crate::own(&who),
             Millis(1),
             &format!("我是{}", who.member.as_str()),
         )
