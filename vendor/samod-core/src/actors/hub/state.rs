@@ -253,6 +253,7 @@ impl State {
         let handle = ActorInfo::new_with_id(actor_id, document_id.clone());
         self.actors.insert(actor_id, handle);
         self.document_to_actor.insert(document_id, actor_id);
+        self.searches.mark(actor_id);
     }
 
     pub(crate) fn find_actor_for_document(&self, document_id: &DocumentId) -> Option<&ActorInfo> {
@@ -285,6 +286,7 @@ impl State {
             return;
         };
         actor_info.search_phase = new_phase.clone();
+        self.searches.mark(actor_id);
         let doc_id = actor_info.document_id.clone();
         if new_phase == DocSearchPhase::Ready {
             self.pending_commands
@@ -488,7 +490,7 @@ impl State {
                         DocToHubMsgPayload::Terminated => {
                             tracing::debug!(?actor_id, "document actor terminated");
                             self.actors.remove(&actor_id);
-                            self.searches.phases.remove(&actor_id);
+                            self.searches.forget(&actor_id);
                             results.closed_actors.push(actor_id);
                         }
                     },
