@@ -89,10 +89,11 @@ async fn done(tx: &IdbTransaction) -> IdbResult<()> {
                 .unwrap_or_else(|| "aborted".into());
             let _ = reject.call1(&JsValue::NULL, &err);
         });
-        let on_abort = on_err.clone();
         tx.set_oncomplete(Some(on_ok.unchecked_ref()));
-        tx.set_onerror(Some(on_err.unchecked_ref()));
-        tx.set_onabort(Some(on_abort.unchecked_ref()));
+        // Abort only: a failed request's error reaches the transaction as an error event and
+        // then aborts it, so the same once-only handler on both ran twice (a page error,
+        // seen when a write failed at quota).
+        tx.set_onabort(Some(on_err.unchecked_ref()));
     });
     JsFuture::from(promise).await.map(|_| ()).map_err(describe)
 }
