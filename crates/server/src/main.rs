@@ -172,7 +172,7 @@ async fn serve(
     dist: std::path::PathBuf,
     clock: linli_server::Clock,
 ) {
-    tracing_subscriber::fmt().with_target(false).init();
+    init_logging();
     if !dist.join("index.html").is_file() {
         fail(format!(
             "{} has no index.html: build the app first (scripts/run does)",
@@ -223,4 +223,19 @@ async fn serve(
         fail(e);
     }
     tracing::info!("stopped; every document is on disk");
+}
+
+/// Logs at info, but automerge only from warnings: its `load_changes` records the whole
+/// change graph with `Debug` in an info span, on every message the door or samod loads, which
+/// was a tenth of the server's CPU under load (`perf`, `scripts/load-compare`).
+fn init_logging() {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+    let filter = Targets::new()
+        .with_default(LevelFilter::INFO)
+        .with_target("automerge", LevelFilter::WARN);
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_target(false))
+        .with(filter)
+        .init();
 }
