@@ -261,7 +261,7 @@ async fn a_chunk_that_inflates_past_the_budget_is_refused_before_automerge_reads
 
 /// Profile edits by `who`, each its own change, into their device's copy.
 fn edits(p: &mut Peer, who: &linli_server::db::Joined, doc: linli_core::DocId, n: usize) {
-    let ctx = crate::own(&who);
+    let ctx = crate::own(who);
     let d = p.doc(doc, &DocKind::PROFILE);
     for i in 0..n {
         profile::set_about(
@@ -349,13 +349,46 @@ async fn a_flood_of_frames_is_read_at_the_frame_rate_and_slows_only_its_sender()
     ts.stop().await;
 }
 
+/// A 6 MB frame holding one CBOR map of 699,050 keys (the shape that once held a core for
+/// 22.6 minutes while no one else's handshake was answered) is refused as unreadable once
+/// the map passes the decoder's 65,536 entries: the connection is closed in words, a
+/// neighbour syncs meanwhile, and the sender's next connection writes as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frame_of_a_map_with_seven_hundred_thousand_keys_is_refused_without_reading_it_all() {
+    let (ts, mallory, ann, mine, mut m) = scene("大地图").await;
+    let keys: u32 = 699_050;
+    let mut frame = vec![0xba];
+    frame.extend(keys.to_be_bytes());
+    for i in 0..keys {
+        let key = format!("k{i:06}");
+        frame.push(0x60 + key.len() as u8);
+        frame.extend(key.as_bytes());
+        frame.push(0x00);
+    }
+    assert!(
+        frame.len() > 6_000_000 && frame.len() < 8 << 20,
+        "{}",
+        frame.len()
+    );
+    let told = m.send_raw(frame).await;
+    assert!(
+        matches!(&told, Outcome::Refused(r) if r.contains("unreadable")),
+        "{told:?}"
+    );
+    a_neighbour_syncs(&ts, &ann).await;
+    let mut again = Peer::connect(ts.addr, HUQIAN, &mallory).await.unwrap();
+    again.docs.insert(mine, m.docs[&mine].clone());
+    still_writes(&mut again, &mallory).await;
+    ts.stop().await;
+}
+
 /// The member's own honest edit is still taken on connection `p`.
 async fn still_writes(p: &mut Peer, who: &linli_server::db::Joined) {
     let mine = profile_id(&community(HUQIAN), &who.member);
     profile::set_about(
         p.doc(mine, &DocKind::PROFILE),
         &writer(who),
-        &crate::own(&who),
+        &crate::own(who),
         Millis(1),
         "还在",
     )

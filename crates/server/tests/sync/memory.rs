@@ -22,7 +22,7 @@ async fn idle_documents_leave_memory_and_come_back_whole() {
         profile::set_about(
             p.doc(mine, &DocKind::PROFILE),
             &writer(who),
-            &crate::own(&who),
+            &crate::own(who),
             Millis(1),
             &format!("我是{}", who.member.as_str()),
         )
