@@ -1,5 +1,6 @@
 //! Help at the size of a busy month: a document holding 5,000 requests (some offered, some
-//! accepted, some done). Measures posting one more request and deriving the open list.
+//! accepted, some done). Measures posting one more request, deriving the open list, and
+//! following it: deriving once, then updating after one remote change.
 
 use automerge::Automerge;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
@@ -78,6 +79,27 @@ fn bench(c: &mut Criterion) {
     c.bench_function("help: derive the open list from 5,000", |b| {
         b.iter(|| black_box(help::list(&doc, now, &open, &Role::Resident)))
     });
+    // Following the list: derived once, then a neighbour's offer arrives and the view lists
+    // again from the records it touched.
+    c.bench_function("help: follow 5,000 (derive once)", |b| {
+        b.iter(|| black_box(help::follow(&doc)))
+    });
+    let followed = help::follow(&doc);
+    let mut after = doc.fork();
+    help::offer(&mut after, &resident(900), now, "r4", "我也可以").unwrap();
+    c.bench_function(
+        "help: update after one remote change, and list the open",
+        |b| {
+            b.iter_batched(
+                || followed.clone(),
+                |mut f| {
+                    assert_eq!(f.update(&after), 1);
+                    black_box(help::list_of(f.values(), now, &open, &Role::Resident))
+                },
+                BatchSize::LargeInput,
+            )
+        },
+    );
     c.bench_function("help: derive the whole list from 5,000", |b| {
         b.iter(|| black_box(help::list(&doc, now, &Filter::default(), &Role::Resident)))
     });

@@ -152,6 +152,32 @@ fn benches(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
+    c.bench_function(
+        "follow a grid-month's 100 patrols of 5,000 observations",
+        |b| b.iter(|| black_box(patrol::follow(&month))),
+    );
+    let followed = patrol::follow(&month);
+    let mut after = month.clone();
+    patrol::observe(
+        &mut after,
+        &worker(),
+        T0,
+        "p99",
+        "new",
+        &draft(1),
+        &serving(),
+    )
+    .unwrap();
+    c.bench_function("patrol: update after one observation, and list", |b| {
+        b.iter_batched(
+            || followed.clone(),
+            |mut f| {
+                assert_eq!(f.update(&after), 1);
+                black_box(patrol::patrols_of(f.values()))
+            },
+            BatchSize::LargeInput,
+        )
+    });
     let bytes = track();
     println!("a 10,000-fix track is {} bytes", bytes.len());
     c.bench_function("decode a 10,000-fix track", |b| {

@@ -9,6 +9,7 @@ pub mod deliberation;
 pub mod directory;
 pub mod doc;
 pub mod error;
+pub mod follow;
 pub mod help;
 pub mod help_private;
 pub mod id;

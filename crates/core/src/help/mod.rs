@@ -18,8 +18,8 @@ pub use commands::{
     RequestDraft, DETAILS_MAX, NOTE_MAX, PLACE_MAX, REASON_MAX, TITLE_MAX,
 };
 pub use model::{
-    list, my_offers, my_requests, order, read_request, requests, settled, Category, Filter, Hidden,
-    Offer, Request, Settled, Status, Urgency,
+    follow, list, list_of, my_offers, my_requests, order, read_request, requests, settled,
+    Category, Filter, Hidden, Offer, Request, Settled, Status, Urgency,
 };
 pub use module::MODULE;
 pub use rules::RULES;

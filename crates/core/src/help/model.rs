@@ -1,4 +1,5 @@
 use super::rules::MEMBER_MAPS;
+use crate::follow::Followed;
 use crate::read::{each_field, map_at, records, FieldRef};
 use crate::{Lang, MemberId, Millis, Role};
 use automerge::{Automerge, ObjId, ROOT};
@@ -447,12 +448,38 @@ pub struct Filter {
 pub fn list(doc: &Automerge, now: Millis, filter: &Filter, viewer: &Role) -> Vec<Request> {
     let mut out: Vec<Request> = requests(doc)
         .into_iter()
-        .filter(|r| *viewer == Role::Staff || !r.is_hidden())
-        .filter(|r| filter.status.is_none_or(|s| r.status(now) == s))
-        .filter(|r| filter.category.as_ref().is_none_or(|c| &r.category == c))
+        .filter(|r| shows(r, now, filter, viewer))
         .collect();
     sort(&mut out);
     out
+}
+
+/// The requests, read once and then following the document's changes: a view keeps one and
+/// lists from it with [`list_of`] after each batch it hears.
+pub fn follow(doc: &Automerge) -> Followed<Request> {
+    Followed::new(doc, "requests", read_record)
+}
+
+/// [`list`], from requests already read (a [`follow`]ed set).
+pub fn list_of<'a>(
+    requests: impl IntoIterator<Item = &'a Request>,
+    now: Millis,
+    filter: &Filter,
+    viewer: &Role,
+) -> Vec<Request> {
+    let mut out: Vec<Request> = requests
+        .into_iter()
+        .filter(|r| shows(r, now, filter, viewer))
+        .cloned()
+        .collect();
+    sort(&mut out);
+    out
+}
+
+fn shows(r: &Request, now: Millis, filter: &Filter, viewer: &Role) -> bool {
+    (*viewer == Role::Staff || !r.is_hidden())
+        && filter.status.is_none_or(|s| r.status(now) == s)
+        && filter.category.as_ref().is_none_or(|c| &r.category == c)
 }
 
 /// The list's order: most urgent first, then newest, ties by id so every replica lists

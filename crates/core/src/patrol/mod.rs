@@ -33,8 +33,8 @@ pub use escalation::{
     StepDraft, StepKind as CaseStepKind, NOTE_MAX,
 };
 pub use model::{
-    patrols, read_patrol, suggest_department, Category, Duty, Observation, Outcome, Patrol,
-    PatrolStatus, Position, Step, StepKind,
+    follow, patrols, patrols_of, read_patrol, suggest_department, Category, Duty, Observation,
+    Outcome, Patrol, PatrolStatus, Position, Step, StepKind,
 };
 pub use module::{department_cases, MODULE};
 pub use reports::{answer, file_report, read_reports, Answer, Report, ReportDraft, ReportStatus};

@@ -340,16 +340,31 @@ pub fn read_patrol(doc: &Automerge, id: &str) -> Option<Patrol> {
     read_at(doc, id, &rec)
 }
 
+/// The patrols, read once and then following the document's changes (a worker's month
+/// of rounds, as the staff dashboard and the worker's page list them).
+pub fn follow(doc: &Automerge) -> crate::follow::Followed<Patrol> {
+    crate::follow::Followed::new(doc, "patrols", read_at)
+}
+
 /// Every patrol of the document, latest start first.
 pub fn patrols(doc: &Automerge) -> Vec<Patrol> {
     let mut out: Vec<Patrol> = records(doc, "patrols")
         .into_iter()
         .filter_map(|(id, rec)| read_at(doc, &id, &rec))
         .collect();
-    out.sort_by(|a, b| {
-        b.started_at
-            .cmp(&a.started_at)
-            .then_with(|| a.id.cmp(&b.id))
-    });
+    out.sort_by(latest_first);
     out
+}
+
+/// [`patrols`], from patrols already read (a [`follow`]ed set).
+pub fn patrols_of<'a>(patrols: impl IntoIterator<Item = &'a Patrol>) -> Vec<Patrol> {
+    let mut out: Vec<Patrol> = patrols.into_iter().cloned().collect();
+    out.sort_by(latest_first);
+    out
+}
+
+fn latest_first(a: &Patrol, b: &Patrol) -> std::cmp::Ordering {
+    b.started_at
+        .cmp(&a.started_at)
+        .then_with(|| a.id.cmp(&b.id))
 }
