@@ -39,13 +39,19 @@ impl<T> Followed<T> {
 
     /// Brings the records to `doc`'s heads, reading again only those the changes since the
     /// last call touched (all of them if the root map itself was set). Returns how many were
-    /// read. `doc` must be the document followed so far, grown since.
+    /// read. A document that is not the followed one grown since is read whole.
     pub fn update(&mut self, doc: &Automerge) -> usize {
         let heads = doc.get_heads();
         if heads == self.heads {
             return 0;
         }
-        let Some(map) = map_at(doc, &ROOT, self.root) else {
+        // A document that is not the one followed grown (a device's copy rebuilt without
+        // refused changes, another database opened) is read whole.
+        let grown = self
+            .heads
+            .iter()
+            .all(|h| doc.get_change_meta_by_hash(h).is_some());
+        let Some(map) = map_at(doc, &ROOT, self.root).filter(|_| grown) else {
             return self.read_all(doc);
         };
         let mut touched = BTreeSet::new();
@@ -255,6 +261,20 @@ mod tests {
                 prop_assert_eq!(followed_now, derived(&replicas[0]));
             }
         }
+    }
+
+    #[test]
+    fn a_document_that_lost_changes_is_read_whole() {
+        let mut doc = Automerge::new();
+        apply(&mut doc, &Edit::Post(1, "a".into()));
+        let older = doc.fork();
+        apply(&mut doc, &Edit::Post(2, "b".into()));
+        let mut f = Followed::new(&doc, "requests", read);
+        assert_eq!(f.len(), 2);
+        // The device's copy rebuilt without the second change.
+        assert_eq!(f.update(&older), 1, "read whole: one record");
+        assert_eq!(f.len(), 1);
+        assert!(f.get("r2").is_none());
     }
 
     #[test]
