@@ -168,9 +168,50 @@ fn list(c: &mut Criterion) {
     );
 }
 
+/// A long discussion: one proposal with 5,000 comments. Following them: read once, then
+/// one more comment arrives and the discussion is listed again.
+fn discussion(c: &mut Criterion) {
+    const COMMENTS: usize = 5_000;
+    let mut doc = genesis_with(&deliberation::KIND, deliberation::ROOTS);
+    let author = writer("m_author", Role::Resident);
+    let draft = ProposalDraft {
+        title: "加装电梯".into(),
+        body: "3 号楼加装电梯，费用按楼层分摊。".into(),
+        decision: Decision::ForAgainst,
+    };
+    deliberation::create(&mut doc, &author, T0, &draft).unwrap();
+    deliberation::publish(&mut doc, &author, T0).unwrap();
+    for i in 0..COMMENTS {
+        let w = writer(&format!("m_{}", i % 700), Role::Resident);
+        let at = Millis(T0.0 + 1_000 + i as i64);
+        let text = format!("第 {i} 条意见：同意，但要先问一楼的住户");
+        deliberation::comment(&mut doc, &w, at, &format!("c{i}"), None, &text).unwrap();
+    }
+    let doc = Automerge::load(&doc.save()).unwrap();
+    assert_eq!(deliberation::comments(&doc).len(), COMMENTS);
+    c.bench_function("deliberation: follow 5,000 comments (derive once)", |b| {
+        b.iter(|| black_box(deliberation::follow_comments(&doc)))
+    });
+    let followed = deliberation::follow_comments(&doc);
+    let mut after = doc.fork();
+    let w = writer("m_late", Role::Resident);
+    let at = Millis(T0.0 + 10_000_000);
+    deliberation::comment(&mut after, &w, at, "c_new", None, "我也同意").unwrap();
+    c.bench_function("deliberation: update after one comment, and list", |b| {
+        b.iter_batched(
+            || followed.clone(),
+            |mut f| {
+                assert_eq!(f.update(&after), 1);
+                black_box(deliberation::comments_of(f.values()))
+            },
+            criterion::BatchSize::LargeInput,
+        )
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10);
-    targets = bench, list
+    targets = bench, list, discussion
 }
 criterion_main!(benches);

@@ -33,9 +33,9 @@ pub use commands::{
     CHOICE_MAX, COMMENT_MAX, OPTIONS_MAX, OPTION_MAX, REASON_MAX, TITLE_MAX,
 };
 pub use model::{
-    comments, outcomes, read, ready_for_vote, supporters, supports_needed, Comment, Decision,
-    Outcome, Proposal, State, DEFAULT_GRACE_HOURS, DEFAULT_QUORUM_PCT, DEFAULT_SUPPORT_PCT,
-    DEFAULT_THRESHOLD_PCT, FOR_AGAINST, MAX_GRACE_HOURS,
+    comments, comments_of, follow_comments, outcomes, read, ready_for_vote, supporters,
+    supports_needed, Comment, Decision, Outcome, Proposal, State, DEFAULT_GRACE_HOURS,
+    DEFAULT_QUORUM_PCT, DEFAULT_SUPPORT_PCT, DEFAULT_THRESHOLD_PCT, FOR_AGAINST, MAX_GRACE_HOURS,
 };
 pub use module::{index_id, MODULE};
 pub use rules::{DECISIONS, RULES};

@@ -265,28 +265,43 @@ pub struct Comment {
 
 /// Every comment that reads, oldest first.
 pub fn comments(doc: &Automerge) -> Vec<Comment> {
-    let Some(all) = map_at(doc, &ROOT, "comments") else {
-        return Vec::new();
-    };
-    let mut out: Vec<Comment> = doc
-        .keys(&all)
-        .filter_map(|id| {
-            let c = map_at(doc, &all, &id)?;
-            let hidden = map_at(doc, &c, "hidden")
-                .and_then(|h| doc.keys(&h).next().and_then(|k| str_at(doc, &h, &k)));
-            Some(Comment {
-                author: MemberId::parse(&str_at(doc, &c, "author")?).ok()?,
-                created_at: Millis(i64_at(doc, &c, "created_at")?),
-                parent: str_at(doc, &c, "parent"),
-                text: str_at(doc, &c, "text").unwrap_or_default(),
-                edited: i64_at(doc, &c, "edited_at").is_some(),
-                hidden,
-                id,
-            })
-        })
+    let mut out: Vec<Comment> = crate::read::records(doc, "comments")
+        .into_iter()
+        .filter_map(|(id, c)| read_comment(doc, &id, &c))
         .collect();
-    out.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    out.sort_by(oldest_first);
     out
+}
+
+/// The comments, read once and then following the document's changes: a discussion of
+/// thousands takes in one more without reading the others again.
+pub fn follow_comments(doc: &Automerge) -> crate::follow::Followed<Comment> {
+    crate::follow::Followed::new(doc, "comments", read_comment)
+}
+
+/// [`comments`], from comments already read (a [`follow_comments`] set).
+pub fn comments_of<'a>(comments: impl IntoIterator<Item = &'a Comment>) -> Vec<Comment> {
+    let mut out: Vec<Comment> = comments.into_iter().cloned().collect();
+    out.sort_by(oldest_first);
+    out
+}
+
+fn oldest_first(a: &Comment, b: &Comment) -> std::cmp::Ordering {
+    (a.created_at, &a.id).cmp(&(b.created_at, &b.id))
+}
+
+fn read_comment(doc: &Automerge, id: &str, c: &automerge::ObjId) -> Option<Comment> {
+    let hidden = map_at(doc, c, "hidden")
+        .and_then(|h| doc.keys(&h).next().and_then(|k| str_at(doc, &h, &k)));
+    Some(Comment {
+        author: MemberId::parse(&str_at(doc, c, "author")?).ok()?,
+        created_at: Millis(i64_at(doc, c, "created_at")?),
+        parent: str_at(doc, c, "parent"),
+        text: str_at(doc, c, "text").unwrap_or_default(),
+        edited: i64_at(doc, c, "edited_at").is_some(),
+        hidden,
+        id: id.to_owned(),
+    })
 }
 
 /// The members who support it.
