@@ -76,3 +76,40 @@ async fn idle_documents_leave_memory_and_come_back_whole() {
     }
     ts.stop().await;
 }
+
+/// A peer that says `leave` is closed by samod itself, not by its socket dropping: the
+/// documents it joined still hear it is gone, so they leave memory like any other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_says_leave_lets_its_documents_go() {
+    let ts = TestServer::start().await;
+    let who = ts.join(HUQIAN, Role::Resident, "告辞了").await;
+    let mine = profile_id(&community(HUQIAN), &who.member);
+    let mut p = Peer::connect(ts.addr, HUQIAN, &who).await.unwrap();
+    profile::set_about(
+        p.doc(mine, &DocKind::PROFILE),
+        &writer(&who),
+        &crate::own(&who),
+        Millis(1),
+        "再见",
+    )
+    .unwrap();
+    assert_eq!(p.sync(&[mine]).await, Outcome::InStep);
+    let leave = linli_core::sync::Wire::Leave {
+        sender: p.peer_id().to_owned(),
+    };
+    assert!(p.send_only(leave.encode()).await);
+    for _ in 0..50 {
+        ts.srv.unload_idle(Duration::ZERO);
+        if ts.srv.loaded_documents() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        ts.srv.loaded_documents(),
+        0,
+        "the profile it left is unloaded"
+    );
+    drop(p);
+    ts.stop().await;
+}

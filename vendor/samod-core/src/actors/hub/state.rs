@@ -840,18 +840,16 @@ impl State {
         out.send_to_doc_actor(actor_id, HubToDocMsgPayload::Terminate);
     }
 
-    /// Tells the actors of the documents the connection was subscribed to (no others know it).
+    /// Tells the actors of the documents the connection joined (no others know it), also when
+    /// samod closed it itself (a peer's leave or error, a decode error).
     fn notify_doc_actors_of_removed_connection(
         &mut self,
         out: &mut HubResults,
         connection_id: crate::ConnectionId,
         conn: &Connection,
     ) {
-        let Some(established) = conn.established_connection() else {
-            return;
-        };
-        for document_id in established.document_subscriptions().keys() {
-            if let Some(actor_info) = self.find_actor_for_document(document_id) {
+        for document_id in conn.joined_documents() {
+            if let Some(actor_info) = self.find_actor_for_document(&document_id) {
                 out.send_to_doc_actor(
                     actor_info.actor_id,
                     HubToDocMsgPayload::ConnectionClosed { connection_id },

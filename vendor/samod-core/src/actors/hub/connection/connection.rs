@@ -30,6 +30,9 @@ pub struct Connection {
     // Whether our state has changed since we last notified the event loop
     // (via `pop_new_state`)
     dirty: bool,
+    /// The documents it had joined when it closed: their actors must still hear that it
+    /// is gone (closing drops the established phase that listed them).
+    joined_when_closed: Vec<DocumentId>,
 }
 
 /// The phase of a connection's lifecycle.
@@ -74,6 +77,7 @@ impl Connection {
             last_received: None,
             last_sent: None,
             dirty: true, // We want to immediately notify of our new state
+            joined_when_closed: Vec::new(),
         };
         if let ConnDirection::Outgoing = direction {
             conn.phase = ConnectionPhase::WaitingForPeer;
@@ -440,9 +444,22 @@ impl Connection {
 
     pub(crate) fn close(&mut self, reason: impl Into<String>) {
         self.dirty = true;
+        if let ConnectionPhase::Established(established) = &self.phase {
+            self.joined_when_closed = established.document_subscriptions().keys().cloned().collect();
+        }
         self.phase = ConnectionPhase::Closed {
             reason: reason.into(),
         };
+    }
+
+    /// The documents this connection joined, open or closed.
+    pub(crate) fn joined_documents(&self) -> Vec<DocumentId> {
+        match &self.phase {
+            ConnectionPhase::Established(established) => {
+                established.document_subscriptions().keys().cloned().collect()
+            }
+            _ => self.joined_when_closed.clone(),
+        }
     }
 
     pub(crate) fn closed_reason(&self) -> Option<&str> {
