@@ -349,6 +349,25 @@ async fn a_flood_of_frames_is_read_at_the_frame_rate_and_slows_only_its_sender()
     ts.stop().await;
 }
 
+/// One operation claiming ten million predecessors fits in 30 bytes; automerge would read
+/// them all before any rule ran (4.6 s and 1.7 GB, measured by a reviewer outside the
+/// tree). The door counts what the change's columns promise and refuses it in words; the
+/// connection stays open, her honest edit is taken and a neighbour syncs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_promising_ten_million_predecessors_is_refused_before_automerge_reads_it() {
+    let (ts, mallory, ann, mine, mut m) = scene("许诺者").await;
+    let bomb = linli_core::sync::ops::predecessor_bomb(10_000_000);
+    let told = m.send_raw(carrying(&m, mine, vec![bomb])).await;
+    assert!(
+        matches!(&told, Outcome::ChangesRefused { doc, reason, .. }
+            if *doc == mine && reason.contains("too large")),
+        "{told:?}"
+    );
+    still_writes(&mut m, &mallory).await;
+    a_neighbour_syncs(&ts, &ann).await;
+    ts.stop().await;
+}
+
 /// A 6 MB frame holding one CBOR map of 699,050 keys (the shape that once held a core for
 /// 22.6 minutes while no one else's handshake was answered) is refused as unreadable once
 /// the map passes the decoder's 65,536 entries: the connection is closed in words, a
