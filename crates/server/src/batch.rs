@@ -7,14 +7,15 @@
 use std::sync::mpsc;
 use tokio::sync::oneshot;
 
-type Job<W> = (W, oneshot::Sender<Result<(), String>>);
+type Job<W, E> = (W, oneshot::Sender<Result<(), E>>);
 
-/// A thread that commits what waits for it, a batch at a time.
-pub(crate) struct Batcher<W> {
-    jobs: mpsc::Sender<Job<W>>,
+/// A thread that commits what waits for it, a batch at a time. Each write hears its own
+/// batch's outcome (`E`, the commit's error).
+pub(crate) struct Batcher<W, E = String> {
+    jobs: mpsc::Sender<Job<W, E>>,
 }
 
-impl<W> Clone for Batcher<W> {
+impl<W, E> Clone for Batcher<W, E> {
     fn clone(&self) -> Self {
         Batcher {
             jobs: self.jobs.clone(),
@@ -22,15 +23,15 @@ impl<W> Clone for Batcher<W> {
     }
 }
 
-impl<W: Send + 'static> Batcher<W> {
+impl<W: Send + 'static, E: Clone + Send + From<&'static str> + 'static> Batcher<W, E> {
     /// Starts the thread. `commit` writes a batch in one transaction, or says why not; it
     /// ends with the last handle.
     pub(crate) fn start(
         name: &str,
         max: usize,
-        mut commit: impl FnMut(&[W]) -> Result<(), String> + Send + 'static,
-    ) -> std::io::Result<Batcher<W>> {
-        let (jobs, waiting) = mpsc::channel::<Job<W>>();
+        mut commit: impl FnMut(&[W]) -> Result<(), E> + Send + 'static,
+    ) -> std::io::Result<Batcher<W, E>> {
+        let (jobs, waiting) = mpsc::channel::<Job<W, E>>();
         std::thread::Builder::new()
             .name(name.to_owned())
             .spawn(move || {
@@ -53,14 +54,14 @@ impl<W: Send + 'static> Batcher<W> {
     }
 
     /// Waits until `write` is committed.
-    pub(crate) async fn write(&self, write: W) -> Result<(), String> {
+    pub(crate) async fn write(&self, write: W) -> Result<(), E> {
         let (done, committed) = oneshot::channel();
         self.jobs
             .send((write, done))
-            .map_err(|_| "the writer thread stopped".to_owned())?;
+            .map_err(|_| E::from("the writer thread stopped"))?;
         committed
             .await
-            .unwrap_or_else(|_| Err("the writer thread stopped".to_owned()))
+            .unwrap_or_else(|_| Err(E::from("the writer thread stopped")))
     }
 }
 
@@ -73,7 +74,7 @@ mod tests {
     async fn writes_waiting_together_share_a_commit_and_each_hears_its_outcome() {
         let commits = Arc::new(Mutex::new(Vec::<Vec<u32>>::new()));
         let seen = commits.clone();
-        let b = Batcher::start("test", 64, move |writes: &[u32]| {
+        let b: Batcher<u32> = Batcher::start("test", 64, move |writes: &[u32]| {
             // Slow, like a sync to disk, so that writes pile up behind it.
             std::thread::sleep(std::time::Duration::from_millis(5));
             seen.lock().unwrap().push(writes.to_vec());

@@ -53,7 +53,10 @@ async fn seed(
             storage.put(snapshot, bytes).await;
             Ok(())
         }
-        Full::Fail => storage.try_put(snapshot, bytes).await,
+        Full::Fail => storage
+            .try_put(snapshot, bytes)
+            .await
+            .map_err(|e| e.to_string()),
     }
 }
 

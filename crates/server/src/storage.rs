@@ -24,11 +24,35 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS chunks (key TEXT PRIMARY KEY, d
 pub struct SqliteStorage {
     /// Reads; writes go to the writer thread.
     conn: Arc<Mutex<Connection>>,
-    writes: Batcher<Write>,
+    writes: Batcher<Write, StoreError>,
     /// Whether the last commit found the disk full.
     full: Arc<AtomicBool>,
     /// A drill's request to the writer (`simulate_full_disk`).
     drill: Arc<AtomicU8>,
+}
+
+/// Why a write was not stored: each write hears its own batch's, so a batch committed
+/// meanwhile can never make a full disk look like another failure.
+#[derive(Clone, Debug)]
+pub enum StoreError {
+    /// The disk is full: nothing of the batch was stored; space may return.
+    Full(String),
+    Failed(String),
+}
+
+impl From<&'static str> for StoreError {
+    fn from(e: &'static str) -> Self {
+        StoreError::Failed(e.to_owned())
+    }
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Full(e) => write!(f, "the disk is full ({e})"),
+            StoreError::Failed(e) => f.write_str(e),
+        }
+    }
 }
 
 /// Cheap to clone: a write waiting for space is sent again.
@@ -85,14 +109,14 @@ impl SqliteStorage {
                         if !full_w.swap(true, Ordering::SeqCst) {
                             tracing::error!(writes = batch.len(), "the disk is full: the document store refuses writes until space returns");
                         }
-                        return Err(e.to_string());
+                        return Err(StoreError::Full(e.to_string()));
                     }
                     Err(e) if attempt < 3 => {
                         attempt += 1;
                         tracing::warn!(error = %e, attempt, writes = batch.len(), "document store failed; retrying");
                         std::thread::sleep(Duration::from_millis(50 << attempt));
                     }
-                    Err(e) => return Err(e.to_string()),
+                    Err(e) => return Err(StoreError::Failed(e.to_string())),
                 }
             }
         })
@@ -111,17 +135,15 @@ impl SqliteStorage {
         loop {
             match self.writes.write(write.clone()).await {
                 Ok(()) => return,
-                Err(_) if self.full.load(Ordering::SeqCst) => {
-                    tokio::time::sleep(FULL_RETRY).await;
-                }
-                Err(e) => fatal(what, &e),
+                Err(StoreError::Full(_)) => tokio::time::sleep(FULL_RETRY).await,
+                Err(e) => fatal(what, &e.to_string()),
             }
         }
     }
 
     /// Stores one row, or says why not at once (a full disk): for the door, which can
     /// refuse a message in words and let the device send it again later.
-    pub async fn try_put(&self, key: StorageKey, data: Vec<u8>) -> Result<(), String> {
+    pub async fn try_put(&self, key: StorageKey, data: Vec<u8>) -> Result<(), StoreError> {
         self.writes
             .write(Write::Put(key_text(&key), Arc::new(data)))
             .await
@@ -290,10 +312,8 @@ mod tests {
         let s = SqliteStorage::open(dir.path()).unwrap();
         s.put(key(&["d", "a"]), vec![0; 1_000]).await;
         s.simulate_full_disk(true);
-        assert!(s
-            .try_put(key(&["d", "b"]), vec![1; 64 * 1024])
-            .await
-            .is_err());
+        let refused = s.try_put(key(&["d", "b"]), vec![1; 64 * 1024]).await;
+        assert!(matches!(refused, Err(StoreError::Full(_))), "{refused:?}");
         assert!(s.is_full());
         let waiting = tokio::spawn({
             let s = s.clone();

@@ -776,12 +776,18 @@ impl Server {
 
 impl Server {
     /// Shares pair documents with their two members, each starting from its genesis.
-    /// Records documents learned from admitted changes and seeds their genesis.
+    /// Records documents learned from admitted changes and seeds their genesis (once the
+    /// store holds it, seeding again only reads).
     pub(crate) async fn learn(
         &self,
         learned: Vec<(DocId, linli_core::access::Scope)>,
     ) -> Result<(), DbError> {
-        for (id, scope) in self.gate.learn(learned).await? {
+        // Every learned document, not only those new to the gate: a seed that found the
+        // disk full is tried again when the sender sends its change again (seeding one
+        // already stored writes nothing).
+        let all = learned.clone();
+        self.gate.learn(learned).await?;
+        for (id, scope) in all {
             if let Some(kind) = scope.kind() {
                 crate::directory::try_seed_genesis(&self.storage, id, kind)
                     .await
@@ -808,7 +814,8 @@ impl Server {
         futures::future::join_all(writes)
             .await
             .into_iter()
-            .collect()
+            .collect::<Result<(), _>>()
+            .map_err(|e| e.to_string())
     }
 }
 
