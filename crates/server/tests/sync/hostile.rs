@@ -242,18 +242,21 @@ fn carrying(p: &Peer, mine: linli_core::DocId, chunks: Vec<Vec<u8>>) -> Vec<u8> 
 /// connection stays open and a neighbour syncs meanwhile.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chunk_that_inflates_past_the_budget_is_refused_before_automerge_reads_it() {
-    let (ts, mallory, ann, mine, mut m) = scene("炸弹客").await;
-
     let bomb = linli_core::sync::inflate::compressed_chunk(&vec![0u8; 256 << 20]);
     assert!(bomb.len() < 300 << 10, "{}", bomb.len());
-    let frame = carrying(&m, mine, vec![bomb]);
-    let told = m.send_raw(frame).await;
+    refused_as_too_large_and_life_goes_on("炸弹客", bomb).await;
+}
+
+/// Sends `chunk` as a change of the sender's profile: it is refused as too large, in words,
+/// the connection goes on (her honest edit is taken) and a neighbour syncs.
+async fn refused_as_too_large_and_life_goes_on(name: &str, chunk: Vec<u8>) {
+    let (ts, mallory, ann, mine, mut m) = scene(name).await;
+    let told = m.send_raw(carrying(&m, mine, vec![chunk])).await;
     assert!(
         matches!(&told, Outcome::ChangesRefused { doc, reason, .. }
             if *doc == mine && reason.contains("too large")),
         "{told:?}"
     );
-    // The connection goes on: Mallory's honest edit is taken.
     still_writes(&mut m, &mallory).await;
     a_neighbour_syncs(&ts, &ann).await;
     ts.stop().await;
@@ -355,17 +358,8 @@ async fn a_flood_of_frames_is_read_at_the_frame_rate_and_slows_only_its_sender()
 /// connection stays open, her honest edit is taken and a neighbour syncs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_promising_ten_million_predecessors_is_refused_before_automerge_reads_it() {
-    let (ts, mallory, ann, mine, mut m) = scene("许诺者").await;
     let bomb = linli_core::sync::ops::predecessor_bomb(10_000_000);
-    let told = m.send_raw(carrying(&m, mine, vec![bomb])).await;
-    assert!(
-        matches!(&told, Outcome::ChangesRefused { doc, reason, .. }
-            if *doc == mine && reason.contains("too large")),
-        "{told:?}"
-    );
-    still_writes(&mut m, &mallory).await;
-    a_neighbour_syncs(&ts, &ann).await;
-    ts.stop().await;
+    refused_as_too_large_and_life_goes_on("许诺者", bomb).await;
 }
 
 /// A 6 MB frame holding one CBOR map of 699,050 keys (the shape that once held a core for
