@@ -174,6 +174,39 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(points::fold_facts(&start, &rates, black_box(kept.clone()))))
     });
 
+    // One more change: staff record a redemption. A device that keeps each document's facts
+    // reads that one document's again and folds.
+    let members: Vec<MemberId> = (0..MEMBERS)
+        .map(|n| writer(n, Role::Resident).member)
+        .collect();
+    let mut after = points_doc.fork();
+    let late = at_day(359);
+    let staff = writer(0, Role::Staff);
+    points::redeem(
+        &mut after,
+        &staff,
+        late,
+        "e_new",
+        &members[7],
+        "meal",
+        &members,
+    )
+    .unwrap();
+    let others: Vec<points::Entry> = facts_since(
+        &start,
+        &Sources {
+            points: None,
+            ..all
+        },
+    );
+    c.bench_function("points: update after one staff entry, and fold", |b| {
+        b.iter(|| {
+            let mut facts = others.clone();
+            facts.extend(points::staff_facts("points", &after, &start));
+            black_box(points::fold_facts(&start, &rates, facts))
+        })
+    });
+
     // Where the time goes: reading the requests, the tallies, staff's entries.
     c.bench_function("the help documents' settled requests alone", |b| {
         b.iter(|| {
