@@ -98,13 +98,17 @@ fn cut() -> Millis {
     at_day(330)
 }
 
+fn members() -> Vec<MemberId> {
+    (0..MEMBERS)
+        .map(|n| writer(n, Role::Resident).member)
+        .collect()
+}
+
 /// Redemptions and corrections through the year, and the document's heads at the cut.
 fn points_doc() -> (Automerge, Vec<ChangeHash>) {
     let mut doc = genesis_with(&points::KIND, points::ROOTS);
     let staff = writer(0, Role::Staff);
-    let members: Vec<MemberId> = (0..MEMBERS)
-        .map(|n| writer(n, Role::Resident).member)
-        .collect();
+    let members = members();
     points::set_item(&mut doc, &staff, T0, "meal", "长者食堂午餐", 15, false).unwrap();
     let mut at_cut = None;
     for i in 0..STAFF_ENTRIES {
@@ -176,9 +180,7 @@ fn bench(c: &mut Criterion) {
 
     // One more change: staff record a redemption. A device that keeps each document's facts
     // reads that one document's again and folds.
-    let members: Vec<MemberId> = (0..MEMBERS)
-        .map(|n| writer(n, Role::Resident).member)
-        .collect();
+    let members = members();
     let mut after = points_doc.fork();
     let late = at_day(359);
     let staff = writer(0, Role::Staff);
