@@ -31,6 +31,8 @@ mod test_fixtures;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod time;
+#[cfg(feature = "year")]
+pub mod year;
 
 pub use error::{LinliError, Result};
 pub use id::{CommunityId, DocId, MemberId};
