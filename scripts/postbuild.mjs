@@ -1,14 +1,17 @@
 // Trunk post_build hook: runs on the staging directory before it becomes dist/.
+// 0. Splits the wasm into the shell and each module's chunk (scripts/split.mjs).
 // 1. Writes sw.js with this build's precache list and a version derived from its files.
 // 2. Writes .br and .gz beside each text or wasm asset, for the server to pick by Accept-Encoding.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { split } from './split.mjs';
 
 const staging = process.env.TRUNK_STAGING_DIR;
 if (!staging) throw new Error('postbuild: TRUNK_STAGING_DIR is not set (run through trunk)');
 const root = new URL('..', import.meta.url).pathname;
+split(staging);
 
 function walk(dir) {
   return readdirSync(dir).flatMap((name) => {

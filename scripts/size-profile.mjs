@@ -1,11 +1,11 @@
 // Where the shipped wasm's bytes go, from twiggy's CSV of a build that keeps function names
 // (scripts/size --profile makes it): code by crate (shallow bytes, each function counted once),
 // then the functions that keep the most bytes alive (retained: what would go with them).
-//   node scripts/size-profile.mjs SHALLOW.csv RETAINED.csv
+//   node scripts/size-profile.mjs SHALLOW.csv [RETAINED.csv]
 import { readFileSync } from 'node:fs';
 
 const [shallowCsv, retainedCsv] = process.argv.slice(2);
-if (!retainedCsv) throw new Error('usage: size-profile.mjs SHALLOW.csv RETAINED.csv');
+if (!shallowCsv) throw new Error('usage: size-profile.mjs SHALLOW.csv [RETAINED.csv]');
 
 /** Rows of twiggy's CSV: [name, shallow, retained]. */
 function rows(file) {
@@ -48,6 +48,7 @@ console.log('\nby crate (shallow)                          KB      %');
 for (const [c, bytes] of [...byCrate].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
   console.log(`${c.padEnd(38)}${kb(bytes)} ${((100 * bytes) / total).toFixed(1).padStart(6)}`);
 }
+if (!retainedCsv) process.exit(0);
 console.log('\nfunctions by retained size                  KB      %');
 const retained = rows(retainedCsv).filter(
   ([n]) => !/^(table|elem)\[/.test(n) && crateOf(n) !== '(names and custom sections)',

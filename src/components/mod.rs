@@ -3,6 +3,7 @@
 pub mod act;
 pub mod draft_field;
 pub mod lang_toggle;
+pub mod lazy;
 pub mod member_form;
 pub mod notices;
 pub mod sync_badge;

@@ -6,6 +6,8 @@ pub static EN: Strings = Strings {
     ptl: &super::patrol::EN,
     app_name: "Linli",
     loading: "Loading…",
+    module_unreachable: "Could not download this part of the app. Check the connection; what you have typed elsewhere is kept.",
+    try_again: "Try again",
     tab_help: "Help",
     tab_deliberation: "Deliberation",
     tab_points: "Points",

@@ -27,6 +27,9 @@ pub struct Strings {
     pub ptl: &'static Ptl,
     pub app_name: &'static str,
     pub loading: &'static str,
+    /// A module's code could not be fetched (offline before it was ever kept).
+    pub module_unreachable: &'static str,
+    pub try_again: &'static str,
     pub tab_help: &'static str,
     pub tab_deliberation: &'static str,
     pub tab_points: &'static str,

@@ -6,6 +6,8 @@ pub static ZH: Strings = Strings {
     ptl: &super::patrol::ZH,
     app_name: "邻里",
     loading: "正在加载…",
+    module_unreachable: "这部分应用没能下载。请检查网络；别处已填写的内容都还在。",
+    try_again: "重试",
     tab_help: "邻里帮",
     tab_deliberation: "社区议事",
     tab_points: "邻里积分",

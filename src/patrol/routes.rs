@@ -6,6 +6,7 @@ use super::desk::DeskPage;
 use super::queue::QueuePage;
 use super::reports::ReportsPage;
 use super::worker::WorkerPage;
+use crate::components::lazy::{lazy_page, Fetched, Render};
 use crate::i18n::{use_i18n, Strings};
 use crate::session::use_session;
 use leptos::prelude::*;
@@ -14,13 +15,14 @@ use leptos_router::components::Route;
 use leptos_router::path;
 use linli_core::patrol::{DEPARTMENT, DESK, ESCALATION, PATROL, REPORTS};
 use linli_core::{DocKind, Role};
+use std::cell::Cell;
 
 #[component(transparent)]
 pub fn PatrolRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
     view! {
-        <Route path=path!("/patrol") view=PatrolHome/>
-        <Route path=path!("/patrol/case/:doc") view=CasePage/>
-        <Route path=path!("/reports") view=ReportsPage/>
+        <Route path=path!("/patrol") view=|| page(Page::Home)/>
+        <Route path=path!("/patrol/case/:doc") view=|| page(Page::Case)/>
+        <Route path=path!("/reports") view=|| page(Page::Reports)/>
     }
     .into_inner()
     .into_any_nested_route()
@@ -37,6 +39,46 @@ fn PatrolHome() -> impl IntoView {
         Some(Role::Officer) => view! { <QueuePage/> }.into_any(),
         _ => view! { <p class="empty" role="status">{move || i18n.t().patrol_not_for_role}</p> }
             .into_any(),
+    }
+}
+
+/// Patrol's pages, by name: the routes say which, the chunk renders it.
+#[derive(Clone, Copy)]
+enum Page {
+    Home,
+    Case,
+    Reports,
+}
+
+thread_local! {
+    static PAGES: Cell<Option<Render<Page>>> = const { Cell::new(None) };
+}
+
+fn page(p: Page) -> AnyView {
+    lazy_page(p, &PAGES, fetch)
+}
+
+async fn fetch() -> Fetched<Page> {
+    #[cfg(feature = "split")]
+    return pages().await;
+    #[cfg(not(feature = "split"))]
+    return pages();
+}
+
+/// The split point: the code only these pages reach is Patrol's chunk.
+#[cfg_attr(
+    feature = "split",
+    leptos::wasm_split::wasm_split(patrol, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn pages() -> Fetched<Page> {
+    Ok(render)
+}
+
+fn render(p: Page) -> AnyView {
+    match p {
+        Page::Home => view! { <PatrolHome/> }.into_any(),
+        Page::Case => view! { <CasePage/> }.into_any(),
+        Page::Reports => view! { <ReportsPage/> }.into_any(),
     }
 }
 

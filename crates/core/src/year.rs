@@ -262,7 +262,7 @@ fn patrols(
                     lon_e6: 121_470_000 + (i % 700) as i32,
                     accuracy_m: 10,
                 },
-                outcome: if i % 100 == 0 {
+                outcome: if i.is_multiple_of(100) {
                     OutcomeDraft::Escalated {
                         department: "water".into(),
                     }
@@ -346,7 +346,7 @@ mod tests {
             .sum();
         assert_eq!(comments, COMMENTS);
         let observations: usize = of(patrol::PATROL)
-            .flat_map(|d| patrol::patrols(d))
+            .flat_map(patrol::patrols)
             .map(|p| p.observations.len())
             .sum();
         assert_eq!(observations, OBSERVATIONS);

@@ -1,0 +1,61 @@
+// Splits the app's wasm into the shell and one chunk per module's pages (issue 13), inside
+// Trunk's post_build hook: Trunk builds everything else, and its cargo build already linked
+// the wasm with relocations (.cargo/config.toml) and the `split` feature (index.html).
+//   1. wasm-split-cli cuts the linked wasm at the split points (`wasm_split` in each
+//      module's routes.rs): the main module, split_<module>_<hash>.wasm per module, shared
+//      chunk_<n>.wasm, and the __wasm_split.js loader that fetches them beside itself;
+//   2. wasm-bindgen runs on the main module under the name Trunk gave its output, so
+//      index.html needs no change, replacing what Trunk's own run wrote;
+//   3. wasm-opt -Oz on every piece (release), which Trunk no longer does (data-wasm-opt=0);
+//   4. every chunk and the loader get a name with their content's hash, references
+//      rewritten, so no cache anywhere can pair one build's shell with another's chunk.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export function split(staging) {
+  const release = process.env.TRUNK_PROFILE === 'release';
+  const target = process.env.CARGO_TARGET_DIR ?? join(new URL('..', import.meta.url).pathname, 'target');
+  const linked = join(target, 'wasm32-unknown-unknown', release ? 'release' : 'debug', 'linli.wasm');
+  const js = readdirSync(staging).find((f) => /^linli-[0-9a-f]+\.js$/.test(f));
+  if (!js) throw new Error(`split: no linli-<hash>.js in ${staging}`);
+  const name = js.slice(0, -'.js'.length);
+  const work = mkdtempSync(join(tmpdir(), 'linli-split-'));
+  try {
+    const run = (cmd, args) => execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    run('wasm-split-cli', ['--target', 'web', '--out-name', name, linked, work]);
+    const pieces = readdirSync(work).filter((f) => f.endsWith('.wasm') && f !== `${name}.wasm`);
+    if (pieces.length === 0) throw new Error('split: no split points found (built without the split feature?)');
+    run('wasm-bindgen', ['--target', 'web', '--no-typescript', '--keep-lld-exports', '--out-name', name, '--out-dir', staging, join(work, `${name}.wasm`)]);
+    const optimise = (path) => release && run('wasm-opt', ['-Oz', path, '-o', path]);
+    optimise(join(staging, `${name}_bg.wasm`));
+
+    let loader = readFileSync(join(work, '__wasm_split.js'), 'utf8');
+    const chunks = [];
+    for (const piece of pieces) {
+      optimise(join(work, piece));
+      const bytes = readFileSync(join(work, piece));
+      const hashed = piece.replace(/\.wasm$/, `-${digest(bytes)}.wasm`);
+      if (!loader.includes(`"./${piece}"`)) throw new Error(`split: the loader does not name ${piece}`);
+      loader = loader.replaceAll(`"./${piece}"`, `"./${hashed}"`);
+      writeFileSync(join(staging, hashed), bytes);
+      chunks.push(hashed);
+    }
+    const loaderName = `__wasm_split-${digest(loader)}.js`;
+    writeFileSync(join(staging, loaderName), loader);
+    // Only the import statements: the imports object keeps the module name the wasm asks for.
+    const main = readFileSync(join(staging, js), 'utf8');
+    const imports = /from (["'])\.\/__wasm_split\.js\1/g;
+    if (!imports.test(main)) throw new Error(`split: ${js} does not import ./__wasm_split.js`);
+    writeFileSync(join(staging, js), main.replace(imports, `from "./${loaderName}"`));
+    console.log(`split: ${name} and ${chunks.length} chunks: ${chunks.join(', ')}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function digest(data) {
+  return createHash('sha256').update(data).digest('hex').slice(0, 16);
+}

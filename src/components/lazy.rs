@@ -1,0 +1,66 @@
+//! A module's pages fetched when the first of them is opened.
+//!
+//! In the shipped build (`--features split`, `scripts/split.mjs`) each module's pages are a
+//! wasm chunk of their own: the module's `pages()` is a split point that hands back its
+//! renderer once the chunk is in, and the first page shows a loading line meanwhile. In
+//! every other build the same call returns at once. The renderer is kept, so a module opened
+//! before renders at once.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::cell::Cell;
+use std::future::Future;
+use std::thread::LocalKey;
+
+/// A module's renderer: one of its pages, by name.
+pub type Render<P> = fn(P) -> AnyView;
+/// What fetching a module's chunk gives: its renderer, or why not (offline before the
+/// service worker kept it, say). A failure is not kept: the next try fetches again.
+pub type Fetched<P> = Result<Render<P>, leptos::wasm_split::SplitLoaderError>;
+
+/// `page` of a module whose renderer `slot` keeps once `fetch` brought it.
+pub fn lazy_page<P, F>(
+    page: P,
+    slot: &'static LocalKey<Cell<Option<Render<P>>>>,
+    fetch: fn() -> F,
+) -> AnyView
+where
+    P: Copy + Send + Sync + 'static,
+    F: Future<Output = Fetched<P>> + 'static,
+{
+    if let Some(render) = slot.get() {
+        return render(page);
+    }
+    let i18n = crate::i18n::use_i18n();
+    let loaded = RwSignal::new(None::<Render<P>>);
+    let failed = RwSignal::new(false);
+    let start = move || {
+        spawn_local(async move {
+            match fetch().await {
+                Ok(render) => {
+                    slot.set(Some(render));
+                    loaded.set(Some(render));
+                }
+                Err(_) => failed.set(true),
+            }
+        })
+    };
+    start();
+    (move || match (loaded.get(), failed.get()) {
+        (Some(render), _) => render(page),
+        (None, false) => {
+            view! { <p class="loading" role="status">{move || i18n.t().loading}</p> }.into_any()
+        }
+        (None, true) => view! {
+            <div class="error" role="alert">
+                <p>{move || i18n.t().module_unreachable}</p>
+                <button type="button" on:click=move |_| {
+                    failed.set(false);
+                    start();
+                }>{move || i18n.t().try_again}</button>
+            </div>
+        }
+        .into_any(),
+    })
+    .into_any()
+}
