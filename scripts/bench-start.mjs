@@ -1,11 +1,16 @@
 // Start-time benchmark: first paint, first contentful paint and interactive (the app's own
 // `linli-interactive` mark: shell mounted and the store open), in headless Debian Chromium,
 //   1. cold, online, over loopback (a fresh profile each run), and
-//   2. a repeat start served by the service worker with the network off.
+//   2. a repeat start served by the service worker with the network off, and
+//   3. the same with a year of one community's data on the phone (`linli_core::year`, a
+//      grid worker's: 5,000 help requests, 300 proposals with 30,000 ballots and 20,000
+//      comments, 20,000 patrol observations, 2,000 points entries): first paint,
+//      interactive, help's list on screen, then each module's first screen after its tab
+//      is tapped, and which documents the start loaded.
 // Prints medians (and ranges) in milliseconds since navigation start. Not a test.
 //   node scripts/bench-start.mjs [runs=7]     (after scripts/build)
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,9 +50,9 @@ async function measure(page) {
   });
 }
 
+// The settings as the app keeps them (src/settings.rs): one serde value per key.
 const member = {
-  'linli.member.id': 'local-bench', 'linli.member.name': '王阿姨', 'linli.member.role': 'resident',
-  'linli.member.community': 'huqian-2', 'linli.member.sandbox': 'true',
+  'linli.member': JSON.stringify({ id: 'local-bench', name: '王阿姨', role: 'resident', community: 'huqian-2', sandbox: true, server: null }),
 };
 
 const cold = [];
@@ -71,16 +76,91 @@ for (let i = 0; i < runs; i++) {
   await page.reload();
   offline.push(await measure(page));
 }
+// 3. A year of data. The fixture is built natively by core (the server's profile: the
+// release profile's size-first code would take minutes), then written into the sandbox's
+// database the way the store keeps documents: a snapshot per document, and its kind in
+// `held`.
+const fixture = mkdtempSync(join(tmpdir(), 'linli-year-'));
+execFileSync('cargo', ['run', '--quiet', '--profile', 'server', '-p', 'linli-core', '--features', 'year', '--example', 'year', '--',
+  fixture, 'huqian-2', 'm_zhang', String(Date.now())], { stdio: ['ignore', 'inherit', 'inherit'] });
+const held = readFileSync(join(fixture, 'held.txt'), 'utf8').trim().split('\n').map((l) => l.split(' '));
+const worker = {
+  'linli.member': JSON.stringify({ id: 'm_zhang', name: '张网格', role: 'grid_worker', community: 'huqian-2', sandbox: true, server: null }),
+};
+const yearContext = await browser.newContext();
+const year = await yearContext.newPage();
+await year.goto(url);
+await year.evaluate((m) => Object.entries(m).forEach(([k, v]) => localStorage.setItem(k, v)), worker);
+await year.reload();
+await measure(year);
+for (let i = 0; i < held.length; i += 40) {
+  const batch = held.slice(i, i + 40).map(([id, kind]) => [id, kind, readFileSync(join(fixture, id)).toString('base64')]);
+  await year.evaluate(async (docs) => {
+    const db = await new Promise((ok, err) => {
+      const r = indexedDB.open('linli-sandbox');
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => err(r.error);
+    });
+    const tx = db.transaction(['snapshots', 'held'], 'readwrite');
+    for (const [id, kind, b64] of docs) {
+      tx.objectStore('snapshots').put(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)), id);
+      tx.objectStore('held').put(kind, id);
+    }
+    await new Promise((ok, err) => {
+      tx.oncomplete = ok;
+      tx.onerror = () => err(tx.error);
+    });
+    db.close();
+  }, batch);
+}
+await year.reload();
+await year.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+await yearContext.setOffline(true);
+
+/** The first screen of each module: its tab, and what shows once its data is read. */
+const screens = [
+  ['deliberation', '/deliberation', '[data-testid=proposal-list] li'],
+  ['points', '/points', '[data-testid=points-balance]'],
+  ['patrol', '/patrol', '.grid-name'],
+];
+const yearRows = [];
+let opened = [];
+for (let i = 0; i < runs; i++) {
+  await year.reload();
+  const row = await measure(year);
+  await year.waitForSelector('[data-testid=help-item]', { timeout: 60_000 });
+  row.helpList = await year.evaluate(() => performance.now());
+  opened = await year.evaluate(() => performance.getEntriesByType('mark').map((m) => m.name).filter((n) => n.startsWith('linli-open:')));
+  for (const [name, href, ready] of screens) {
+    row[name] = await year.evaluate(async ([href, ready]) => {
+      const t0 = performance.now();
+      document.querySelector(`nav a[href="${href}"]`).click();
+      while (!document.querySelector(ready)) await new Promise((r) => requestAnimationFrame(r));
+      return performance.now() - t0;
+    }, [href, ready]);
+  }
+  yearRows.push(row);
+}
 await browser.close();
 server.kill('SIGKILL');
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-function report(name, rows) {
+function report(name, rows, keys = ['firstPaint', 'firstContentfulPaint', 'interactive']) {
   console.log(`${name} (${rows.length} runs)`);
-  for (const key of ['firstPaint', 'firstContentfulPaint', 'interactive']) {
+  for (const key of keys) {
     const xs = rows.map((r) => r[key]);
     console.log(`  ${key.padEnd(22)} median ${median(xs).toFixed(0).padStart(5)} ms   range ${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)} ms`);
   }
 }
 report('cold start, online over loopback', cold);
 report('repeat start, service worker, network off', offline);
+report(`repeat start with a year of data (${held.length} documents), service worker, network off`, yearRows,
+  ['firstPaint', 'firstContentfulPaint', 'interactive', 'helpList']);
+console.log('  each module\'s first screen, from the tap on its tab (the first run fetches its chunk from the service worker)');
+for (const [name] of screens) {
+  const xs = yearRows.map((r) => r[name]);
+  console.log(`  ${name.padEnd(22)} median ${median(xs).toFixed(0).padStart(5)} ms   range ${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)} ms`);
+}
+const kinds = {};
+for (const m of opened) kinds[m.slice('linli-open:'.length)] = (kinds[m.slice('linli-open:'.length)] ?? 0) + 1;
+console.log(`  documents loaded by the start and help's list: ${opened.length} (${Object.entries(kinds).map(([k, n]) => `${k} ${n}`).join(', ')}) of ${held.length} held`);

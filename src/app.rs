@@ -3,14 +3,12 @@
 use crate::components::{
     notices::Notices,
     sync_badge::{SignedOutNotice, SyncBadge},
-    sync_page::SyncPage,
     tab_bar::TabBar,
 };
 use crate::deliberation::DeliberationRoutes;
 use crate::help::HelpRoutes;
 use crate::i18n::{use_i18n, I18n};
-use crate::me::MePage;
-use crate::neighbours::NeighboursPage;
+use crate::me::MeRoutes;
 use crate::onboarding::Onboarding;
 use crate::patrol::PatrolRoutes;
 use crate::points::PointsRoutes;
@@ -178,9 +176,7 @@ fn Shell() -> impl IntoView {
                     <DeliberationRoutes/>
                     <PointsRoutes/>
                     <PatrolRoutes/>
-                    <Route path=path!("/me") view=MePage/>
-                    <Route path=path!("/neighbours") view=NeighboursPage/>
-                    <Route path=path!("/sync") view=SyncPage/>
+                    <MeRoutes/>
                 </Routes>
             </main>
             <TabBar/>

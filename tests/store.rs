@@ -489,3 +489,81 @@ async fn a_draft_before_the_store_opens_is_never_called_kept() {
         .is_err());
     assert!(linli::store::drafts::load("help.offer.r1").await.is_err());
 }
+
+/// The settings, in the browser's localStorage: a member kept by a device from before the
+/// serde form is read once and kept in the new form; a server link survives the trip; a
+/// malformed member is not a member.
+mod settings {
+    use linli::settings::{self, Member, ServerLink};
+    use linli_core::{CommunityId, Lang, MemberId, Role};
+    use wasm_bindgen_test::*;
+
+    fn local() -> web_sys::Storage {
+        web_sys::window().unwrap().local_storage().unwrap().unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    fn a_member_from_before_is_read_once_and_kept_as_a_serde_type() {
+        let s = local();
+        s.clear().unwrap();
+        for (k, v) in [
+            ("linli.member.id", "m_old"),
+            ("linli.member.name", "王阿姨"),
+            ("linli.member.role", "grid_worker"),
+            ("linli.member.community", "huqian-2"),
+            ("linli.member.sandbox", "false"),
+            ("linli.member.token", "tok"),
+            ("linli.member.peer", "peer-1"),
+            ("linli.member.community_name", "湖前第二社区"),
+            ("linli.lang", "en"),
+        ] {
+            s.set_item(k, v).unwrap();
+        }
+        let m = settings::load_member().expect("the old keys make a member");
+        assert_eq!(m.id.as_str(), "m_old");
+        assert_eq!(m.role, Role::GridWorker);
+        assert!(!m.sandbox);
+        assert_eq!(m.server.as_ref().unwrap().peer_id, "peer-1");
+        assert_eq!(
+            s.get_item("linli.member.id").unwrap(),
+            None,
+            "old keys forgotten"
+        );
+        assert!(s
+            .get_item("linli.member")
+            .unwrap()
+            .unwrap()
+            .starts_with('{'));
+        assert_eq!(settings::load_member(), Some(m));
+        assert_eq!(settings::load_lang(), Lang::En);
+        settings::save_lang(Lang::Zh);
+        assert_eq!(settings::load_lang(), Lang::Zh);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_member_round_trips_and_a_malformed_one_is_none() {
+        let s = local();
+        s.clear().unwrap();
+        assert_eq!(settings::load_member(), None);
+        let m = Member {
+            id: MemberId::parse("m_new").unwrap(),
+            display_name: "小陈".into(),
+            role: Role::Resident,
+            community: CommunityId::parse("huazhong").unwrap(),
+            sandbox: false,
+            server: Some(ServerLink {
+                token: "t".into(),
+                peer_id: "p".into(),
+                community_name: "华中社区".into(),
+            }),
+        };
+        settings::save_member(&m).unwrap();
+        assert_eq!(settings::load_member(), Some(m));
+        s.set_item("linli.member", r#"{"id":"not an id!","name":"x","role":"resident","community":"huazhong","sandbox":true,"server":null}"#)
+            .unwrap();
+        assert_eq!(settings::load_member(), None);
+        s.set_item("linli.member", "not json").unwrap();
+        assert_eq!(settings::load_member(), None);
+        s.clear().unwrap();
+    }
+}

@@ -109,6 +109,25 @@ test('a round logged with no signal reaches the department, which reports in and
   await expect(resident.getByRole('heading', { name: '上报事项' })).toBeVisible();
   await expect(resident.getByTestId('case')).toHaveCount(0);
   await expect(resident.locator('main')).not.toContainText(broken);
+  // The case page opens the case's document once its code is in (the patrol chunk): the
+  // device holds it from then on, which is what the sync page lists.
+  await expect
+    .poll(() =>
+      resident.evaluate(
+        () =>
+          new Promise((ok) => {
+            const req = indexedDB.open('linli');
+            req.onsuccess = () => {
+              const all = req.result.transaction('held').objectStore('held').getAll();
+              all.onsuccess = () => {
+                ok((all.result as string[]).includes('escalation'));
+                req.result.close();
+              };
+            };
+          }),
+      ),
+    )
+    .toBe(true);
   await resident.goto('/sync');
   const row = resident.getByTestId('sync-docs').locator('li').filter({ hasText: '上报事项' });
   await expect(row).toContainText('服务器上还没有这份文档', { timeout: 20_000 });

@@ -78,21 +78,17 @@ test('a vote closes on the server clock: offline ballots count in the grace peri
     await expect(pc.getByTestId('results')).toHaveCount(0);
 
     // C's tablet: a second device of C's, signed in with its own token, holding the vote.
-    const member = await pc.evaluate(() => localStorage.getItem('linli.member.id'));
+    const member = await pc.evaluate(() => JSON.parse(localStorage.getItem('linli.member')!).id as string);
     const added = server.cli('member', 'add-device', member!);
     const peer = /peer (\S+)/.exec(added)![1];
     const token = /token (\S+)/.exec(added)![1];
     const [t, pt] = await open();
     await t.addInitScript(
       ([id, peer, token]) => {
-        localStorage.setItem('linli.member.id', id);
-        localStorage.setItem('linli.member.name', '邻居小陈');
-        localStorage.setItem('linli.member.role', 'resident');
-        localStorage.setItem('linli.member.community', 'huqian-2');
-        localStorage.setItem('linli.member.sandbox', 'false');
-        localStorage.setItem('linli.member.token', token);
-        localStorage.setItem('linli.member.peer', peer);
-        localStorage.setItem('linli.member.community_name', '湖前第二社区');
+        // The settings as the app keeps them (src/settings.rs): one serde value.
+        const server = { token, peer_id: peer, community_name: '湖前第二社区' };
+        const m = { id, name: '邻居小陈', role: 'resident', community: 'huqian-2', sandbox: false, server };
+        localStorage.setItem('linli.member', JSON.stringify(m));
       },
       [member!, peer, token],
     );

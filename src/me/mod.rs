@@ -3,8 +3,10 @@
 
 mod about;
 mod leaderboard;
+mod routes;
 
 pub use about::write_error;
+pub use routes::MeRoutes;
 mod skills;
 mod storage;
 
@@ -19,7 +21,7 @@ use leptos_router::components::A;
 use linli_core::DocKind;
 
 #[component]
-pub fn MePage() -> impl IntoView {
+fn MePage() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     let sandbox = Memo::new(move |_| {

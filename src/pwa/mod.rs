@@ -76,10 +76,14 @@ pub fn start() -> Pwa {
 
     let registering = container.register("/sw.js");
     leptos::task::spawn_local(async move {
+        // No registration (refused, or a browser that keeps service workers off): the app
+        // runs as a plain page, with no offline start and no updates to offer.
         let Ok(reg) = JsFuture::from(registering).await else {
             return;
         };
-        let reg: ServiceWorkerRegistration = reg.unchecked_into();
+        let Ok(reg) = reg.dyn_into::<ServiceWorkerRegistration>() else {
+            return;
+        };
         if reg.waiting().is_some() && had_controller {
             pwa.update_ready.set(true);
         }
