@@ -121,12 +121,13 @@ await yearContext.setOffline(true);
 const screens = [
   ['deliberation', '/deliberation', '[data-testid=proposal-list] li'],
   ['points', '/points', '[data-testid=points-balance]'],
-  ['patrol', '/patrol', '.grid-name'],
+  ['patrol', '/patrol', '.patrol-start, [data-testid=patrol-current]'],
 ];
 const yearRows = [];
 let opened = [];
 for (let i = 0; i < runs; i++) {
-  await year.reload();
+  // Each start from help's page, as the app opens (the last run ended on another tab).
+  await year.goto(`${url}help`);
   const row = await measure(year);
   await year.waitForSelector('[data-testid=help-item]', { timeout: 60_000 });
   row.helpList = await year.evaluate(() => performance.now());

@@ -1,23 +1,32 @@
-use super::{use_proposals, use_town};
+use super::{any_loading, use_recent_proposals, use_town};
 use crate::help::{waiting, when};
 use crate::i18n::use_i18n;
-use crate::session::{use_session, DocState};
+use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use linli_core::deliberation::list::{self, Row};
 use linli_core::deliberation::State;
 use linli_core::{Millis, Role};
 
+/// Proposals read for the first screen, and added by each tap on "earlier".
+const PAGE: usize = 20;
+
 #[component]
 pub fn ProposalsPage() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
-    let proposals = use_proposals();
+    // The most recent first; each tap on "earlier" reads the next page of documents.
+    let shown = RwSignal::new(PAGE);
+    let (proposals, total) = use_recent_proposals(shown.into());
     let town = use_town();
-    let rows = Memo::new(move |_| {
+    let rows = Memo::new(move |previous: Option<&Vec<Row>>| {
         let Some(me) = session.member.get() else {
             return Vec::new();
         };
+        // Derived once the page's documents are all read, not once per document.
+        if proposals.with(|p| any_loading(p)) {
+            return previous.cloned().unwrap_or_default();
+        }
         let now = Millis(js_sys::Date::now() as i64);
         let c = town.get();
         let mut rows: Vec<Row> = proposals
@@ -28,10 +37,8 @@ pub fn ProposalsPage() -> impl IntoView {
         rows.sort_by(list::order);
         rows
     });
-    let loading = move || {
-        proposals.with(|p| p.iter().any(|(_, d)| d.state.get() == DocState::Loading))
-            && rows.with(Vec::is_empty)
-    };
+    let loading = move || proposals.with(|p| any_loading(p)) && rows.with(Vec::is_empty);
+    let more = move || total.get() > shown.get();
     let is_staff = move || {
         session
             .member
@@ -81,6 +88,11 @@ pub fn ProposalsPage() -> impl IntoView {
                             <Item row=row/>
                         </For>
                     </ul>
+                    <Show when=more>
+                        <button type="button" data-testid="proposals-earlier" on:click=move |_| shown.update(|n| *n += PAGE)>
+                            {move || i18n.t().delib.earlier}
+                        </button>
+                    </Show>
                 }
                 .into_any()
             }}

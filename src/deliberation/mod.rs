@@ -15,7 +15,7 @@ mod staff;
 
 pub use routes::{doc_label, DeliberationRoutes};
 
-use crate::session::{use_doc, use_session, OpenDoc};
+use crate::session::{use_doc, use_session, DocState, OpenDoc};
 use leptos::prelude::*;
 use linli_core::deliberation::{self, index, list::Community};
 use linli_core::{CommunityId, DocId, DocKind};
@@ -43,32 +43,60 @@ fn use_index() -> Memo<Option<OpenDoc>> {
 /// Every listed proposal's document, each opened once for the life of the page (under the
 /// page's owner, so a new proposal arriving never reopens the others).
 pub(crate) fn use_proposals() -> Memo<Vec<(String, OpenDoc)>> {
+    use_recent_proposals(Signal::stored(usize::MAX)).0
+}
+
+/// The `limit` most recent proposals the index lists (newest first), each opened once, and
+/// how many it lists in all: a year's 300 proposals are not all read to show the first
+/// screen.
+pub(crate) fn use_recent_proposals(
+    limit: Signal<usize>,
+) -> (Memo<Vec<(String, OpenDoc)>>, Memo<usize>) {
     let community = use_community();
     let index = use_index();
     let owner = Owner::current().expect("called from a component");
     let opened = StoredValue::new(HashMap::<DocId, OpenDoc>::new());
-    Memo::new(move |_| {
-        let (Some(c), Some(index)) = (community.get(), index.get()) else {
+    let listed = Memo::new(move |_| {
+        let Some(index) = index.get() else {
             return Vec::new();
         };
-        let listed = index.read(index::listed).unwrap_or_default();
+        let mut listed = index.read(index::listed).unwrap_or_default();
+        listed.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id)));
         listed
-            .into_iter()
-            .map(|l| {
-                let id = deliberation::doc_id(&c, &l.id);
-                let doc = opened
-                    .with_value(|o| o.get(&id).copied())
-                    .unwrap_or_else(|| {
-                        let d = owner.with(|| use_doc(id, deliberation::KIND));
-                        opened.update_value(|o| {
-                            o.insert(id, d);
+    });
+    let total = Memo::new(move |_| listed.with(Vec::len));
+    let docs = Memo::new(move |_| {
+        let Some(c) = community.get() else {
+            return Vec::new();
+        };
+        let limit = limit.get();
+        listed.with(|listed| {
+            listed
+                .iter()
+                .take(limit)
+                .map(|l| {
+                    let id = deliberation::doc_id(&c, &l.id);
+                    let doc = opened
+                        .with_value(|o| o.get(&id).copied())
+                        .unwrap_or_else(|| {
+                            let d = owner.with(|| use_doc(id, deliberation::KIND));
+                            opened.update_value(|o| {
+                                o.insert(id, d);
+                            });
+                            d
                         });
-                        d
-                    });
-                (l.id, doc)
-            })
-            .collect()
-    })
+                    (l.id.clone(), doc)
+                })
+                .collect()
+        })
+    });
+    (docs, total)
+}
+
+/// Whether any of `docs` is still being read from the device: lists derive once they are
+/// all in, not again as each one arrives.
+pub(crate) fn any_loading(docs: &[(String, OpenDoc)]) -> bool {
+    docs.iter().any(|(_, d)| d.state.get() == DocState::Loading)
 }
 
 /// The community as the rules need it: its members now (from the directory) and the share

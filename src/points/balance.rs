@@ -50,6 +50,9 @@ pub fn PointsPage() -> impl IntoView {
             <p>{move || i18n.t().pts.intro}</p>
             {move || match super::not_ready(p.doc.state.get()) {
                 Some(shown) => shown,
+                None if !p.settled.get() => {
+                    view! { <p class="loading" role="status">{move || i18n.t().loading}</p> }.into_any()
+                }
                 None => view! {
                     <div class="card points-balance">
                         <span class="muted">{move || i18n.t().pts.my_balance}</span>

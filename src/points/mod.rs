@@ -26,6 +26,8 @@ pub(crate) struct Points {
     pub doc: OpenDoc,
     pub certs: Memo<Vec<Opening>>,
     pub ledger: Memo<Ledger>,
+    /// Every document the ledger folds is read: until then the ledger is not the balance.
+    pub settled: Memo<bool>,
     /// Proposals by document id, for links from the history to the proposal's page.
     pub proposals: Memo<Vec<(String, OpenDoc)>>,
 }
@@ -76,7 +78,16 @@ pub(crate) fn use_points(community: &CommunityId) -> Points {
     let certs = Memo::new(move |_| doc.read(points::certificates).unwrap_or_default());
     let opening = Memo::new(move |_| certs.with(|c| c.last().cloned().unwrap_or_default()));
     let kept = StoredValue::new(HashMap::<DocId, Kept>::new());
-    let ledger = Memo::new(move |_| {
+    let settled = Memo::new(move |_| {
+        doc.state.get() != DocState::Loading
+            && help.with(|h| h.iter().all(|d| d.state.get() != DocState::Loading))
+            && proposals.with(|p| !crate::deliberation::any_loading(p))
+    });
+    // Folded once every document is read, not again as each of a year's arrives.
+    let ledger = Memo::new(move |previous: Option<&Ledger>| {
+        if !settled.get() {
+            return previous.cloned().unwrap_or_default();
+        }
         let opening = opening.get();
         let mut all = Vec::new();
         for d in help.get() {
@@ -95,6 +106,7 @@ pub(crate) fn use_points(community: &CommunityId) -> Points {
         doc,
         certs,
         ledger,
+        settled,
         proposals,
     }
 }

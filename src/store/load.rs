@@ -34,6 +34,8 @@ impl LoadReport {
 
 pub struct Loaded {
     pub doc: Automerge,
+    /// The kind the snapshot declares, when there is a readable one.
+    pub snapshot_kind: Option<DocKind>,
     pub report: LoadReport,
     /// Hashes of the records that are now part of the document (compaction may fold them).
     pub applied: Vec<ChangeHash>,
@@ -72,11 +74,21 @@ pub fn stored_kind(snapshot: Option<&[u8]>, records: &[Record]) -> Option<DocKin
 pub fn assemble(kind: &DocKind, snapshot: Option<&[u8]>, records: Vec<Record>) -> Loaded {
     let mut report = LoadReport::default();
     let mut doc = genesis(kind);
+    let mut snapshot_kind = None;
     if let Some(bytes) = snapshot {
         // Strict load: a damaged snapshot is refused whole rather than read up to the damage.
         match Automerge::load(bytes) {
             Ok(mut snap) => {
-                if doc.merge(&mut snap).is_err() {
+                snapshot_kind = linli_core::schema::header(&snap).ok().map(|(k, _)| k);
+                // Every snapshot this app saves holds its genesis: then it is the document,
+                // read once. One without it has the genesis merged in, change by change.
+                let has_genesis = doc
+                    .get_heads()
+                    .iter()
+                    .all(|h| snap.get_change_by_hash(h).is_some());
+                if has_genesis {
+                    doc = snap;
+                } else if doc.merge(&mut snap).is_err() {
                     report.snapshot_damaged = true;
                 }
             }
@@ -108,6 +120,7 @@ pub fn assemble(kind: &DocKind, snapshot: Option<&[u8]>, records: Vec<Record>) -
     report.waiting = decoded - rejected - applied.len();
     Loaded {
         doc,
+        snapshot_kind,
         report,
         applied,
     }

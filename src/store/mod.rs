@@ -116,6 +116,9 @@ pub struct Store {
     /// Told when another tab stored changes to a document this tab has not opened, with
     /// the kind it was opened as there.
     on_foreign: RefCell<Option<OpenHook>>,
+    /// What `held` recorded, by document id, with its kind: read once when the store
+    /// opens, so opening a document held before costs no write (a strict one, each).
+    held: RefCell<HashMap<String, String>>,
 }
 
 thread_local! {
@@ -145,6 +148,7 @@ impl Store {
     /// and starts listening to other tabs.
     pub async fn open(name: &str) -> Result<Rc<Store>, String> {
         let db = idb::open(name).await?;
+        let held = idb::texts(&db, idb::HELD).await?.into_iter().collect();
         let store = Rc::new(Store {
             db,
             actor: RefCell::new(ActorId::random()),
@@ -156,6 +160,7 @@ impl Store {
             on_change: RefCell::default(),
             on_open: RefCell::default(),
             on_foreign: RefCell::default(),
+            held: RefCell::new(held),
         });
         let weak: Weak<Store> = Rc::downgrade(&store);
         let channel = tabs::Channel::open(name, move |heard| {
@@ -226,10 +231,21 @@ impl Store {
             .into_iter()
             .map(|(key_hash, bytes)| load::Record { key_hash, bytes })
             .collect();
-        if load::stored_kind(stored.snapshot.as_deref(), &records).is_some_and(|k| k != kind) {
+        // The kind the records declare matters only with no snapshot to say it; each
+        // snapshot is read once, by assemble.
+        let records_kind = match stored.snapshot {
+            None => load::stored_kind(None, &records),
+            Some(_) => None,
+        };
+        let loaded = load::assemble(&kind, stored.snapshot.as_deref(), records);
+        if loaded
+            .snapshot_kind
+            .clone()
+            .or(records_kind)
+            .is_some_and(|k| k != kind)
+        {
             return Err(WRONG_KIND.to_owned());
         }
-        let loaded = load::assemble(&kind, stored.snapshot.as_deref(), records);
         let report = loaded.report.clone();
         if !report.unreadable.is_empty() || report.snapshot_damaged {
             let aside: Vec<(String, Vec<u8>)> = report
@@ -283,8 +299,16 @@ impl Store {
         // load on start. A failure here costs only that the document syncs when this tab
         // is the one syncing, so it is a notice, not a failed open.
         let held_kind = self.kind(&id).unwrap_or(DocKind::parse(""));
-        if let Err(e) = idb::put_text(&self.db, idb::HELD, &key, held_kind.as_str()).await {
-            self.notify(Notice::WriteFailed(e));
+        let known = self.held.borrow().get(&key).map(String::as_str) == Some(held_kind.as_str());
+        if !known {
+            match idb::put_text(&self.db, idb::HELD, &key, held_kind.as_str()).await {
+                Ok(()) => {
+                    self.held
+                        .borrow_mut()
+                        .insert(key, held_kind.as_str().to_owned());
+                }
+                Err(e) => self.notify(Notice::WriteFailed(e)),
+            }
         }
         let hook = self.on_open.borrow().clone();
         if let Some(hook) = hook {
