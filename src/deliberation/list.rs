@@ -19,6 +19,7 @@ pub fn ProposalsPage() -> impl IntoView {
     let shown = RwSignal::new(PAGE);
     let (proposals, total) = use_recent_proposals(shown.into());
     let town = use_town();
+    let kept = StoredValue::new(list::Rows::default());
     let rows = Memo::new(move |previous: Option<&Vec<Row>>| {
         let Some(me) = session.member.get() else {
             return Vec::new();
@@ -29,13 +30,16 @@ pub fn ProposalsPage() -> impl IntoView {
         }
         let now = Millis(js_sys::Date::now() as i64);
         let c = town.get();
-        let mut rows: Vec<Row> = proposals
-            .get()
-            .into_iter()
-            .filter_map(|(id, d)| d.read(|doc| list::row(doc, &id, &me.id, now, c)).flatten())
-            .collect();
-        rows.sort_by(list::order);
-        rows
+        // A change to one proposal reads that one's row again, not every row.
+        kept.try_update_value(|kept| {
+            proposals.with(|docs| {
+                for (id, d) in docs {
+                    d.read(|doc| kept.refresh(id, doc, &me.id, now, c));
+                }
+                kept.list(docs.iter().map(|(id, _)| id.as_str()))
+            })
+        })
+        .unwrap_or_default()
     });
     let loading = move || proposals.with(|p| any_loading(p)) && rows.with(Vec::is_empty);
     let more = move || total.get() > shown.get();

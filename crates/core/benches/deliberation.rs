@@ -6,7 +6,7 @@
 use automerge::transaction::CommitOptions;
 use automerge::transaction::Transactable;
 use automerge::Automerge;
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use linli_core::deliberation::{self, Decision, ProposalDraft};
 use linli_core::doc::Writer;
 use linli_core::schema::genesis_with;
@@ -165,6 +165,42 @@ fn list(c: &mut Criterion) {
     c.bench_function(
         "the proposals list: 300 proposals, 30,000 ballots, 20,000 comments",
         |b| b.iter(|| black_box(rows(black_box(&docs)))),
+    );
+
+    // Following the list: rows kept by each proposal's heads; one ballot arrives in the
+    // newest proposal (still voting), and the list is read again.
+    let mut kept = deliberation::list::Rows::default();
+    let follow = |kept: &mut deliberation::list::Rows, docs: &[(String, Automerge)]| {
+        for (id, d) in docs {
+            kept.refresh(id, d, &me, now, town);
+        }
+        kept.list(docs.iter().map(|(id, _)| id.as_str()))
+    };
+    assert_eq!(follow(&mut kept, &docs), rows(&docs));
+    let mut after = docs.clone();
+    let (_, last) = after.last_mut().unwrap();
+    let late = writer("m_late", Role::Resident);
+    let at = Millis(T0.0 + (PROPOSALS as i64 - 1) * 24 * HOUR + 3 * HOUR);
+    deliberation::cast(last, &late, at, &["for".to_owned()]).unwrap();
+    let now_last = Millis(at.0 + 1);
+    let mut kept_last = deliberation::list::Rows::default();
+    for (id, d) in &docs {
+        kept_last.refresh(id, d, &me, now_last, town);
+    }
+    c.bench_function(
+        "the proposals list: update after one ballot, and list",
+        |b| {
+            b.iter_batched(
+                || kept_last.clone(),
+                |mut kept| {
+                    for (id, d) in &after {
+                        kept.refresh(id, d, &me, now_last, town);
+                    }
+                    black_box(kept.list(after.iter().map(|(id, _)| id.as_str())))
+                },
+                BatchSize::SmallInput,
+            )
+        },
     );
 }
 

@@ -4,8 +4,9 @@
 use super::model::{outcomes, read, ready_for_vote, supporters, State};
 use crate::read::map_at;
 use crate::{MemberId, Millis};
-use automerge::{Automerge, ReadDoc, ROOT};
+use automerge::{Automerge, ChangeHash, ReadDoc, ROOT};
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 /// `Hash`: the list keys its rows by their whole content, so a row redraws when it changes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -104,4 +105,64 @@ pub fn order(a: &Row, b: &Row) -> Ordering {
 /// Staff's queue: proposals ready for a vote, and results waiting for an outcome.
 pub fn staff_queue(rows: &[Row]) -> Vec<&Row> {
     rows.iter().filter(|r| r.ready || r.needs_outcome).collect()
+}
+
+/// The list's rows kept by each proposal's heads: after a change to one proposal only its
+/// row is read again, with any whose vote opened or closed since the last reading.
+#[derive(Clone, Debug, Default)]
+pub struct Rows {
+    me: Option<MemberId>,
+    kept: HashMap<String, Kept>,
+}
+
+#[derive(Clone, Debug)]
+struct Kept {
+    heads: Vec<ChangeHash>,
+    at: Millis,
+    community: Community,
+    row: Option<Row>,
+}
+
+impl Kept {
+    /// Whether the row still holds at `now`: no change, the same community, and no opening
+    /// or closing passed since it was read.
+    fn holds(&self, heads: &[ChangeHash], now: Millis, c: Community) -> bool {
+        let passed = |t: Option<Millis>| t.is_some_and(|t| self.at < t && t <= now);
+        self.heads == heads
+            && self.community == c
+            && !self
+                .row
+                .as_ref()
+                .is_some_and(|r| passed(r.opens_at) || passed(r.closes_at))
+    }
+}
+
+impl Rows {
+    /// Reads proposal `id`'s row again unless the kept one still holds.
+    pub fn refresh(&mut self, id: &str, doc: &Automerge, me: &MemberId, now: Millis, c: Community) {
+        if self.me.as_ref() != Some(me) {
+            self.kept.clear();
+            self.me = Some(me.clone());
+        }
+        let heads = doc.get_heads();
+        if self.kept.get(id).is_some_and(|k| k.holds(&heads, now, c)) {
+            return;
+        }
+        let kept = Kept {
+            row: row(doc, id, me, now, c),
+            heads,
+            at: now,
+            community: c,
+        };
+        self.kept.insert(id.to_owned(), kept);
+    }
+
+    /// The rows of `ids` (those refreshed), in the list's order; others are forgotten.
+    pub fn list<'a>(&mut self, ids: impl IntoIterator<Item = &'a str>) -> Vec<Row> {
+        let ids: std::collections::HashSet<&str> = ids.into_iter().collect();
+        self.kept.retain(|id, _| ids.contains(id.as_str()));
+        let mut rows: Vec<Row> = self.kept.values().filter_map(|k| k.row.clone()).collect();
+        rows.sort_by(order);
+        rows
+    }
 }

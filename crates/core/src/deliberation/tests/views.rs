@@ -184,3 +184,40 @@ fn the_list_counts_each_voter_once_and_asks_staff_for_an_outcome() {
             .needs_outcome
     );
 }
+
+/// The kept rows are always the rows read afresh: after a ballot in one proposal, across a
+/// vote's close, after a publish, and with a proposal gone from the list.
+#[test]
+fn kept_rows_are_the_rows_read_again() {
+    use crate::deliberation::list::Rows;
+    let me = cai().member;
+    let mut docs: Vec<(String, Automerge)> = (0..4).map(|i| (format!("p{i}"), voting())).collect();
+    let mut draft_doc = blank();
+    create(&mut draft_doc, &bob(), T0, &draft(Decision::ForAgainst)).unwrap();
+    docs.push(("p_draft".into(), draft_doc));
+    let fresh = |docs: &[(String, Automerge)], now: Millis| {
+        let mut rows: Vec<_> = docs
+            .iter()
+            .filter_map(|(id, d)| row(d, id, &me, now, TOWN))
+            .collect();
+        rows.sort_by(order);
+        rows
+    };
+    let mut kept = Rows::default();
+    let mut check = |docs: &[(String, Automerge)], now: Millis| {
+        for (id, d) in docs {
+            kept.refresh(id, d, &me, now, TOWN);
+        }
+        let listed = kept.list(docs.iter().map(|(id, _)| id.as_str()));
+        assert_eq!(listed, fresh(docs, now));
+    };
+    check(&docs, at(0));
+    check(&docs, at(2)); // every vote opened
+    cast(&mut docs[1].1, &bob(), at(3), &choice("for")).unwrap();
+    check(&docs, at(3));
+    publish(&mut docs[4].1, &bob(), at(4)).unwrap(); // someone else's draft, now listed
+    check(&docs, at(4));
+    check(&docs, at(26)); // every vote closed
+    docs.remove(2);
+    check(&docs, at(27));
+}
