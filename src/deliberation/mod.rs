@@ -40,17 +40,19 @@ fn use_index() -> Memo<Option<OpenDoc>> {
     })
 }
 
-/// Every listed proposal's document, each opened once for the life of the page (under the
-/// page's owner, so a new proposal arriving never reopens the others).
-pub(crate) fn use_proposals() -> Memo<Vec<(String, OpenDoc)>> {
-    use_recent_proposals(Signal::stored(usize::MAX)).0
-}
-
 /// The `limit` most recent proposals the index lists (newest first), each opened once, and
 /// how many it lists in all: a year's 300 proposals are not all read to show the first
 /// screen.
 pub(crate) fn use_recent_proposals(
     limit: Signal<usize>,
+) -> (Memo<Vec<(String, OpenDoc)>>, Memo<usize>) {
+    use_listed_proposals(move |n, _| n < limit.get())
+}
+
+/// The listed proposals `pick` keeps (given each one's place, newest first, and its
+/// document id; it may read signals), each opened once, and how many the index lists.
+pub(crate) fn use_listed_proposals(
+    pick: impl Fn(usize, &DocId) -> bool + Send + Sync + 'static,
 ) -> (Memo<Vec<(String, OpenDoc)>>, Memo<usize>) {
     let community = use_community();
     let index = use_index();
@@ -69,13 +71,13 @@ pub(crate) fn use_recent_proposals(
         let Some(c) = community.get() else {
             return Vec::new();
         };
-        let limit = limit.get();
         listed.with(|listed| {
             listed
                 .iter()
-                .take(limit)
-                .map(|l| {
-                    let id = deliberation::doc_id(&c, &l.id);
+                .enumerate()
+                .map(|(n, l)| (n, l, deliberation::doc_id(&c, &l.id)))
+                .filter(|(n, _, id)| pick(*n, id))
+                .map(|(_, l, id)| {
                     let doc = opened
                         .with_value(|o| o.get(&id).copied())
                         .unwrap_or_else(|| {

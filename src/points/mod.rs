@@ -14,6 +14,7 @@ pub use routes::{doc_label, PointsRoutes};
 
 use crate::session::{use_doc, use_session, DocState, OpenDoc};
 use automerge::{Automerge, ChangeHash};
+use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
 use linli_core::points::{self, Entry, Ledger, Opening, RateBook};
 use linli_core::{CommunityId, DocId};
@@ -74,9 +75,15 @@ fn facts_of(
 pub(crate) fn use_points(community: &CommunityId) -> Points {
     let doc = use_doc(points::doc_id(community), points::KIND);
     let help = crate::help::use_help_docs();
-    let proposals = crate::deliberation::use_proposals();
     let certs = Memo::new(move |_| doc.read(points::certificates).unwrap_or_default());
     let opening = Memo::new(move |_| certs.with(|c| c.last().cloned().unwrap_or_default()));
+    let certified = Certified::load(community);
+    // Only the proposals the opening may not hold, known once the points document is in:
+    // a year's certified votes are not read.
+    let proposals = crate::deliberation::use_listed_proposals(move |_, id| {
+        doc.state.get() != DocState::Loading && opening.with(|o| !certified.held(o, id))
+    })
+    .0;
     let kept = StoredValue::new(HashMap::<DocId, Kept>::new());
     let settled = Memo::new(move |_| {
         doc.state.get() != DocState::Loading
@@ -96,6 +103,7 @@ pub(crate) fn use_points(community: &CommunityId) -> Points {
         for (_, d) in proposals.get() {
             all.extend(facts_of(kept, &d, &opening, points::proposal_facts));
         }
+        certified.note(&opening, &proposals.get());
         all.extend(facts_of(kept, &doc, &opening, points::staff_facts));
         let rates = doc
             .read(RateBook::of)
@@ -132,4 +140,53 @@ fn community() -> Option<CommunityId> {
     use_session()
         .member
         .with_untracked(|m| m.as_ref().map(|m| m.community.clone()))
+}
+
+/// The proposals whose every fact a certificate held when this device last read them,
+/// with that certificate's month (kept in localStorage, by community): a certificate
+/// through the same month or later holds them too, so the points pages skip them.
+#[derive(Clone, Copy)]
+struct Certified {
+    key: StoredValue<String>,
+    through: StoredValue<HashMap<String, String>>,
+}
+
+impl Certified {
+    fn load(community: &CommunityId) -> Certified {
+        let key = format!("linli.held_proposals.{}", community.as_str());
+        let through = LocalStorage::get(&key).unwrap_or_default();
+        Certified {
+            key: StoredValue::new(key),
+            through: StoredValue::new(through),
+        }
+    }
+
+    fn held(&self, opening: &Opening, id: &DocId) -> bool {
+        let id = id.to_string();
+        opening.heads.contains_key(&id)
+            && self
+                .through
+                .with_value(|t| t.get(&id).is_some_and(|month| *month <= opening.through))
+    }
+
+    /// Keeps every read proposal that `opening` holds whole.
+    fn note(&self, opening: &Opening, proposals: &[(String, OpenDoc)]) {
+        let new: Vec<(String, String)> = proposals
+            .iter()
+            .filter_map(|(_, d)| {
+                let id = d.id.to_string();
+                let known = self.through.with_value(|t| t.contains_key(&id));
+                let held = !known && d.read(|doc| points::proposal_held(&id, doc, opening))?;
+                held.then(|| (id, opening.through.clone()))
+            })
+            .collect();
+        if new.is_empty() {
+            return;
+        }
+        self.through.update_value(|t| t.extend(new));
+        // A failed write only means these proposals are read again at the next start.
+        let _ = self
+            .through
+            .with_value(|t| LocalStorage::set(self.key.get_value(), t));
+    }
 }

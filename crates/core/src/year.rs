@@ -81,14 +81,15 @@ pub fn community_year(community: &CommunityId, me: &MemberId, now: Millis) -> Ve
     let (dir_id, dir) = directory_doc(community, me, start);
     push(dir_id, DocKind::DIRECTORY, &dir);
 
-    for (id, doc) in help_docs(community, me, &day) {
-        push(id, DocKind::HELP, &doc);
+    let helps = help_docs(community, me, &day);
+    for (id, doc) in &helps {
+        push(*id, DocKind::HELP, doc);
     }
 
     let (index_id, index_doc, proposals) = proposals(community, &day, now);
     push(index_id, index::INDEX, &index_doc);
-    for (id, doc) in proposals {
-        push(id, deliberation::KIND, &doc);
+    for (id, doc) in &proposals {
+        push(*id, deliberation::KIND, doc);
     }
 
     for (id, doc) in patrols(community, me, &day) {
@@ -100,8 +101,49 @@ pub fn community_year(community: &CommunityId, me: &MemberId, now: Millis) -> Ve
         &genesis(&patrol::DESK),
     );
 
-    push(points::doc_id(community), points::KIND, &points_doc(&day));
+    let points_id = points::doc_id(community);
+    let mut points = points_doc(&day);
+    certify(&mut points, &points_id, &helps, &proposals, now);
+    push(points_id, points::KIND, &points);
     out
+}
+
+/// The server's monthly points certificates through the last month whose grace has
+/// passed, as `linli-server` writes them: every source document named with its heads.
+fn certify(
+    points: &mut Automerge,
+    points_id: &DocId,
+    helps: &[(DocId, Automerge)],
+    proposals: &[(DocId, Automerge)],
+    now: Millis,
+) {
+    let named = |docs: &[(DocId, Automerge)]| -> Vec<(String, Automerge)> {
+        docs.iter()
+            .map(|(id, d)| (id.to_string(), d.clone()))
+            .collect()
+    };
+    let (helps, proposals) = (named(helps), named(proposals));
+    let refs = |docs: &[(String, Automerge)]| -> Vec<(String, Vec<automerge::ChangeHash>)> {
+        docs.iter()
+            .map(|(id, d)| (id.clone(), d.get_heads()))
+            .collect()
+    };
+    let mut heads: std::collections::BTreeMap<_, _> =
+        refs(&helps).into_iter().chain(refs(&proposals)).collect();
+    let key = points_id.to_string();
+    heads.insert(key.clone(), points.get_heads());
+    let help: Vec<(&str, &Automerge)> = helps.iter().map(|(i, d)| (i.as_str(), d)).collect();
+    let props: Vec<(&str, &Automerge)> = proposals.iter().map(|(i, d)| (i.as_str(), d)).collect();
+    let certs = {
+        let sources = points::Sources {
+            points: Some((key.as_str(), &*points)),
+            help: &help,
+            proposals: &props,
+        };
+        points::certify(now, &sources, heads)
+    };
+    as_writer(points, &staff());
+    points::write_certificate(points, now, &certs).unwrap();
 }
 
 fn directory_doc(community: &CommunityId, me: &MemberId, at: Millis) -> (DocId, Automerge) {
@@ -355,6 +397,12 @@ mod tests {
                 .map(|d| points::staff_entries(d).len())
                 .sum::<usize>(),
             STAFF_ENTRIES
+        );
+        let certified = of(points::KIND).map(points::certificates).next().unwrap();
+        assert!(
+            certified.len() >= 10,
+            "a certificate a month: {}",
+            certified.len()
         );
         let again = community_year(&c, &me, now);
         let differ: Vec<&DocKind> = docs

@@ -214,6 +214,23 @@ pub fn proposal_facts(id: &str, doc: &Automerge, opening: &Opening) -> Vec<Entry
     facts.into_iter().map(|e| booked(e, opening)).collect()
 }
 
+/// Whether `opening` holds every fact of this proposal: its vote was certified before the
+/// cut by a change among the certified heads' ancestors. A vote is certified once, and a
+/// later certificate folds on from an earlier one's heads, so a device that saw this once
+/// need not read the proposal again for any opening through the same month or later.
+pub fn proposal_held(id: &str, doc: &Automerge, opening: &Opening) -> bool {
+    let Some(cert) = deliberation::read(doc).and_then(|p| p.certified) else {
+        return false;
+    };
+    let op = map_at(doc, &ROOT, "facts")
+        .and_then(|f| doc.get(&f, "cert_at").ok().flatten())
+        .map(|(_, op)| op);
+    let left = left(opening, id, doc);
+    op.is_some()
+        && matches!(left, Left::Changes(_))
+        && !folds(&left, opening, doc, op.as_ref(), cert.at)
+}
+
 /// Staff's entries in the points document beyond `opening`, as written.
 pub fn staff_facts(id: &str, doc: &Automerge, opening: &Opening) -> Vec<Entry> {
     let mut facts = Vec::new();

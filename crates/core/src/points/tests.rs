@@ -808,6 +808,20 @@ fn a_proposal_certified_before_the_cut_is_held_and_one_certified_after_pays_once
     let whole = ledger(&blank(), &[], &[("p1", &done)]);
     let opening = whole.closing(&day(6).month(), day(6), heads);
     assert!(proposal_facts("p1", &done, &opening).is_empty());
+    assert!(proposal_held("p1", &done, &opening));
+    assert!(!proposal_held("p2", &closed, &opening), "not certified");
+    // A device lacking the certified heads cannot tell: it must read the proposal again.
+    let behind = proposal(&[(&bob(), "for")], true);
+    assert!(!proposal_held("p1", &behind, &opening));
+    // The next month's certificate folds on from these heads: it holds p1 still, and a
+    // comment written since pays nothing.
+    let mut discussed = done.fork();
+    delib::comment(&mut discussed, &cai(), day(40), "c1", None, "车棚建好了").unwrap();
+    let heads = BTreeMap::from([("p1".to_owned(), discussed.get_heads())]);
+    let next =
+        ledger(&blank(), &[], &[("p1", &discussed)]).closing(&day(41).month(), day(41), heads);
+    assert!(proposal_held("p1", &discussed, &next));
+    assert!(proposal_facts("p1", &discussed, &next).is_empty());
     // p2's certificate comes after the cut: its votes pay, at the certificate's time.
     let mut later = closed.fork();
     delib::certify(&mut later, day(7), |_| false).unwrap();
@@ -815,6 +829,10 @@ fn a_proposal_certified_before_the_cut_is_held_and_one_certified_after_pays_once
     assert_eq!(paid.len(), 1);
     assert_eq!(paid[0].id, "vote/p2/m_bob");
     assert_eq!(paid[0].at, day(7));
+    assert!(
+        !proposal_held("p2", &later, &opening),
+        "certified after the cut"
+    );
 }
 
 #[test]
