@@ -16,7 +16,8 @@ use crate::session::{use_doc, use_session, DocState, OpenDoc};
 use automerge::{Automerge, ChangeHash};
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
-use linli_core::points::{self, Entry, Ledger, Opening, RateBook};
+use linli_core::follow::Followed;
+use linli_core::points::{self, Entry, Ledger, Opening, RateBook, StaffRecord};
 use linli_core::{CommunityId, DocId};
 use std::collections::HashMap;
 
@@ -72,6 +73,29 @@ fn facts_of(
     .unwrap_or_default()
 }
 
+/// Staff's entries beyond `opening`: the entries follow the points document, so after one
+/// more only that one is read again.
+fn staff_facts(
+    follow: StoredValue<Option<Followed<StaffRecord>>>,
+    d: &OpenDoc,
+    opening: &Opening,
+) -> Vec<Entry> {
+    d.read(|doc| {
+        follow.update_value(|f| match f {
+            Some(f) => {
+                f.update(doc);
+            }
+            None => *f = Some(points::follow_staff(doc)),
+        });
+        follow.with_value(|f| {
+            f.as_ref().map_or_else(Vec::new, |f| {
+                points::followed_staff_facts(&d.id.to_string(), doc, opening, f)
+            })
+        })
+    })
+    .unwrap_or_default()
+}
+
 pub(crate) fn use_points(community: &CommunityId) -> Points {
     let doc = use_doc(points::doc_id(community), points::KIND);
     let help = crate::help::use_help_docs();
@@ -85,6 +109,7 @@ pub(crate) fn use_points(community: &CommunityId) -> Points {
     })
     .0;
     let kept = StoredValue::new(HashMap::<DocId, Kept>::new());
+    let staff = StoredValue::new(None);
     let settled = Memo::new(move |_| {
         doc.state.get() != DocState::Loading
             && help.with(|h| h.iter().all(|d| d.state.get() != DocState::Loading))
@@ -104,7 +129,7 @@ pub(crate) fn use_points(community: &CommunityId) -> Points {
             all.extend(facts_of(kept, &d, &opening, points::proposal_facts));
         }
         certified.note(&opening, &proposals.get());
-        all.extend(facts_of(kept, &doc, &opening, points::staff_facts));
+        all.extend(staff_facts(staff, &doc, &opening));
         let rates = doc
             .read(RateBook::of)
             .unwrap_or_else(|| RateBook::of(&Automerge::new()));

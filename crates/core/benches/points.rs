@@ -287,6 +287,33 @@ fn bench(c: &mut Criterion) {
             })
         },
     );
+
+    // The phone's update when staff record one more entry: staff's entries follow the
+    // points document (only the new record is read), the other documents' facts are kept,
+    // and the month since the certificate folds again.
+    let followed = points::follow_staff(&points_doc);
+    let others_recent = facts_since(
+        &opening,
+        &Sources {
+            points: None,
+            ..recent
+        },
+    );
+    c.bench_function(
+        "points: update after one staff entry on a phone holding a certificate, and fold",
+        |b| {
+            b.iter_batched(
+                || followed.clone(),
+                |mut f| {
+                    assert_eq!(f.update(&after), 1);
+                    let mut facts = others_recent.clone();
+                    facts.extend(points::followed_staff_facts("points", &after, &opening, &f));
+                    black_box(points::fold_facts(&opening, &rates, facts))
+                },
+                criterion::BatchSize::LargeInput,
+            )
+        },
+    );
 }
 
 criterion_group!(benches, bench);

@@ -3,12 +3,13 @@
 //! merged them in, because nothing here depends on the order documents arrive or on a
 //! device's own state: entries are sorted by (time, id) before anything is counted.
 
-use super::model::{staff_records, RateBook, StaffEntry};
+use super::model::{staff_records, RateBook, StaffEntry, StaffRecord};
 use crate::deliberation;
+use crate::follow::Followed;
 use crate::help;
 use crate::read::map_at;
 use crate::{MemberId, Millis};
-use automerge::{Automerge, ChangeHash, ObjId, ReadDoc, ROOT};
+use automerge::{ActorId, Automerge, ChangeHash, ObjId, ReadDoc, ROOT};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What earned (or spent) an entry, and where to find it.
@@ -83,8 +84,11 @@ pub struct Opening {
 enum Left {
     /// Every fact: no certificate, or one that folded nothing of this document.
     All,
-    /// Those whose change is not among the certified heads' ancestors.
-    Changes(HashSet<ChangeHash>),
+    /// Those whose change is not among the certified heads' ancestors: each such change's
+    /// operations, as its actor's counters from its first op to its last. An op's own id
+    /// tells its change this way; asking automerge for the change of every fact's op was
+    /// most of a phone's update.
+    Changes(HashMap<ActorId, Vec<(u64, u64)>>),
     /// None from before the cut: the device lacks changes the certificate holds, so it
     /// cannot tell which of those facts are in it. Counting them could count them twice;
     /// they come back once the document is in step.
@@ -98,22 +102,30 @@ fn left(opening: &Opening, id: &str, doc: &Automerge) -> Left {
     if heads.iter().any(|h| doc.get_change_by_hash(h).is_none()) {
         return Left::Behind;
     }
-    Left::Changes(doc.get_changes(heads).iter().map(|c| c.hash()).collect())
+    let mut ops: HashMap<ActorId, Vec<(u64, u64)>> = HashMap::new();
+    for c in doc.get_changes_meta(heads) {
+        let span = (c.start_op, c.max_op);
+        ops.entry(c.actor.into_owned()).or_default().push(span);
+    }
+    Left::Changes(ops)
 }
 
 /// Whether a fact written by `op`, claiming the time `at`, is left to fold. A certificate
 /// holds only facts claiming a time before its cut, so one claiming the cut or later is
 /// always left, even on a device behind the certificate.
-fn folds(left: &Left, opening: &Opening, doc: &Automerge, op: Option<&ObjId>, at: Millis) -> bool {
+fn folds(left: &Left, opening: &Opening, op: Option<&ObjId>, at: Millis) -> bool {
     if at >= opening.cut {
         return true;
     }
     match left {
         Left::All => true,
         Left::Behind => false,
-        Left::Changes(hashes) => op
-            .and_then(|op| doc.hash_for_opid(op))
-            .is_some_and(|h| hashes.contains(&h)),
+        Left::Changes(ops) => match op {
+            Some(ObjId::Id(counter, actor, _)) => ops
+                .get(actor)
+                .is_some_and(|spans| spans.iter().any(|(a, b)| (a..=b).contains(&counter))),
+            _ => false,
+        },
     }
 }
 
@@ -133,7 +145,7 @@ fn after(
     let left = left(opening, id, doc);
     facts
         .into_iter()
-        .filter(|(e, op)| folds(&left, opening, doc, op.as_ref(), e.at))
+        .filter(|(e, op)| folds(&left, opening, op.as_ref(), e.at))
         .map(|(e, _)| booked(e, opening))
         .collect()
 }
@@ -192,7 +204,7 @@ pub fn proposal_facts(id: &str, doc: &Automerge, opening: &Opening) -> Vec<Entry
     let op = map_at(doc, &ROOT, "facts")
         .and_then(|f| doc.get(&f, "cert_at").ok().flatten())
         .map(|(_, op)| op);
-    if !folds(&left(opening, id, doc), opening, doc, op.as_ref(), cert.at) {
+    if !folds(&left(opening, id, doc), opening, op.as_ref(), cert.at) {
         return Vec::new();
     }
     let mut facts: Vec<Entry> = deliberation::tally(doc)
@@ -226,15 +238,42 @@ pub fn proposal_held(id: &str, doc: &Automerge, opening: &Opening) -> bool {
         .and_then(|f| doc.get(&f, "cert_at").ok().flatten())
         .map(|(_, op)| op);
     let left = left(opening, id, doc);
-    op.is_some()
-        && matches!(left, Left::Changes(_))
-        && !folds(&left, opening, doc, op.as_ref(), cert.at)
+    op.is_some() && matches!(left, Left::Changes(_)) && !folds(&left, opening, op.as_ref(), cert.at)
 }
 
 /// Staff's entries in the points document beyond `opening`, as written.
 pub fn staff_facts(id: &str, doc: &Automerge, opening: &Opening) -> Vec<Entry> {
+    staff_facts_of(id, doc, opening, staff_records(doc))
+}
+
+/// [`staff_facts`], from entries already read (a [`follow_staff`]ed set that `doc` has
+/// been brought to): after one more entry, only that one was read again.
+///
+/// [`follow_staff`]: super::follow_staff
+pub fn followed_staff_facts(
+    id: &str,
+    doc: &Automerge,
+    opening: &Opening,
+    followed: &Followed<StaffRecord>,
+) -> Vec<Entry> {
+    staff_facts_of(id, doc, opening, followed.values().cloned())
+}
+
+fn staff_facts_of(
+    id: &str,
+    doc: &Automerge,
+    opening: &Opening,
+    records: impl IntoIterator<Item = StaffRecord>,
+) -> Vec<Entry> {
     let mut facts = Vec::new();
-    for (eid, record, _by, at, e) in staff_records(doc) {
+    for StaffRecord {
+        id: eid,
+        record,
+        at,
+        entry: e,
+        ..
+    } in records
+    {
         let op = Some(record);
         match e {
             StaffEntry::Redeem {

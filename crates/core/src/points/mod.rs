@@ -38,10 +38,13 @@ mod views;
 pub use certificate::{certificates, certify, due, opening, write_certificate, GRACE};
 pub use commands::{award, correct, redeem, set_item, set_rates, ITEM_MAX, REASON_MAX};
 pub use ledger::{
-    fold, fold_facts, fold_from, help_facts, proposal_facts, proposal_held, staff_facts, Entry,
-    Ledger, Opening, Source, Sources,
+    fold, fold_facts, fold_from, followed_staff_facts, help_facts, proposal_facts, proposal_held,
+    staff_facts, Entry, Ledger, Opening, Source, Sources,
 };
-pub use model::{catalogue, rates_at, staff_entries, Item, RateBook, Rates, StaffEntry};
+pub use model::{
+    catalogue, follow_staff, rates_at, staff_entries, Item, RateBook, Rates, StaffEntry,
+    StaffRecord,
+};
 pub use module::{doc_id, MODULE};
 pub use rules::RULES;
 pub use views::{board, chart, Standing, CHART_MONTHS};

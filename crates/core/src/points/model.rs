@@ -1,6 +1,7 @@
 //! The points document as read: the rates in force at a time, the catalogue, and staff's
 //! entries. A record missing what every one of its kind has is skipped, never the whole.
 
+use crate::follow::Followed;
 use crate::read::{bool_at, each_field, i64_at, records, str_at, FieldRef};
 use crate::{MemberId, Millis};
 use automerge::{Automerge, ObjId};
@@ -135,54 +136,76 @@ pub fn catalogue(doc: &Automerge) -> Vec<Item> {
 pub fn staff_entries(doc: &Automerge) -> Vec<(String, MemberId, Millis, StaffEntry)> {
     staff_records(doc)
         .into_iter()
-        .map(|(id, _, by, at, e)| (id, by, at, e))
+        .map(|r| (r.id, r.by, r.at, r.entry))
         .collect()
 }
 
-/// Staff's entries with each record's object id too: the change that created it tells
-/// whether a certificate holds it.
-pub(super) fn staff_records(doc: &Automerge) -> Vec<(String, ObjId, MemberId, Millis, StaffEntry)> {
+/// One of staff's entries as written, with its record's object id: the change that
+/// created it tells whether a certificate holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaffRecord {
+    pub id: String,
+    pub record: ObjId,
+    pub by: MemberId,
+    pub at: Millis,
+    pub entry: StaffEntry,
+}
+
+pub(super) fn staff_records(doc: &Automerge) -> Vec<StaffRecord> {
     records(doc, "entries")
         .into_iter()
-        .filter_map(|(id, r)| {
-            let (mut by, mut at, mut kind, mut member) = (None, None, None, None);
-            let (mut amount, mut item, mut name, mut reason, mut members) =
-                (None, None, None, None, None);
-            each_field(doc, &r, |key, v| match (key, v) {
-                ("author", FieldRef::Str(s)) => by = MemberId::parse(s).ok(),
-                ("at", FieldRef::Int(t)) => at = Some(Millis(t)),
-                ("kind", FieldRef::Str(s)) => kind = Some(s.to_owned()),
-                ("member", FieldRef::Str(s)) => member = MemberId::parse(s).ok(),
-                ("amount", FieldRef::Int(n)) => amount = Some(n),
-                ("item", FieldRef::Str(s)) => item = Some(s.to_owned()),
-                ("name", FieldRef::Str(s)) => name = Some(s.to_owned()),
-                ("reason", FieldRef::Str(s)) => reason = Some(s.to_owned()),
-                ("members", FieldRef::Str(s)) => members = Some(s.to_owned()),
-                _ => {}
-            });
-            let entry = match kind?.as_str() {
-                "redeem" => StaffEntry::Redeem {
-                    member: member?,
-                    item: item?,
-                    name: name?,
-                    price: amount?,
-                },
-                "correct" => StaffEntry::Correct {
-                    member: member?,
-                    amount: amount?,
-                    reason: reason?,
-                },
-                "award" => StaffEntry::Award {
-                    event: name?,
-                    amount: amount?,
-                    members: members?
-                        .split(',')
-                        .filter_map(|m| MemberId::parse(m).ok())
-                        .collect(),
-                },
-                _ => return None,
-            };
-            Some((id, r, by?, at?, entry))
-        })
+        .filter_map(|(id, r)| read_staff(doc, &id, &r))
         .collect()
+}
+
+/// Staff's entries read once and then following the points document's changes: after one
+/// more entry only that record is read again.
+pub fn follow_staff(doc: &Automerge) -> Followed<StaffRecord> {
+    Followed::new(doc, "entries", read_staff)
+}
+
+fn read_staff(doc: &Automerge, id: &str, r: &ObjId) -> Option<StaffRecord> {
+    let (mut by, mut at, mut kind, mut member) = (None, None, None, None);
+    let (mut amount, mut item, mut name, mut reason, mut members) = (None, None, None, None, None);
+    each_field(doc, r, |key, v| match (key, v) {
+        ("author", FieldRef::Str(s)) => by = MemberId::parse(s).ok(),
+        ("at", FieldRef::Int(t)) => at = Some(Millis(t)),
+        ("kind", FieldRef::Str(s)) => kind = Some(s.to_owned()),
+        ("member", FieldRef::Str(s)) => member = MemberId::parse(s).ok(),
+        ("amount", FieldRef::Int(n)) => amount = Some(n),
+        ("item", FieldRef::Str(s)) => item = Some(s.to_owned()),
+        ("name", FieldRef::Str(s)) => name = Some(s.to_owned()),
+        ("reason", FieldRef::Str(s)) => reason = Some(s.to_owned()),
+        ("members", FieldRef::Str(s)) => members = Some(s.to_owned()),
+        _ => {}
+    });
+    let entry = match kind?.as_str() {
+        "redeem" => StaffEntry::Redeem {
+            member: member?,
+            item: item?,
+            name: name?,
+            price: amount?,
+        },
+        "correct" => StaffEntry::Correct {
+            member: member?,
+            amount: amount?,
+            reason: reason?,
+        },
+        "award" => StaffEntry::Award {
+            event: name?,
+            amount: amount?,
+            members: members?
+                .split(',')
+                .filter_map(|m| MemberId::parse(m).ok())
+                .collect(),
+        },
+        _ => return None,
+    };
+    Some(StaffRecord {
+        id: id.to_owned(),
+        record: r.clone(),
+        by: by?,
+        at: at?,
+        entry,
+    })
 }

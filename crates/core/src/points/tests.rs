@@ -687,6 +687,33 @@ proptest! {
         }
     }
 
+    /// A phone follows staff's entries while both desks write offline and sync in any order:
+    /// after every merge, the entries it read again only where changed give the same facts
+    /// as reading the whole document afresh.
+    #[test]
+    fn followed_staff_entries_give_the_facts_a_fresh_read_gives(
+        steps in proptest::collection::vec((0usize..3, any::<u8>(), any::<u8>(), any::<u8>()), 1..30),
+        syncs in proptest::collection::vec(0usize..3, 1..30),
+    ) {
+        let mut helps: Vec<Automerge> = (0..3).map(|_| genesis(&DocKind::HELP)).collect();
+        let mut desks: Vec<Automerge> = (0..2).map(|_| stocked()).collect();
+        let mut phone = desks[0].fork();
+        let mut followed = follow_staff(&phone);
+        let start = Opening::default();
+        for (n, (step, sync)) in steps.iter().zip(syncs.iter().cycle()).enumerate() {
+            apply(&mut helps, &mut desks, n, *step);
+            // 0 or 1: that desk syncs with the phone; 2: no signal this time.
+            if let Some(desk) = desks.get_mut(*sync) {
+                phone.merge(desk).unwrap();
+            }
+            followed.update(&phone);
+            prop_assert_eq!(
+                followed_staff_facts("points", &phone, &start, &followed),
+                staff_facts("points", &phone, &start)
+            );
+        }
+    }
+
     /// The server certifies the balances at a cut with the heads it folded: a device holding
     /// the certificate folds what it does not hold and gets every balance and flag a whole
     /// fold gets. Facts made offline before the cut that reach it afterwards are booked at
