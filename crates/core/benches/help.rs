@@ -2,7 +2,7 @@
 //! accepted, some done). Measures posting one more request, deriving the open list, and
 //! following it: deriving once, then updating after one remote change.
 
-use automerge::Automerge;
+use automerge::{Automerge, ReadDoc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use linli_core::doc::Writer;
 use linli_core::help::{self, Category, Filter, RequestDraft, Status, Urgency};
@@ -103,6 +103,21 @@ fn bench(c: &mut Criterion) {
     c.bench_function("help: derive the whole list from 5,000", |b| {
         b.iter(|| black_box(help::list(&doc, now, &Filter::default(), &Role::Resident)))
     });
+    // automerge's own floor: its one-pass iterator over the requests' subtree, values
+    // visited and nothing built.
+    let (_, requests) = doc.get(automerge::ROOT, "requests").unwrap().unwrap();
+    c.bench_function(
+        "automerge alone: visit every value of 5,000 requests",
+        |b| {
+            b.iter(|| {
+                black_box(
+                    doc.iter_at(&requests, None)
+                        .filter(|i| i.item.value().is_some())
+                        .count(),
+                )
+            })
+        },
+    );
 }
 
 criterion_group! {

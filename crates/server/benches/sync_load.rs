@@ -4,8 +4,8 @@
 //! - throughput: changes per second the server takes from 100 concurrent clients, each
 //!   writing its member's profile and waiting until the server acknowledged every change.
 //!
-//! `cargo bench -p linli-server --bench sync_load --profile server`: the profile the server
-//! ships in (plain `cargo bench` builds the release profile, optimised for the wasm's size).
+//! `cargo bench -p linli-server --bench sync_load`: the bench profile builds at the server's
+//! opt-level 3 (the workspace's Cargo.toml), not the wasm's size-optimised release profile.
 //! A benchmark prints; it asserts nothing about time.
 
 #[path = "../tests/sync/harness.rs"]
