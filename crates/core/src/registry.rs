@@ -111,13 +111,21 @@ pub type Scoped = Vec<(DocId, Scope)>;
 pub struct Module {
     pub name: &'static str,
     pub kinds: &'static [Kind],
-    /// Every derived document the server knows of, with its scope.
-    pub docs: fn(&World, &mut Scoped),
     /// The documents a member's device holds from the start, at time `now`.
     pub held: fn(&Reader, Millis, &mut Held),
     /// The documents a held document of this module leads a member to hold (the private
     /// document of a pair they belong to, a neighbour's profile).
     pub follows: fn(&Reader, &DocKind, &DocId, &Automerge, &mut Held),
+}
+
+/// What the server alone does with a module's documents. Apart from [`Module`] because the
+/// app reads [`MODULES`]: a function pointer there is an entry in the wasm's function
+/// table, which keeps it, and all it calls, in the first load; the app never names
+/// [`SERVING`], so none of these reach it.
+pub struct Serving {
+    pub module: &'static Module,
+    /// Every derived document the server knows of, with its scope.
+    pub docs: fn(&World, &mut Scoped),
     /// Documents the server learns of from changes it admitted into `doc` (already in
     /// `view`): scoped from what the server judged, never from an id a client claims.
     pub learns: fn(&Scope, &DocId, &Automerge, &[Change]) -> Scoped,
@@ -139,6 +147,19 @@ pub const MODULES: &[&Module] = &[
     &crate::testkit::MODULE,
 ];
 
+/// Every module's server side, in [`MODULES`]' order.
+pub const SERVING: &[&Serving] = &[
+    &crate::directory::SERVING,
+    &crate::profile::SERVING,
+    &crate::help::SERVING,
+    &crate::deliberation::SERVING,
+    &crate::staff::SERVING,
+    &crate::points::SERVING,
+    &crate::patrol::SERVING,
+    #[cfg(feature = "testkit")]
+    &crate::testkit::SERVING,
+];
+
 /// The declared kinds of every module.
 pub fn kinds() -> impl Iterator<Item = &'static Kind> {
     MODULES.iter().flat_map(|m| m.kinds.iter())
@@ -153,7 +174,7 @@ pub fn kind(kind: &DocKind) -> Option<&'static Kind> {
 /// Every document the server knows of from its records.
 pub fn docs(world: &World) -> Vec<(DocId, Scope)> {
     let mut out = Vec::new();
-    for m in MODULES {
+    for m in SERVING {
         (m.docs)(world, &mut out);
     }
     out
@@ -195,9 +216,9 @@ pub fn learns(
     let Some(kind) = scope.kind() else {
         return Vec::new();
     };
-    MODULES
+    SERVING
         .iter()
-        .filter(|m| m.kinds.iter().any(|k| k.kind == *kind))
+        .filter(|m| m.module.kinds.iter().any(|k| k.kind == *kind))
         .flat_map(|m| (m.learns)(scope, id, view, changes))
         .collect()
 }
@@ -212,16 +233,16 @@ pub fn schedules(
     let Some(kind) = scope.kind() else {
         return Vec::new();
     };
-    MODULES
+    SERVING
         .iter()
-        .filter(|m| m.kinds.iter().any(|k| k.kind == *kind))
+        .filter(|m| m.module.kinds.iter().any(|k| k.kind == *kind))
         .flat_map(|m| (m.schedules)(scope, id, view, changes))
         .collect()
 }
 
 /// The server fact called `name`.
 pub fn fact(name: &str) -> Option<&'static Fact> {
-    MODULES
+    SERVING
         .iter()
         .flat_map(|m| m.facts.iter())
         .find(|f| f.name == name)
@@ -307,7 +328,10 @@ mod tests {
             }
         }
         let mut facts = HashSet::new();
-        for f in MODULES.iter().flat_map(|m| m.facts.iter()) {
+        let served: Vec<&str> = SERVING.iter().map(|s| s.module.name).collect();
+        let modules: Vec<&str> = MODULES.iter().map(|m| m.name).collect();
+        assert_eq!(served, modules, "every module serves, once, in order");
+        for f in SERVING.iter().flat_map(|m| m.facts.iter()) {
             assert!(facts.insert(f.name), "fact {} declared twice", f.name);
         }
     }

@@ -8,7 +8,7 @@ use crate::error::Field;
 use crate::read::map_at;
 use crate::registry::{
     community_doc, keys_written, none_followed, none_held, Fact, FactEnv, Kind, Module, Scheduled,
-    World,
+    Serving, World,
 };
 use crate::rules::{Reach, Rule, Seg, Shape, Who, WriteRules};
 use crate::{DocId, DocKind, LinliError, Millis, Result};
@@ -102,9 +102,14 @@ pub const MODULE: Module = Module {
             receipts: false,
         },
     ],
-    docs,
     held: none_held,
     follows: none_followed,
+};
+
+/// What the server alone does with this module's documents (kept out of the app's wasm).
+pub const SERVING: Serving = Serving {
+    module: &MODULE,
+    docs,
     learns,
     schedules,
     facts: &[Fact {

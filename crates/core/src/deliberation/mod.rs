@@ -37,7 +37,7 @@ pub use model::{
     supports_needed, Comment, Decision, Outcome, Proposal, State, DEFAULT_GRACE_HOURS,
     DEFAULT_QUORUM_PCT, DEFAULT_SUPPORT_PCT, DEFAULT_THRESHOLD_PCT, FOR_AGAINST, MAX_GRACE_HOURS,
 };
-pub use module::{index_id, MODULE};
+pub use module::{index_id, MODULE, SERVING};
 pub use rules::{DECISIONS, RULES};
 pub use tally::{certify, tally, write_close, Cast, Certificate, Close, Exclusion, Tally};
 

@@ -10,7 +10,7 @@ use crate::access::{members_write, Reader, Scope};
 use crate::read::map_at;
 use crate::registry::{
     community_doc, keys_written, none_learned, Fact, FactEnv, Held, Kind, Module, Scheduled,
-    Scoped, World,
+    Scoped, Serving, World,
 };
 use crate::{DocId, DocKind, Millis, Result};
 use automerge::{Automerge, Change, ROOT};
@@ -36,9 +36,14 @@ pub const MODULE: Module = Module {
             receipts: false,
         },
     ],
-    docs,
     held,
     follows,
+};
+
+/// What the server alone does with this module's documents (kept out of the app's wasm).
+pub const SERVING: Serving = Serving {
+    module: &MODULE,
+    docs,
     learns,
     schedules,
     facts: &[Fact {

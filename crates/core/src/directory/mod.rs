@@ -7,4 +7,4 @@ mod module;
 
 pub use commands::{add_member, set_assignments, set_department, set_grid};
 pub use model::{members, places, reader_of, DirMember, Place};
-pub use module::{MAX_PROFILES, MODULE};
+pub use module::{MAX_PROFILES, MODULE, SERVING};

@@ -2,7 +2,7 @@
 //! by the server alone; holding it leads a device to its neighbours' profiles.
 
 use crate::access::{directory_id, members_read, profile_id, Reader};
-use crate::registry::{community_doc, none_learned, Kind, Module, World};
+use crate::registry::{community_doc, none_learned, Kind, Module, Serving, World};
 use crate::{DocId, DocKind, Millis};
 use automerge::Automerge;
 
@@ -18,9 +18,14 @@ pub const MODULE: Module = Module {
         access: members_read,
         receipts: false,
     }],
-    docs,
     held,
     follows,
+};
+
+/// What the server alone does with this module's documents (kept out of the app's wasm).
+pub const SERVING: Serving = Serving {
+    module: &MODULE,
+    docs,
     learns: none_learned,
     schedules: crate::registry::none_scheduled,
     facts: &[],

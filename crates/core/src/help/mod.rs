@@ -21,7 +21,7 @@ pub use model::{
     follow, list, list_of, my_offers, my_requests, order, read_request, requests, settled,
     Category, Filter, Hidden, Offer, Request, Settled, Status, Urgency,
 };
-pub use module::MODULE;
+pub use module::{MODULE, SERVING};
 pub use rules::RULES;
 
 use crate::{CommunityId, DocId, DocKind, Millis};

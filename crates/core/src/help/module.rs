@@ -3,7 +3,7 @@
 //! which the server learns of from the acceptance it admitted.
 
 use crate::access::{members_write, never, pairs_of, Reader, Scope};
-use crate::registry::{community_doc, Kind, Module, World};
+use crate::registry::{community_doc, Kind, Module, Serving, World};
 use crate::{DocId, DocKind, Millis};
 use automerge::{Automerge, Change};
 
@@ -26,9 +26,14 @@ pub const MODULE: Module = Module {
             receipts: false,
         },
     ],
-    docs,
     held,
     follows,
+};
+
+/// What the server alone does with this module's documents (kept out of the app's wasm).
+pub const SERVING: Serving = Serving {
+    module: &MODULE,
+    docs,
     learns,
     schedules: crate::registry::none_scheduled,
     facts: &[],

@@ -36,7 +36,7 @@ pub use model::{
     follow, patrols, patrols_of, read_patrol, suggest_department, Category, Duty, Observation,
     Outcome, Patrol, PatrolStatus, Position, Step, StepKind,
 };
-pub use module::{department_cases, MODULE};
+pub use module::{department_cases, MODULE, SERVING};
 pub use reports::{answer, file_report, read_reports, Answer, Report, ReportDraft, ReportStatus};
 pub use track::{decode, encode, segments, TrackFix, GAP_MS};
 pub use views::{csv_of_day, solved_on_spot, OnSpot};

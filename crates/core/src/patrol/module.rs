@@ -12,7 +12,7 @@ use super::{
 use crate::access::{department_doc, grid_doc, Access, Reader, Scope};
 use crate::doc::transact;
 use crate::read::{each_field, map_at, str_at, FieldRef};
-use crate::registry::{keys_written, Fact, FactEnv, Held, Kind, Module, Scheduled, World};
+use crate::registry::{keys_written, Fact, FactEnv, Held, Kind, Module, Scheduled, Serving, World};
 use crate::{CommunityId, DocId, DocKind, LinliError, MemberId, Millis, Result, Role};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, Change, ReadDoc, ROOT};
@@ -58,9 +58,14 @@ pub const MODULE: Module = Module {
             receipts: false,
         },
     ],
-    docs,
     held,
     follows,
+};
+
+/// What the server alone does with this module's documents (kept out of the app's wasm).
+pub const SERVING: Serving = Serving {
+    module: &MODULE,
+    docs,
     learns,
     schedules,
     facts: &[

@@ -45,7 +45,7 @@ pub use model::{
     catalogue, follow_staff, rates_at, staff_entries, Item, RateBook, Rates, StaffEntry,
     StaffRecord,
 };
-pub use module::{doc_id, MODULE};
+pub use module::{doc_id, MODULE, SERVING};
 pub use rules::RULES;
 pub use views::{board, chart, Standing, CHART_MONTHS};
 

@@ -5,7 +5,7 @@
 use super::{KIND, ROOTS, RULES};
 use crate::access::{members_write, Reader, Scope};
 use crate::registry::{
-    community_doc, none_followed, none_learned, none_scheduled, Kind, Module, World,
+    community_doc, none_followed, none_learned, none_scheduled, Kind, Module, Serving, World,
 };
 use crate::{CommunityId, DocId, DocKind, Millis};
 
@@ -20,9 +20,14 @@ pub const MODULE: Module = Module {
         access: members_write,
         receipts: false,
     }],
-    docs,
     held,
     follows: none_followed,
+};
+
+/// What the server alone does with this module's documents (kept out of the app's wasm).
+pub const SERVING: Serving = Serving {
+    module: &MODULE,
+    docs,
     learns: none_learned,
     schedules: none_scheduled,
     facts: &[],

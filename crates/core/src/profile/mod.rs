@@ -10,5 +10,5 @@ mod rules;
 
 pub use commands::{add_skill, remove_skill, set_about, set_on_board, ABOUT_MAX, SKILL_MAX};
 pub use model::{Profile, Skill};
-pub use module::MODULE;
+pub use module::{MODULE, SERVING};
 pub use rules::RULES;

@@ -2,7 +2,7 @@
 //! their neighbours.
 
 use crate::access::{member_docs, profile_id, Access, Reader, Scope};
-use crate::registry::{none_followed, none_learned, Kind, Module, World};
+use crate::registry::{none_followed, none_learned, Kind, Module, Serving, World};
 use crate::{DocId, DocKind, Millis};
 
 pub const MODULE: Module = Module {
@@ -14,9 +14,14 @@ pub const MODULE: Module = Module {
         access,
         receipts: false,
     }],
-    docs,
     held,
     follows: none_followed,
+};
+
+/// What the server alone does with this module's documents (kept out of the app's wasm).
+pub const SERVING: Serving = Serving {
+    module: &MODULE,
+    docs,
     learns: none_learned,
     schedules: crate::registry::none_scheduled,
     facts: &[],

@@ -5,7 +5,7 @@ use crate::access::{Reader, Scope};
 use crate::doc::{transact, Writer};
 use crate::error::{check_text, Field};
 use crate::read::{each_field, map_at, FieldRef};
-use crate::registry::{community_doc, none_followed, none_learned, Kind, Module, World};
+use crate::registry::{community_doc, none_followed, none_learned, Kind, Module, Serving, World};
 use crate::rules::{DocContext, Reach, Rule, Seg, Shape, Who, WriteRules};
 use crate::{DocId, DocKind, LinliError, MemberId, Millis, Result, Role};
 use automerge::transaction::Transactable;
@@ -50,9 +50,14 @@ pub const MODULE: Module = Module {
         access: crate::access::staff_write,
         receipts: false,
     }],
-    docs,
     held,
     follows: none_followed,
+};
+
+/// What the server alone does with this module's documents (kept out of the app's wasm).
+pub const SERVING: Serving = Serving {
+    module: &MODULE,
+    docs,
     learns: none_learned,
     schedules: crate::registry::none_scheduled,
     facts: &[],
