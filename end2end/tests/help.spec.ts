@@ -1,5 +1,6 @@
-import { expect, invite, join, test } from './helpers';
+import { device, expect, invite, join, joinAt, test } from './helpers';
 import type { Page } from '@playwright/test';
+import { OwnServer } from './server';
 
 async function openHelp(page: Page) {
   await page.getByRole('navigation').getByText('邻里帮').click();
@@ -156,4 +157,39 @@ test('a refused offer note stays in its field, and one request\'s draft never sh
   await page.locator('[id^="field-help-offer"]').fill('我可以去');
   await page.getByRole('button', { name: '我来帮忙' }).click();
   await expect(page.getByTestId('offers').getByTestId('offer')).toHaveCount(1);
+});
+
+// On a server of its own: the requests it posts would push the shared community's seeds off
+// the first page that other tests read.
+test('a long list renders a page at a time; "more" shows the rest', async ({ browser }) => {
+  test.setTimeout(180_000);
+  const server = new OwnServer();
+  server.serve('../dist');
+  await server.start();
+  const [ctx, page] = await device(browser);
+  try {
+    await joinAt(page, server, 'resident', '发帖的老陆');
+    await openHelp(page);
+    const items = page.getByTestId('help-item');
+    const seeded = await items.count();
+    const posts = 31 - seeded;
+    for (let i = 1; i <= posts; i++) {
+      await page.goto(`${server.url}/help/new`);
+      await page.locator('#field-help-title').fill(`帮忙浇花 ${i}`);
+      await page.locator('#field-help-place').fill('2 幢');
+      await page.getByRole('button', { name: '发布' }).click();
+      await expect(page.getByTestId('help-detail-title')).toHaveText(`帮忙浇花 ${i}`);
+    }
+    await openHelp(page);
+    await expect(items).toHaveCount(30);
+    // In the list's order: urgent first, then newest.
+    await expect(items.filter({ hasText: `帮忙浇花 ${posts}` })).toHaveCount(1);
+    await expect(page.getByTestId('help-more')).toHaveText('再显示一些（还有 1 条）');
+    await page.getByTestId('help-more').click();
+    await expect(items).toHaveCount(31);
+    await expect(page.getByTestId('help-more')).toHaveCount(0);
+  } finally {
+    await ctx.close();
+    await server.dispose();
+  }
 });

@@ -3,8 +3,14 @@ use crate::i18n::use_i18n;
 use crate::session::{use_session, DocState};
 use leptos::prelude::*;
 use leptos_router::components::A;
+use linli_core::follow::Followed;
 use linli_core::help::{self, Category, Filter, Request, Status};
 use linli_core::{DocId, Millis, Role};
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+
+/// How many requests the list renders before "more".
+const PAGE: usize = 30;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Tab {
@@ -23,6 +29,10 @@ pub fn HelpPage() -> impl IntoView {
     let category = RwSignal::new(None::<Category>);
 
     let loading = move || docs.with(|d| d.iter().any(|d| d.state.get() == DocState::Loading));
+    // Each month's requests read once, then only those a change touched (`help::follow`).
+    let followed = StoredValue::new(HashMap::<DocId, Followed<Request>>::new());
+    // A busy month lists hundreds; the first page renders at once, the rest on request.
+    let shown = RwSignal::new(PAGE);
     let rows = Memo::new(move |_| {
         let Some(me) = session.member.get() else {
             return Vec::new();
@@ -32,19 +42,33 @@ pub fn HelpPage() -> impl IntoView {
             status: status.get(),
             category: category.get(),
         };
+        let tab = tab.get();
         let mut rows: Vec<(DocId, Request)> = Vec::new();
         for d in docs.get() {
             let list = d
-                .read(|doc| match tab.get() {
-                    Tab::All => help::list(doc, now, &filter, &me.role),
-                    Tab::Mine => help::my_requests(doc, &me.id),
-                    Tab::Offers => help::my_offers(doc, &me.id),
+                .read(|doc| {
+                    followed.update_value(|f| match f.entry(d.id) {
+                        Entry::Occupied(mut kept) => {
+                            kept.get_mut().update(doc);
+                        }
+                        Entry::Vacant(none) => {
+                            none.insert(help::follow(doc));
+                        }
+                    });
+                    followed.with_value(|f| {
+                        let requests = f[&d.id].values();
+                        match tab {
+                            Tab::All => help::list_of(requests, now, &filter, &me.role),
+                            Tab::Mine => help::my_requests_of(requests, &me.id),
+                            Tab::Offers => help::my_offers_of(requests, &me.id),
+                        }
+                    })
                 })
                 .unwrap_or_default();
             rows.extend(list.into_iter().map(|r| (d.id, r)));
         }
         // Two months' documents, merged in the list's own order.
-        if tab.get() == Tab::All {
+        if tab == Tab::All {
             rows.sort_by(|(_, a), (_, b)| help::order(a, b));
         }
         rows
@@ -125,12 +149,19 @@ pub fn HelpPage() -> impl IntoView {
                     };
                     return view! { <p class="empty" role="status">{empty}</p> }.into_any();
                 }
+                let page = move || rows.with(|r| r.iter().take(shown.get()).cloned().collect::<Vec<_>>());
+                let more = move || rows.with(Vec::len) > shown.get();
                 view! {
                     <ul class="help-list" data-testid="help-list">
-                        <For each=move || rows.get() key=row_key let:row>
+                        <For each=page key=row_key let:row>
                             <Item doc=row.0 req=row.1/>
                         </For>
                     </ul>
+                    <Show when=more>
+                        <button type="button" data-testid="help-more" on:click=move |_| shown.update(|n| *n += PAGE)>
+                            {move || (i18n.t().help_more)(rows.with(Vec::len) - shown.get())}
+                        </button>
+                    </Show>
                 }
                 .into_any()
             }}

@@ -130,6 +130,7 @@ pub static EN: Strings = Strings {
     help_empty: "No requests here yet.",
     help_empty_mine: "You have not asked for help yet.",
     help_empty_offers: "You have not offered help yet.",
+    help_more: |n| if n == 1 { "Show 1 more request".to_owned() } else { format!("Show more ({n} more requests)") },
     help_offers_count: |n| if n == 1 { "1 offer".to_owned() } else { format!("{n} offers") },
     help_waiting_sync: |n| format!("{n} changes on this page are waiting to sync; they go up once you are online."),
     help_category: "Category",

@@ -152,6 +152,8 @@ pub struct Strings {
     pub help_empty: &'static str,
     pub help_empty_mine: &'static str,
     pub help_empty_offers: &'static str,
+    /// The button under a long list: how many requests it has not shown yet.
+    pub help_more: fn(usize) -> String,
     pub help_offers_count: fn(usize) -> String,
     pub help_waiting_sync: fn(usize) -> String,
     pub help_category: &'static str,

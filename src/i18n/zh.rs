@@ -132,6 +132,7 @@ pub static ZH: Strings = Strings {
     help_empty: "这里还没有求助。",
     help_empty_mine: "你还没有发布过求助。",
     help_empty_offers: "你还没有报名帮忙。",
+    help_more: |n| format!("再显示一些（还有 {n} 条）"),
     help_offers_count: |n| format!("{n} 人报名"),
     help_waiting_sync: |n| format!("本页有 {n} 项修改等待同步，联网后会自动上传。"),
     help_category: "类别",

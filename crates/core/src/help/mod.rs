@@ -18,8 +18,9 @@ pub use commands::{
     RequestDraft, DETAILS_MAX, NOTE_MAX, PLACE_MAX, REASON_MAX, TITLE_MAX,
 };
 pub use model::{
-    follow, list, list_of, my_offers, my_requests, order, read_request, requests, settled,
-    Category, Filter, Hidden, Offer, Request, Settled, Status, Urgency,
+    follow, list, list_of, my_offers, my_offers_of, my_requests, my_requests_of, order,
+    read_request, requests, settled, Category, Filter, Hidden, Offer, Request, Settled, Status,
+    Urgency,
 };
 pub use module::{MODULE, SERVING};
 pub use rules::RULES;

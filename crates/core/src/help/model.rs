@@ -498,9 +498,18 @@ fn sort(list: &mut [Request]) {
 
 /// The requests `me` posted, newest first.
 pub fn my_requests(doc: &Automerge, me: &MemberId) -> Vec<Request> {
-    let mut out: Vec<Request> = requests(doc)
+    my_requests_of(&requests(doc), me)
+}
+
+/// [`my_requests`], from requests already read (a [`follow`]ed set).
+pub fn my_requests_of<'a>(
+    requests: impl IntoIterator<Item = &'a Request>,
+    me: &MemberId,
+) -> Vec<Request> {
+    let mut out: Vec<Request> = requests
         .into_iter()
         .filter(|r| &r.author == me)
+        .cloned()
         .collect();
     out.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id)));
     out
@@ -508,9 +517,18 @@ pub fn my_requests(doc: &Automerge, me: &MemberId) -> Vec<Request> {
 
 /// The requests `me` offered to help with (withdrawn offers too), newest offer first.
 pub fn my_offers(doc: &Automerge, me: &MemberId) -> Vec<Request> {
-    let mut out: Vec<Request> = requests(doc)
+    my_offers_of(&requests(doc), me)
+}
+
+/// [`my_offers`], from requests already read (a [`follow`]ed set).
+pub fn my_offers_of<'a>(
+    requests: impl IntoIterator<Item = &'a Request>,
+    me: &MemberId,
+) -> Vec<Request> {
+    let mut out: Vec<Request> = requests
         .into_iter()
         .filter(|r| r.offer_of(me).is_some())
+        .cloned()
         .collect();
     out.sort_by_key(|r| std::cmp::Reverse(r.offer_of(me).map(|o| o.at)));
     out
