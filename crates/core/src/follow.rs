@@ -7,6 +7,7 @@
 //! heads walks the whole document: 25 ms for one change among 5,000 requests.)
 
 use crate::read::{each_field, map_at, FieldRef};
+use crate::tree::{Fields, Tree};
 use automerge::legacy::{Key, ObjectId, OpId};
 use automerge::{ActorId, Automerge, ChangeHash, ObjId, Prop, ReadDoc, ROOT};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -14,12 +15,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// Reads one record (its id and its map) into a value, or `None` when it does not read.
 pub type Reader<T> = fn(&Automerge, &str, &ObjId) -> Option<T>;
 
+/// The same reader, over a [`Tree`] of every record read in one pass.
+pub type TreeReader<T> = fn(&Tree, &str, &ObjId) -> Option<T>;
+
 /// The records under one map at the document's root (`requests`, `patrols`, `items`), as of
 /// the heads last followed.
 #[derive(Clone, Debug)]
 pub struct Followed<T> {
     root: &'static str,
     read: Reader<T>,
+    read_whole: Option<TreeReader<T>>,
     heads: Vec<ChangeHash>,
     records: BTreeMap<String, T>,
 }
@@ -27,9 +32,30 @@ pub struct Followed<T> {
 impl<T> Followed<T> {
     /// Every record under `root`, read once.
     pub fn new(doc: &Automerge, root: &'static str, read: Reader<T>) -> Self {
+        Self::start(doc, root, read, None)
+    }
+
+    /// [`Followed::new`], reading every record whole from one pass over the document (a
+    /// [`Tree`]) and a touched record alone from the document.
+    pub fn with_tree(
+        doc: &Automerge,
+        root: &'static str,
+        read: Reader<T>,
+        read_whole: TreeReader<T>,
+    ) -> Self {
+        Self::start(doc, root, read, Some(read_whole))
+    }
+
+    fn start(
+        doc: &Automerge,
+        root: &'static str,
+        read: Reader<T>,
+        read_whole: Option<TreeReader<T>>,
+    ) -> Self {
         let mut followed = Followed {
             root,
             read,
+            read_whole,
             heads: Vec::new(),
             records: BTreeMap::new(),
         };
@@ -115,13 +141,26 @@ impl<T> Followed<T> {
         self.records.clear();
         if let Some(map) = map_at(doc, &ROOT, self.root) {
             let read = self.read;
-            each_field(doc, &map, |id, v| {
-                if let FieldRef::Obj(obj) = v {
-                    if let Some(r) = read(doc, id, &obj) {
-                        self.records.insert(id.to_owned(), r);
-                    }
+            let records = &mut self.records;
+            match self.read_whole {
+                Some(read_whole) => {
+                    let tree = Tree::of(doc, &map);
+                    tree.fields(&map, &mut |id, v| {
+                        if let FieldRef::Obj(obj) = v {
+                            if let Some(r) = read_whole(&tree, id, &obj) {
+                                records.insert(id.to_owned(), r);
+                            }
+                        }
+                    });
                 }
-            });
+                None => each_field(doc, &map, |id, v| {
+                    if let FieldRef::Obj(obj) = v {
+                        if let Some(r) = read(doc, id, &obj) {
+                            records.insert(id.to_owned(), r);
+                        }
+                    }
+                }),
+            }
         }
         self.heads = doc.get_heads();
         self.records.len()

@@ -31,6 +31,7 @@ mod test_fixtures;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod time;
+pub mod tree;
 #[cfg(feature = "year")]
 pub mod year;
 

@@ -3,9 +3,10 @@
 use super::commands::{OPTIONS_MAX, OPTION_MAX};
 use super::rules::RECORD;
 use crate::error::Field;
-use crate::read::{i64_at, map_at, str_at};
+use crate::read::{i64_at, map_at, str_at, FieldRef};
+use crate::tree::Fields;
 use crate::{LinliError, MemberId, Millis, Result};
-use automerge::{Automerge, ReadDoc, ROOT};
+use automerge::{Automerge, ObjId, ReadDoc, ROOT};
 
 /// How a vote is decided.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -265,18 +266,13 @@ pub struct Comment {
 
 /// Every comment that reads, oldest first.
 pub fn comments(doc: &Automerge) -> Vec<Comment> {
-    let mut out: Vec<Comment> = crate::read::records(doc, "comments")
-        .into_iter()
-        .filter_map(|(id, c)| read_comment(doc, &id, &c))
-        .collect();
-    out.sort_by(oldest_first);
-    out
+    comments_of(follow_comments(doc).values())
 }
 
 /// The comments, read once and then following the document's changes: a discussion of
 /// thousands takes in one more without reading the others again.
 pub fn follow_comments(doc: &Automerge) -> crate::follow::Followed<Comment> {
-    crate::follow::Followed::new(doc, "comments", read_comment)
+    crate::follow::Followed::with_tree(doc, "comments", read_comment, read_comment)
 }
 
 /// [`comments`], from comments already read (a [`follow_comments`] set).
@@ -290,15 +286,36 @@ fn oldest_first(a: &Comment, b: &Comment) -> std::cmp::Ordering {
     (a.created_at, &a.id).cmp(&(b.created_at, &b.id))
 }
 
-fn read_comment(doc: &Automerge, id: &str, c: &automerge::ObjId) -> Option<Comment> {
-    let hidden = map_at(doc, c, "hidden")
-        .and_then(|h| doc.keys(&h).next().and_then(|k| str_at(doc, &h, &k)));
+fn read_comment<D: Fields + ?Sized>(doc: &D, id: &str, c: &ObjId) -> Option<Comment> {
+    let (mut author, mut created_at, mut parent, mut text) = (None, None, None, None);
+    let (mut edited, mut hidden_by) = (false, None);
+    doc.fields(c, &mut |key, v| match (key, v) {
+        ("author", FieldRef::Str(s)) => author = MemberId::parse(s).ok(),
+        ("created_at", FieldRef::Int(t)) => created_at = Some(Millis(t)),
+        ("parent", FieldRef::Str(s)) => parent = Some(s.to_owned()),
+        ("text", FieldRef::Str(s)) => text = Some(s.to_owned()),
+        ("edited_at", FieldRef::Int(_)) => edited = true,
+        ("hidden", FieldRef::Obj(h)) => hidden_by = Some(h),
+        _ => {}
+    });
+    // Hidden: the reason of the first (by member id) who hid it.
+    let mut hidden = None;
+    if let Some(h) = hidden_by {
+        let mut first = true;
+        doc.fields(&h, &mut |_, v| {
+            if std::mem::take(&mut first) {
+                if let FieldRef::Str(s) = v {
+                    hidden = Some(s.to_owned());
+                }
+            }
+        });
+    }
     Some(Comment {
-        author: MemberId::parse(&str_at(doc, c, "author")?).ok()?,
-        created_at: Millis(i64_at(doc, c, "created_at")?),
-        parent: str_at(doc, c, "parent"),
-        text: str_at(doc, c, "text").unwrap_or_default(),
-        edited: i64_at(doc, c, "edited_at").is_some(),
+        author: author?,
+        created_at: created_at?,
+        parent,
+        text: text.unwrap_or_default(),
+        edited,
         hidden,
         id: id.to_owned(),
     })

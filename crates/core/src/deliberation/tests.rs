@@ -638,3 +638,40 @@ fn a_ballot_made_after_seeing_an_early_close_does_not_count() {
 
 mod module;
 mod views;
+
+proptest! {
+    /// Two devices comment, reply, edit and hide apart and sync now and then: a discussion
+    /// followed change by change (each touched comment read again from the document) reads
+    /// as the whole read in one pass, on every device at every step.
+    #[test]
+    fn followed_comments_read_as_the_whole_read_in_one_pass(
+        steps in proptest::collection::vec((0usize..2, 0u8..4, any::<u8>(), any::<bool>()), 1..30),
+    ) {
+        let start = voting();
+        let mut devices = [start.fork(), start.fork()];
+        let mut followed = [follow_comments(&start), follow_comments(&start)];
+        let writers = [bob(), cai()];
+        for (n, (d, what, pick, sync)) in steps.into_iter().enumerate() {
+            let now = at(2 + n as i64);
+            let known = comments(&devices[d]);
+            let target = (!known.is_empty()).then(|| known[usize::from(pick) % known.len()].id.clone());
+            let doc = &mut devices[d];
+            // Refusals (editing another's comment, hiding twice) change nothing and are fine.
+            let _ = match (what, &target) {
+                (1, Some(t)) => comment(doc, &writers[d], now, &format!("c{n}"), Some(t), "同意楼上"),
+                (2, Some(t)) => edit_comment(doc, &writers[d], now, t, &format!("改过 {n}")),
+                (3, Some(t)) => hide_comment(doc, &staff(), now, t, "与议题无关"),
+                _ => comment(doc, &writers[d], now, &format!("c{n}"), None, &format!("第 {n} 条")),
+            };
+            if sync {
+                let (a, b) = devices.split_at_mut(1);
+                a[0].merge(&mut b[0]).unwrap();
+                b[0].merge(&mut a[0]).unwrap();
+            }
+            for (f, doc) in followed.iter_mut().zip(&devices) {
+                f.update(doc);
+                prop_assert_eq!(comments_of(f.values()), comments(doc));
+            }
+        }
+    }
+}

@@ -1,6 +1,7 @@
 use super::rules::MEMBER_MAPS;
 use crate::follow::Followed;
-use crate::read::{each_field, map_at, records, FieldRef};
+use crate::read::{map_at, records, FieldRef};
+use crate::tree::{Fields, Tree};
 use crate::{Lang, MemberId, Millis, Role};
 use automerge::{Automerge, ObjId, ROOT};
 
@@ -263,14 +264,14 @@ enum Entry {
     Other,
 }
 
-fn read_record(doc: &Automerge, id: &str, rec: &ObjId) -> Option<Request> {
+fn read_record<D: Fields + ?Sized>(doc: &D, id: &str, rec: &ObjId) -> Option<Request> {
     let mut author = None;
     let (mut category, mut title, mut details) = (String::new(), None, String::new());
     let (mut urgency, mut place) = (String::new(), String::new());
     let (mut needed_by, mut expires_at, mut created_at) = (None, None, Millis::default());
     let (mut cancelled_at, mut confirmed_at) = (None, None);
     let mut maps: [Option<ObjId>; 7] = Default::default();
-    each_field(doc, rec, |key, v| match (key, v) {
+    doc.fields(rec, &mut |key, v| match (key, v) {
         ("author", FieldRef::Str(s)) => author = MemberId::parse(s).ok(),
         ("category", FieldRef::Str(s)) => category = s.to_owned(),
         ("title", FieldRef::Str(s)) => title = Some(s.to_owned()),
@@ -294,7 +295,7 @@ fn read_record(doc: &Automerge, id: &str, rec: &ObjId) -> Option<Request> {
     let entries = |map: &Option<ObjId>| {
         let mut out: Vec<(String, Entry)> = Vec::new();
         if let Some(m) = map {
-            each_field(doc, m, |k, v| {
+            doc.fields(m, &mut |k, v| {
                 let v = match v {
                     FieldRef::Str(s) => Entry::Str(s.to_owned()),
                     FieldRef::Int(t) => Entry::Int(t),
@@ -369,10 +370,10 @@ fn read_record(doc: &Automerge, id: &str, rec: &ObjId) -> Option<Request> {
 
 /// Acceptances made apart (two devices of the requester, offline) are all kept; every
 /// replica chooses the same one: the earliest, ties broken by helper id. The chosen first.
-fn accepts_in_order(doc: &Automerge, map: Option<&ObjId>) -> Vec<MemberId> {
+fn accepts_in_order<D: Fields + ?Sized>(doc: &D, map: Option<&ObjId>) -> Vec<MemberId> {
     let mut accepts: Vec<(Millis, MemberId)> = Vec::new();
     if let Some(map) = map {
-        each_field(doc, map, |helper, v| {
+        doc.fields(map, &mut |helper, v| {
             if let (FieldRef::Int(at), Ok(h)) = (v, MemberId::parse(helper)) {
                 accepts.push((Millis(at), h));
             }
@@ -429,10 +430,18 @@ pub fn settled(doc: &Automerge) -> Vec<Settled> {
 
 /// Every request the document holds, in no particular order.
 pub fn requests(doc: &Automerge) -> Vec<Request> {
-    records(doc, "requests")
-        .iter()
-        .filter_map(|(id, rec)| read_record(doc, id, rec))
-        .collect()
+    let Some(map) = map_at(doc, &ROOT, "requests") else {
+        return Vec::new();
+    };
+    // Read whole, in one pass: a month is thousands of records of eight maps each.
+    let tree = Tree::of(doc, &map);
+    let mut out = Vec::new();
+    tree.fields(&map, &mut |id, v| {
+        if let FieldRef::Obj(rec) = v {
+            out.extend(read_record(&tree, id, &rec));
+        }
+    });
+    out
 }
 
 /// What the list shows.
@@ -457,7 +466,7 @@ pub fn list(doc: &Automerge, now: Millis, filter: &Filter, viewer: &Role) -> Vec
 /// The requests, read once and then following the document's changes: a view keeps one and
 /// lists from it with [`list_of`] after each batch it hears.
 pub fn follow(doc: &Automerge) -> Followed<Request> {
-    Followed::new(doc, "requests", read_record)
+    Followed::with_tree(doc, "requests", read_record, read_record)
 }
 
 /// [`list`], from requests already read (a [`follow`]ed set).

@@ -162,7 +162,14 @@ impl Model for HelpModel {
 
     fn view(doc: &Automerge) -> Vec<(Request, Status)> {
         let now = Millis(T0 + 1_000_000);
-        let mut all: Vec<_> = help::requests(doc)
+        // Read whole in one pass (a tree) and one by one from the document: the same requests.
+        let whole = help::requests(doc);
+        let one_by_one: Vec<Request> = linli_core::read::records(doc, "requests")
+            .iter()
+            .filter_map(|(id, _)| help::read_request(doc, id))
+            .collect();
+        assert_eq!(whole, one_by_one, "a list read whole and one by one differ");
+        let mut all: Vec<_> = whole
             .into_iter()
             .map(|r| {
                 let s = r.status(now);
