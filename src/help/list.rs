@@ -73,6 +73,8 @@ pub fn HelpPage() -> impl IntoView {
         }
         rows
     });
+    // What the page's frame depends on: the rows themselves change in place, under `For`.
+    let empty = Memo::new(move |_| rows.with(Vec::is_empty));
     let is_staff = move || {
         session
             .member
@@ -80,7 +82,10 @@ pub fn HelpPage() -> impl IntoView {
     };
     let tab_button = move |t: Tab, label: fn(&crate::i18n::Strings) -> &'static str| {
         view! {
-            <button type="button" aria-pressed=move || (tab.get() == t).to_string() on:click=move |_| tab.set(t)>
+            <button type="button" aria-pressed=move || (tab.get() == t).to_string() on:click=move |_| {
+                tab.set(t);
+                shown.set(PAGE);
+            }>
                 {move || label(i18n.t())}
             </button>
         }
@@ -107,6 +112,7 @@ pub fn HelpPage() -> impl IntoView {
                         <select on:change=move |ev| {
                             let v = event_target_value(&ev);
                             status.set(Status::parse(&v));
+                            shown.set(PAGE);
                         }>
                             <option value="">{move || i18n.t().help_any}</option>
                             {Status::ALL
@@ -120,6 +126,7 @@ pub fn HelpPage() -> impl IntoView {
                         <select on:change=move |ev| {
                             let v = event_target_value(&ev);
                             category.set((!v.is_empty()).then(|| Category::parse(&v)));
+                            shown.set(PAGE);
                         }>
                             <option value="">{move || i18n.t().help_any}</option>
                             {Category::KNOWN
@@ -141,13 +148,13 @@ pub fn HelpPage() -> impl IntoView {
                 if loading() {
                     return view! { <p class="loading">{move || i18n.t().loading}</p> }.into_any();
                 }
-                if rows.with(Vec::is_empty) {
-                    let empty = match tab.get() {
+                if empty.get() {
+                    let message = match tab.get() {
                         Tab::All => i18n.t().help_empty,
                         Tab::Mine => i18n.t().help_empty_mine,
                         Tab::Offers => i18n.t().help_empty_offers,
                     };
-                    return view! { <p class="empty" role="status">{empty}</p> }.into_any();
+                    return view! { <p class="empty" role="status">{message}</p> }.into_any();
                 }
                 let page = move || rows.with(|r| r.iter().take(shown.get()).cloned().collect::<Vec<_>>());
                 let more = move || rows.with(Vec::len) > shown.get();
@@ -159,7 +166,7 @@ pub fn HelpPage() -> impl IntoView {
                     </ul>
                     <Show when=more>
                         <button type="button" data-testid="help-more" on:click=move |_| shown.update(|n| *n += PAGE)>
-                            {move || (i18n.t().help_more)(rows.with(Vec::len) - shown.get())}
+                            {move || (i18n.t().help_more)(rows.with(Vec::len).saturating_sub(shown.get()))}
                         </button>
                     </Show>
                 }

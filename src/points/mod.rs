@@ -174,6 +174,9 @@ fn community() -> Option<CommunityId> {
 struct Certified {
     key: StoredValue<String>,
     through: StoredValue<HashMap<String, String>>,
+    /// Proposals found not held, by the heads and certificate month they were checked at:
+    /// a recent proposal is not read again for each fold until one of those changes.
+    checked: StoredValue<HashMap<String, (Vec<ChangeHash>, String)>>,
 }
 
 impl Certified {
@@ -183,6 +186,7 @@ impl Certified {
         Certified {
             key: StoredValue::new(key),
             through: StoredValue::new(through),
+            checked: StoredValue::new(HashMap::new()),
         }
     }
 
@@ -200,9 +204,21 @@ impl Certified {
             .iter()
             .filter_map(|(_, d)| {
                 let id = d.id.to_string();
-                let known = self.through.with_value(|t| t.contains_key(&id));
-                let held = !known && d.read(|doc| points::proposal_held(&id, doc, opening))?;
-                held.then(|| (id, opening.through.clone()))
+                if self.through.with_value(|t| t.contains_key(&id)) {
+                    return None;
+                }
+                let heads = d.read(Automerge::get_heads)?;
+                let now = (heads, opening.through.clone());
+                if self.checked.with_value(|c| c.get(&id) == Some(&now)) {
+                    return None;
+                }
+                if d.read(|doc| points::proposal_held(&id, doc, opening))? {
+                    return Some((id, opening.through.clone()));
+                }
+                self.checked.update_value(|c| {
+                    c.insert(id, now);
+                });
+                None
             })
             .collect();
         if new.is_empty() {
