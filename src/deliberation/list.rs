@@ -41,7 +41,10 @@ pub fn ProposalsPage() -> impl IntoView {
         })
         .unwrap_or_default()
     });
-    let loading = move || proposals.with(|p| any_loading(p)) && rows.with(Vec::is_empty);
+    // What the page's frame depends on, so a ballot's change updates its row under `For`
+    // rather than building the list again.
+    let empty = Memo::new(move |_| rows.with(Vec::is_empty));
+    let loading = Memo::new(move |_| proposals.with(|p| any_loading(p)) && empty.get());
     let more = move || total.get() > shown.get();
     let is_staff = move || {
         session
@@ -80,10 +83,10 @@ pub fn ProposalsPage() -> impl IntoView {
                 </ul>
             </Show>
             {move || {
-                if loading() {
+                if loading.get() {
                     return view! { <p class="loading">{move || i18n.t().loading}</p> }.into_any();
                 }
-                if rows.with(Vec::is_empty) {
+                if empty.get() {
                     return view! { <p class="empty" role="status">{move || i18n.t().delib.empty}</p> }.into_any();
                 }
                 view! {

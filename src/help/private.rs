@@ -66,8 +66,7 @@ pub fn PrivatePanel(
                 })
                 .await;
             if done.is_ok() {
-                message.try_set(String::new());
-                let _ = drafts::clear(message_key).await;
+                drafts::sent(message_key, message, &text).await;
             }
             error.try_set(done.err());
         });

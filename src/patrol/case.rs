@@ -182,8 +182,7 @@ fn Actions(doc: OpenDoc, case: Case, dir: Dir) -> impl IntoView {
             }
             busy.try_set(false);
             if out.is_ok() {
-                let _ = drafts::clear(key).await;
-                note.try_set(String::new());
+                drafts::sent(key, note, &text).await;
             }
             error.try_set(out.err());
         });

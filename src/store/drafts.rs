@@ -42,6 +42,17 @@ pub async fn clear(key: &'static str) -> Result<(), String> {
     save(key, "").await
 }
 
+/// Once `text`, sent from `field`, is written: empties the field and its draft, unless the
+/// person typed on while it was being written. Then both keep what they typed; emptying
+/// them anyway would lose it (a worker acknowledging a case and typing the next note).
+pub async fn sent(key: &'static str, field: RwSignal<String>, text: &str) {
+    if field.get_untracked() != text {
+        return;
+    }
+    field.try_set(String::new());
+    let _ = clear(key).await;
+}
+
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
