@@ -156,12 +156,12 @@ fn CommentForm(page: Page, parent: Option<String>) -> impl IntoView {
         <form class="inline-form" data-testid="comment-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             let (t, p) = (text.get_untracked(), parent.get_value());
+            let sent = t.clone();
             let id = random_id("c");
             page.act.run_then(
                 Box::new(move |d, w, now| deliberation::comment(d, w, now, &id, p.as_deref(), &t).map(|_| ())),
                 move || {
-                    text.try_set(String::new());
-                    leptos::task::spawn_local(async move { let _ = crate::store::drafts::clear(key).await; });
+                    leptos::task::spawn_local(async move { crate::store::drafts::sent(key, text, &sent).await });
                 },
             );
         }>

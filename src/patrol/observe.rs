@@ -53,6 +53,7 @@ pub fn ObservationForm(
         ev.prevent_default();
         busy.set(true);
         done.set(false);
+        let sent_action = action.get_untracked();
         let outcome = if escalate.get_untracked() {
             OutcomeDraft::Escalated {
                 department: department.get_untracked(),
@@ -110,11 +111,16 @@ pub fn ObservationForm(
             busy.try_set(false);
             match out {
                 Ok(()) => {
-                    for key in DRAFTS {
-                        let _ = drafts::clear(key).await;
+                    // The next finding, if typed while this one was written, stays.
+                    let sent = (draft.description.as_str(), sent_action.as_str());
+                    let now = (description.get_untracked(), action.get_untracked());
+                    if (now.0.as_str(), now.1.as_str()) == sent {
+                        description.try_set(String::new());
+                        action.try_set(String::new());
+                        for key in DRAFTS {
+                            let _ = drafts::clear(key).await;
+                        }
                     }
-                    description.try_set(String::new());
-                    action.try_set(String::new());
                     done.try_set(true);
                     error.try_set(None);
                 }
