@@ -113,8 +113,14 @@ pub fn ObservationForm(
                 Ok(()) => {
                     // The next finding, if typed while this one was written, stays.
                     let sent = (draft.description.as_str(), sent_action.as_str());
-                    let now = (description.get_untracked(), action.get_untracked());
-                    if (now.0.as_str(), now.1.as_str()) == sent {
+                    // A form already gone still drops its drafts (drafts::sent says why).
+                    let now = description
+                        .try_get_untracked()
+                        .zip(action.try_get_untracked());
+                    if now
+                        .as_ref()
+                        .is_none_or(|(d, a)| (d.as_str(), a.as_str()) == sent)
+                    {
                         description.try_set(String::new());
                         action.try_set(String::new());
                         for key in DRAFTS {

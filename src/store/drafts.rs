@@ -46,10 +46,15 @@ pub async fn clear(key: &'static str) -> Result<(), String> {
 /// person typed on while it was being written. Then both keep what they typed; emptying
 /// them anyway would lose it (a worker acknowledging a case and typing the next note).
 pub async fn sent(key: &'static str, field: RwSignal<String>, text: &str) {
-    if field.get_untracked() != text {
-        return;
+    match field.try_get_untracked() {
+        Some(now) if now != text => return,
+        Some(_) => {
+            field.try_set(String::new());
+        }
+        // The form is gone (its page drew it anew for the record's next state): its draft
+        // still goes, or the new form would restore what was already sent.
+        None => {}
     }
-    field.try_set(String::new());
     let _ = clear(key).await;
 }
 
