@@ -43,6 +43,16 @@ pub fn CasePage() -> impl IntoView {
 fn Loaded(doc: OpenDoc, dir: Dir) -> impl IntoView {
     let i18n = use_i18n();
     let case = Memo::new(move |_| doc.read(patrol::read_case).flatten());
+    let me = member();
+    let options = Memo::new(move |_| {
+        let posting = dir
+            .reader
+            .with(|r| r.posting.as_ref().map(|p| p.department.clone()));
+        match (case.get(), &me) {
+            (Some(c), Some(m)) => choices(&c, &m.role, &m.id, posting.as_deref()),
+            _ => Vec::new(),
+        }
+    });
     let lang = move || i18n.lang();
     view! {
         {move || not_ready(doc.state.get())}
@@ -84,10 +94,15 @@ fn Loaded(doc: OpenDoc, dir: Dir) -> impl IntoView {
                             <h2>{move || i18n.t().ptl.steps}</h2>
                             <ol class="steps" data-testid="case-steps">{steps}</ol>
                         </article>
-                        <Actions doc=doc case=c.clone() dir=dir/>
                     }.into_any()
                 }
             }}
+            // Outside the part drawn anew for each state: the note field lives on from one
+            // step to the next, so what is typed after a step is never raced by a draft
+            // restored for a new form.
+            <Show when=move || !options.with(Vec::is_empty)>
+                <Actions doc=doc case=case options=options dir=dir/>
+            </Show>
         </Show>
     }
 }
@@ -116,32 +131,30 @@ fn choices(case: &Case, role: &Role, me: &linli_core::MemberId, posting: Option<
 }
 
 #[component]
-fn Actions(doc: OpenDoc, case: Case, dir: Dir) -> impl IntoView {
+fn Actions(
+    doc: OpenDoc,
+    case: Memo<Option<Case>>,
+    options: Memo<Vec<K>>,
+    dir: Dir,
+) -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
-    let Some(m) = member() else {
-        return ().into_any();
+    let posting = move || {
+        dir.reader
+            .with_untracked(|r| r.posting.as_ref().map(|p| p.department.clone()))
     };
-    let posting = dir
-        .reader
-        .with_untracked(|r| r.posting.as_ref().map(|p| p.department.clone()));
-    let options = choices(&case, &m.role, &m.id, posting.as_deref());
-    if options.is_empty() {
-        return ().into_any();
-    }
     let key = draft_key("patrol", "note", &doc.id.to_string());
     let note = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<WriteError>);
-    let case = StoredValue::new(case);
-    let posting = StoredValue::new(posting);
     let take = move |kind: K| {
         busy.set(true);
         leptos::task::spawn_local(async move {
             let sid = random_id("s");
             let text = note.get_untracked();
             let dest = to.get_untracked();
+            let posting = posting();
             let (t2, d2, k2, s2) = (text.clone(), dest.clone(), kind.clone(), sid.clone());
             let mut out = session
                 .command(doc.id, move |d, w, now| {
@@ -150,12 +163,11 @@ fn Actions(doc: OpenDoc, case: Case, dir: Dir) -> impl IntoView {
                         note: &t2,
                         to: (k2 == K::Reassigned).then_some(d2.as_str()),
                     };
-                    patrol::act(d, w, posting.get_value().as_deref(), now, &s2, &step).map(|_| ())
+                    patrol::act(d, w, posting.as_deref(), now, &s2, &step).map(|_| ())
                 })
                 .await;
             // A reassignment carries on in a new case for the new department.
-            if out.is_ok() && kind == K::Reassigned {
-                let c = case.get_value();
+            if let (true, K::Reassigned, Some(c)) = (out.is_ok(), &kind, case.get_untracked()) {
                 let community = session
                     .member
                     .with_untracked(|m| m.as_ref().map(|m| m.community.clone()));
@@ -187,7 +199,7 @@ fn Actions(doc: OpenDoc, case: Case, dir: Dir) -> impl IntoView {
             error.try_set(out.err());
         });
     };
-    let reassigning = options.contains(&K::Reassigned);
+    let reassigning = move || options.with(|o| o.contains(&K::Reassigned));
     let label = move |k: &K| -> &'static str {
         let p = i18n.t().ptl;
         match k {
@@ -200,23 +212,23 @@ fn Actions(doc: OpenDoc, case: Case, dir: Dir) -> impl IntoView {
             _ => p.reassign,
         }
     };
-    let current = case.with_value(|c| c.department.clone());
+    let current = move || case.with(|c| c.as_ref().map(|c| c.department.clone()));
     view! {
         <div class="case-actions">
             <DraftField draft_key=key value=note label=|t| t.ptl.note placeholder=|t| t.ptl.note_hint multiline=true/>
-            <Show when=move || reassigning>
+            <Show when=reassigning>
                 <div class="field">
                     <label for="field-patrol-to">{move || i18n.t().ptl.reassign_to}</label>
                     <select id="field-patrol-to" on:change=move |ev| to.set(event_target_value(&ev))>
                         <option value="">"—"</option>
-                        {dir.departments.get_untracked().into_iter().filter(|p| p.id != current).map(|p| {
+                        {dir.departments.get_untracked().into_iter().filter(|p| Some(&p.id) != current().as_ref()).map(|p| {
                             view! { <option value=p.id.clone()>{p.name.clone()}</option> }
                         }).collect_view()}
                     </select>
                 </div>
             </Show>
             <div class="actions">
-                {options.into_iter().map(|k| {
+                {move || options.get().into_iter().map(|k| {
                     let text = label(&k);
                     view! { <button class="primary" on:click=move |_| take(k.clone()) disabled=move || busy.get()>{text}</button> }
                 }).collect_view()}
@@ -224,5 +236,4 @@ fn Actions(doc: OpenDoc, case: Case, dir: Dir) -> impl IntoView {
             {move || error.get().map(|e| view! { <p class="error" role="alert">{write_error(&e, i18n)}</p> })}
         </div>
     }
-    .into_any()
 }

@@ -192,10 +192,10 @@ impl Certified {
 
     fn held(&self, opening: &Opening, id: &DocId) -> bool {
         let id = id.to_string();
-        opening.heads.contains_key(&id)
-            && self
-                .through
-                .with_value(|t| t.get(&id).is_some_and(|month| *month <= opening.through))
+        self.through.with_value(|t| {
+            t.get(&id)
+                .is_some_and(|month| points::still_held(&id, month, opening))
+        })
     }
 
     /// Keeps every read proposal that `opening` holds whole.

@@ -241,6 +241,16 @@ pub fn proposal_held(id: &str, doc: &Automerge, opening: &Opening) -> bool {
     op.is_some() && matches!(left, Left::Changes(_)) && !folds(&left, opening, op.as_ref(), cert.at)
 }
 
+/// Whether `opening` holds a proposal that [`proposal_held`] found held by a certificate
+/// through `held_through` (`YYYY-MM`): every later certificate folds on from an earlier
+/// one's heads, so one through the same month or later holds it too, as long as it folded
+/// the proposal at all. An earlier certificate, or none, may not: it is read again.
+pub fn still_held(id: &str, held_through: &str, opening: &Opening) -> bool {
+    !held_through.is_empty()
+        && held_through <= opening.through.as_str()
+        && opening.heads.contains_key(id)
+}
+
 /// Staff's entries in the points document beyond `opening`, as written.
 pub fn staff_facts(id: &str, doc: &Automerge, opening: &Opening) -> Vec<Entry> {
     staff_facts_of(id, doc, opening, staff_records(doc))

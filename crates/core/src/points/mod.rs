@@ -39,7 +39,7 @@ pub use certificate::{certificates, certify, due, opening, write_certificate, GR
 pub use commands::{award, correct, redeem, set_item, set_rates, ITEM_MAX, REASON_MAX};
 pub use ledger::{
     fold, fold_facts, fold_from, followed_staff_facts, help_facts, proposal_facts, proposal_held,
-    staff_facts, Entry, Ledger, Opening, Source, Sources,
+    staff_facts, still_held, Entry, Ledger, Opening, Source, Sources,
 };
 pub use model::{
     catalogue, follow_staff, rates_at, staff_entries, Item, RateBook, Rates, StaffEntry,

@@ -848,6 +848,20 @@ fn a_proposal_certified_before_the_cut_is_held_and_one_certified_after_pays_once
     let next =
         ledger(&blank(), &[], &[("p1", &discussed)]).closing(&day(41).month(), day(41), heads);
     assert!(proposal_held("p1", &discussed, &next));
+    // Seen held through one month, a proposal is held by that month's certificate and every
+    // later one that folded it; not by an earlier one, nor by one that never folded it.
+    assert!(still_held("p1", &opening.through, &opening));
+    assert!(still_held("p1", &opening.through, &next));
+    assert!(!still_held("p1", &next.through, &opening));
+    assert!(
+        !still_held("p2", &opening.through, &next),
+        "next folded no p2"
+    );
+    assert!(!still_held("p1", "", &next), "never seen held");
+    assert!(
+        !still_held("p1", &opening.through, &Opening::default()),
+        "no certificate"
+    );
     assert!(proposal_facts("p1", &discussed, &next).is_empty());
     // p2's certificate comes after the cut: its votes pay, at the certificate's time.
     let mut later = closed.fork();
