@@ -8,7 +8,8 @@
 //      index.html needs no change, replacing what Trunk's own run wrote;
 //   3. wasm-opt -Oz on every piece (release), which Trunk no longer does (data-wasm-opt=0);
 //   4. every chunk and the loader get a name with their content's hash, references
-//      rewritten, so no cache anywhere can pair one build's shell with another's chunk.
+//      rewritten, so no cache anywhere can pair one build's shell with another's chunk;
+//   5. index.html preloads the loader beside the shell's script.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,6 +51,13 @@ export function split(staging) {
     const imports = /from (["'])\.\/__wasm_split\.js\1/g;
     if (!imports.test(main)) throw new Error(`split: ${js} does not import ./__wasm_split.js`);
     writeFileSync(join(staging, js), main.replace(imports, `from "./${loaderName}"`));
+    // The shell's script imports the loader: without a hint the browser asks for it only once
+    // that script is parsed, and the wasm waits for both (some 25 ms of every start here).
+    const page = join(staging, 'index.html');
+    const html = readFileSync(page, 'utf8');
+    const shellPreload = /<link[^>]*rel=modulepreload[^>]*>/;
+    if (!shellPreload.test(html)) throw new Error('split: index.html has no modulepreload link for the shell');
+    writeFileSync(page, html.replace(shellPreload, (tag) => `${tag}<link crossorigin href=/${loaderName} rel=modulepreload>`));
     console.log(`split: ${name} and ${chunks.length} chunks: ${chunks.join(', ')}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
