@@ -1,5 +1,6 @@
-import { expect, invite, join, test } from './helpers';
+import { device, expect, invite, join, joinAt, test } from './helpers';
 import type { Page } from '@playwright/test';
+import { OwnServer } from './server';
 
 /** "YYYY-MM-DDTHH:MM" in the browser's (and this process's) time zone, as datetime-local takes it. */
 function local(ms: number): string {
@@ -140,5 +141,39 @@ test('staff set the community support share and grace period; bad numbers are re
     await form.getByRole('button', { name: '保存设置' }).click();
     await expect(shown).toContainText('5% 的成员联署', { timeout: 15_000 });
     await Promise.all([s.close(), r.close()]);
+  }
+});
+
+// On a server of its own, as help's long list: these proposals would push the shared
+// community's off the first page other tests read.
+test('the list reads ten proposals at a time; "earlier" reads the next', async ({ browser }) => {
+  test.setTimeout(180_000);
+  const server = new OwnServer();
+  server.serve('../dist');
+  await server.start();
+  const [ctx, page] = await device(browser);
+  try {
+    await joinAt(page, server, 'resident', '提案的老周');
+    await openDeliberation(page);
+    const items = page.getByTestId('proposal-item');
+    const seeded = await items.count();
+    const posts = 11 - seeded;
+    for (let i = 1; i <= posts; i++) {
+      await page.goto(`${server.url}/deliberation/new`);
+      await page.locator('#field-delib-title').fill(`楼道装灯 ${i}`);
+      await page.locator('#field-delib-body').fill('晚上太暗。');
+      await page.getByTestId('proposal-publish').click();
+      await expect(page.getByTestId('proposal-title')).toHaveText(`楼道装灯 ${i}`);
+    }
+    await openDeliberation(page);
+    await expect(items).toHaveCount(10);
+    // Newest first: the last one posted is on the first page.
+    await expect(items.filter({ hasText: `楼道装灯 ${posts}` })).toHaveCount(1);
+    await page.getByTestId('proposals-earlier').click();
+    await expect(items).toHaveCount(11);
+    await expect(page.getByTestId('proposals-earlier')).toHaveCount(0);
+  } finally {
+    await ctx.close();
+    await server.dispose();
   }
 });
