@@ -53,15 +53,25 @@ export function split(staging) {
     writeFileSync(join(staging, js), main.replace(imports, `from "./${loaderName}"`));
     // The shell's script imports the loader: without a hint the browser asks for it only once
     // that script is parsed, and the wasm waits for both (some 25 ms of every start here).
+    // Trunk writes that link quoted, and unquoted once it minifies (release): read the tags'
+    // attributes, and give the loader the address beside the shell's own.
     const page = join(staging, 'index.html');
     const html = readFileSync(page, 'utf8');
-    const shellPreload = /<link[^>]*rel=modulepreload[^>]*>/;
-    if (!shellPreload.test(html)) throw new Error('split: index.html has no modulepreload link for the shell');
-    writeFileSync(page, html.replace(shellPreload, (tag) => `${tag}<link crossorigin href=/${loaderName} rel=modulepreload>`));
+    const shellLink = (html.match(/<link\b[^>]*>/g) ?? [])
+      .find((tag) => attribute(tag, 'rel') === 'modulepreload' && attribute(tag, 'href')?.endsWith(`/${js}`));
+    if (!shellLink) throw new Error(`split: index.html has no modulepreload link for ${js}`);
+    const base = attribute(shellLink, 'href').slice(0, -js.length);
+    writeFileSync(page, html.replace(shellLink, `${shellLink}<link rel="modulepreload" href="${base}${loaderName}" crossorigin>`));
     console.log(`split: ${name} and ${chunks.length} chunks: ${chunks.join(', ')}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The value of attribute `name` in one HTML tag, quoted or not. */
+function attribute(tag, name) {
+  const m = tag.match(new RegExp(`\\s${name}=(?:"([^"]*)"|'([^']*)'|([^\\s>]+))`));
+  return m ? (m[1] ?? m[2] ?? m[3]) : undefined;
 }
 
 function digest(data) {

@@ -156,8 +156,9 @@ test('the list reads ten proposals at a time; "earlier" reads the next', async (
     await joinAt(page, server, 'resident', '提案的老周');
     await openDeliberation(page);
     const items = page.getByTestId('proposal-item');
-    const seeded = await items.count();
-    const posts = 11 - seeded;
+    // The server's seven demo proposals, read before counting on them.
+    await expect(items).toHaveCount(7);
+    const posts = 11 - 7;
     for (let i = 1; i <= posts; i++) {
       await page.goto(`${server.url}/deliberation/new`);
       await page.locator('#field-delib-title').fill(`楼道装灯 ${i}`);
@@ -174,6 +175,37 @@ test('the list reads ten proposals at a time; "earlier" reads the next', async (
     await expect(page.getByTestId('proposals-earlier')).toHaveCount(0);
   } finally {
     await ctx.close();
+    await server.dispose();
+  }
+});
+
+// Staff's queue is not the page: the demo vote rejected without an outcome stays in it once
+// ten newer proposals push it off the first page.
+test('staff still see a proposal waiting for its outcome after ten newer ones', async ({ browser }) => {
+  test.setTimeout(180_000);
+  const server = new OwnServer();
+  server.serve('../dist');
+  await server.start();
+  const [rc, resident] = await device(browser);
+  const [sc, staff] = await device(browser);
+  try {
+    await joinAt(resident, server, 'resident', '提案的老吴');
+    for (let i = 1; i <= 10; i++) {
+      await resident.goto(`${server.url}/deliberation/new`);
+      await resident.locator('#field-delib-title').fill(`加装扶手 ${i}`);
+      await resident.locator('#field-delib-body').fill('老人上楼不便。');
+      await resident.getByTestId('proposal-publish').click();
+      await expect(resident.getByTestId('proposal-title')).toHaveText(`加装扶手 ${i}`);
+    }
+    await joinAt(staff, server, 'staff', '社区小何');
+    await openDeliberation(staff);
+    const page = staff.getByTestId('proposal-list').getByTestId('proposal-item');
+    await expect(page).toHaveCount(10);
+    await expect(page.filter({ hasText: '取消地面停车位改建绿地' })).toHaveCount(0);
+    await expect(staff.getByTestId('staff-queue').getByTestId('proposal-item').filter({ hasText: '取消地面停车位改建绿地' })).toHaveCount(1);
+  } finally {
+    await rc.close();
+    await sc.close();
     await server.dispose();
   }
 });

@@ -1,10 +1,10 @@
-use super::{any_loading, use_recent_proposals, use_town};
+use super::{any_loading, use_listed_proposals, use_recent_proposals, use_town};
 use crate::help::{waiting, when};
 use crate::i18n::use_i18n;
-use crate::session::use_session;
+use crate::session::{use_session, OpenDoc};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use linli_core::deliberation::list::{self, Row};
+use linli_core::deliberation::list::{self, Community, Row};
 use linli_core::deliberation::State;
 use linli_core::{Millis, Role};
 
@@ -21,28 +21,7 @@ pub fn ProposalsPage() -> impl IntoView {
     let shown = RwSignal::new(PAGE);
     let (proposals, total) = use_recent_proposals(shown.into());
     let town = use_town();
-    let kept = StoredValue::new(list::Rows::default());
-    let rows = Memo::new(move |previous: Option<&Vec<Row>>| {
-        let Some(me) = session.member.get() else {
-            return Vec::new();
-        };
-        // Derived once the page's documents are all read, not once per document.
-        if proposals.with(|p| any_loading(p)) {
-            return previous.cloned().unwrap_or_default();
-        }
-        let now = Millis(js_sys::Date::now() as i64);
-        let c = town.get();
-        // A change to one proposal reads that one's row again, not every row.
-        kept.try_update_value(|kept| {
-            proposals.with(|docs| {
-                for (id, d) in docs {
-                    d.read(|doc| kept.refresh(id, doc, &me.id, now, c));
-                }
-                kept.list(docs.iter().map(|(id, _)| id.as_str()))
-            })
-        })
-        .unwrap_or_default()
-    });
+    let rows = use_rows(proposals, town);
     // What the page's frame depends on, so a ballot's change updates its row under `For`
     // rather than building the list again.
     let empty = Memo::new(move |_| rows.with(Vec::is_empty));
@@ -53,8 +32,14 @@ pub fn ProposalsPage() -> impl IntoView {
             .member
             .with(|m| m.as_ref().is_some_and(|m| m.role == Role::Staff))
     };
+    // Staff's queue covers every proposal, not the page: one waiting for its vote or its
+    // outcome is mostly older than the newest ten. Read once the page is in, so the first
+    // screen does not wait for them.
+    let page_in = Memo::new(move |_| !proposals.with(|p| any_loading(p)));
+    let (every, _) = use_listed_proposals(move |_, _| is_staff() && page_in.get());
+    let every_row = use_rows(every, town);
     let queue = Memo::new(move |_| {
-        rows.with(|r| {
+        every_row.with(|r| {
             list::staff_queue(r)
                 .into_iter()
                 .cloned()
@@ -107,6 +92,32 @@ pub fn ProposalsPage() -> impl IntoView {
             }}
         </section>
     }
+}
+
+/// The rows of `proposals`, derived once they are all read (not again as each arrives),
+/// and after that only for a proposal that changed.
+fn use_rows(proposals: Memo<Vec<(String, OpenDoc)>>, town: Memo<Community>) -> Memo<Vec<Row>> {
+    let session = use_session();
+    let kept = StoredValue::new(list::Rows::default());
+    Memo::new(move |previous: Option<&Vec<Row>>| {
+        let Some(me) = session.member.get() else {
+            return Vec::new();
+        };
+        if proposals.with(|p| any_loading(p)) {
+            return previous.cloned().unwrap_or_default();
+        }
+        let now = Millis(js_sys::Date::now() as i64);
+        let c = town.get();
+        kept.try_update_value(|kept| {
+            proposals.with(|docs| {
+                for (id, d) in docs {
+                    d.read(|doc| kept.refresh(id, doc, &me.id, now, c));
+                }
+                kept.list(docs.iter().map(|(id, _)| id.as_str()))
+            })
+        })
+        .unwrap_or_default()
+    })
 }
 
 #[component]

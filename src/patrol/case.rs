@@ -54,6 +54,7 @@ fn Loaded(doc: OpenDoc, dir: Dir) -> impl IntoView {
         }
     });
     let lang = move || i18n.lang();
+    let error = RwSignal::new(None::<WriteError>);
     view! {
         {move || not_ready(doc.state.get())}
         <Show when=move || doc.state.get() == DocState::Ready>
@@ -101,8 +102,11 @@ fn Loaded(doc: OpenDoc, dir: Dir) -> impl IntoView {
             // step to the next, so what is typed after a step is never raced by a draft
             // restored for a new form.
             <Show when=move || !options.with(Vec::is_empty)>
-                <Actions doc=doc case=case options=options dir=dir/>
+                <Actions doc=doc case=case options=options dir=dir error=error/>
             </Show>
+            // Outside the form too: a reassignment's second write may fail after its first
+            // has taken the form away.
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{write_error(&e, i18n)}</p> })}
         </Show>
     }
 }
@@ -136,6 +140,7 @@ fn Actions(
     case: Memo<Option<Case>>,
     options: Memo<Vec<K>>,
     dir: Dir,
+    error: RwSignal<Option<WriteError>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
@@ -147,9 +152,11 @@ fn Actions(
     let note = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<WriteError>);
     let take = move |kind: K| {
         busy.set(true);
+        error.set(None);
+        // Read now: the page may be gone by the time the write returns.
+        let reassigned = case.get_untracked().filter(|_| kind == K::Reassigned);
         leptos::task::spawn_local(async move {
             let sid = random_id("s");
             let text = note.get_untracked();
@@ -167,7 +174,7 @@ fn Actions(
                 })
                 .await;
             // A reassignment carries on in a new case for the new department.
-            if let (true, K::Reassigned, Some(c)) = (out.is_ok(), &kind, case.get_untracked()) {
+            if let (true, Some(c)) = (out.is_ok(), reassigned) {
                 let community = session
                     .member
                     .with_untracked(|m| m.as_ref().map(|m| m.community.clone()));
@@ -212,16 +219,18 @@ fn Actions(
             _ => p.reassign,
         }
     };
-    let current = move || case.with(|c| c.as_ref().map(|c| c.department.clone()));
+    // A case's department never changes: read once, so a synced step does not redraw the
+    // choice under the person making it.
+    let current = case.with_untracked(|c| c.as_ref().map(|c| c.department.clone()));
     view! {
         <div class="case-actions">
             <DraftField draft_key=key value=note label=|t| t.ptl.note placeholder=|t| t.ptl.note_hint multiline=true/>
             <Show when=reassigning>
                 <div class="field">
                     <label for="field-patrol-to">{move || i18n.t().ptl.reassign_to}</label>
-                    <select id="field-patrol-to" on:change=move |ev| to.set(event_target_value(&ev))>
+                    <select id="field-patrol-to" prop:value=move || to.get() on:change=move |ev| to.set(event_target_value(&ev))>
                         <option value="">"—"</option>
-                        {dir.departments.get_untracked().into_iter().filter(|p| Some(&p.id) != current().as_ref()).map(|p| {
+                        {dir.departments.get_untracked().into_iter().filter(|p| Some(&p.id) != current.as_ref()).map(|p| {
                             view! { <option value=p.id.clone()>{p.name.clone()}</option> }
                         }).collect_view()}
                     </select>
@@ -233,7 +242,6 @@ fn Actions(
                     view! { <button class="primary" on:click=move |_| take(k.clone()) disabled=move || busy.get()>{text}</button> }
                 }).collect_view()}
             </div>
-            {move || error.get().map(|e| view! { <p class="error" role="alert">{write_error(&e, i18n)}</p> })}
         </div>
     }
 }
