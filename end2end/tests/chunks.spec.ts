@@ -64,9 +64,7 @@ test.describe('without a service worker', () => {
 });
 
 test('after one online visit every module opens with the server stopped', async ({ page }) => {
-  const server = new OwnServer();
-  server.serve('../dist');
-  await server.start();
+  const server = await OwnServer.started();
   try {
     await onboard(page, '张网格', 'grid_worker', server.url);
     await controlled(page);
@@ -92,9 +90,7 @@ test('an update switches the shell and every chunk at once', async ({ context })
   const shell = (set: Set<string>) => [...set].find((f) => /^linli-.*_bg\.wasm$/.test(f));
   expect(shell(old)).not.toEqual(shell(next));
 
-  const server = new OwnServer();
-  server.serve('../dist');
-  await server.start();
+  const server = await OwnServer.started();
   try {
     const page = await context.newPage();
     await onboard(page, '张网格', 'grid_worker', server.url);

@@ -14,6 +14,15 @@ async function openDeliberation(page: Page) {
   await expect(page.getByRole('heading', { name: '社区议事' })).toBeVisible();
 }
 
+/** Publishes a proposal from the new-proposal page of `server`'s app. */
+async function propose(page: Page, server: OwnServer, title: string, body: string) {
+  await page.goto(`${server.url}/deliberation/new`);
+  await page.locator('#field-delib-title').fill(title);
+  await page.locator('#field-delib-body').fill(body);
+  await page.getByTestId('proposal-publish').click();
+  await expect(page.getByTestId('proposal-title')).toHaveText(title);
+}
+
 async function openProposal(page: Page, title: string) {
   await openDeliberation(page);
   await page.getByTestId('proposal-item').filter({ hasText: title }).click();
@@ -148,9 +157,7 @@ test('staff set the community support share and grace period; bad numbers are re
 // community's off the first page other tests read.
 test('the list reads ten proposals at a time; "earlier" reads the next', async ({ browser }) => {
   test.setTimeout(180_000);
-  const server = new OwnServer();
-  server.serve('../dist');
-  await server.start();
+  const server = await OwnServer.started();
   const [ctx, page] = await device(browser);
   try {
     await joinAt(page, server, 'resident', '提案的老周');
@@ -159,13 +166,7 @@ test('the list reads ten proposals at a time; "earlier" reads the next', async (
     // The server's seven demo proposals, read before counting on them.
     await expect(items).toHaveCount(7);
     const posts = 11 - 7;
-    for (let i = 1; i <= posts; i++) {
-      await page.goto(`${server.url}/deliberation/new`);
-      await page.locator('#field-delib-title').fill(`楼道装灯 ${i}`);
-      await page.locator('#field-delib-body').fill('晚上太暗。');
-      await page.getByTestId('proposal-publish').click();
-      await expect(page.getByTestId('proposal-title')).toHaveText(`楼道装灯 ${i}`);
-    }
+    for (let i = 1; i <= posts; i++) await propose(page, server, `楼道装灯 ${i}`, '晚上太暗。');
     await openDeliberation(page);
     await expect(items).toHaveCount(10);
     // Newest first: the last one posted is on the first page.
@@ -183,20 +184,12 @@ test('the list reads ten proposals at a time; "earlier" reads the next', async (
 // ten newer proposals push it off the first page.
 test('staff still see a proposal waiting for its outcome after ten newer ones', async ({ browser }) => {
   test.setTimeout(180_000);
-  const server = new OwnServer();
-  server.serve('../dist');
-  await server.start();
+  const server = await OwnServer.started();
   const [rc, resident] = await device(browser);
   const [sc, staff] = await device(browser);
   try {
     await joinAt(resident, server, 'resident', '提案的老吴');
-    for (let i = 1; i <= 10; i++) {
-      await resident.goto(`${server.url}/deliberation/new`);
-      await resident.locator('#field-delib-title').fill(`加装扶手 ${i}`);
-      await resident.locator('#field-delib-body').fill('老人上楼不便。');
-      await resident.getByTestId('proposal-publish').click();
-      await expect(resident.getByTestId('proposal-title')).toHaveText(`加装扶手 ${i}`);
-    }
+    for (let i = 1; i <= 10; i++) await propose(resident, server, `加装扶手 ${i}`, '老人上楼不便。');
     await joinAt(staff, server, 'staff', '社区小何');
     await openDeliberation(staff);
     const page = staff.getByTestId('proposal-list').getByTestId('proposal-item');

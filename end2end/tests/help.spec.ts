@@ -163,9 +163,7 @@ test('a refused offer note stays in its field, and one request\'s draft never sh
 // the first page that other tests read.
 test('a long list renders a page at a time; "more" shows the rest', async ({ browser }) => {
   test.setTimeout(180_000);
-  const server = new OwnServer();
-  server.serve('../dist');
-  await server.start();
+  const server = await OwnServer.started();
   const [ctx, page] = await device(browser);
   try {
     await joinAt(page, server, 'resident', '发帖的老陆');

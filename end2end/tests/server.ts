@@ -27,6 +27,14 @@ export class OwnServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** A server of its own, serving the built app (`../dist`), started. */
+  static async started(): Promise<OwnServer> {
+    const server = new OwnServer();
+    server.serve('../dist');
+    await server.start();
+    return server;
+  }
+
   /** Serves `build` (dist, dist-next) from now on. */
   serve(build: string) {
     rmSync(this.dir, { recursive: true, force: true });
