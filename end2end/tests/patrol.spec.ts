@@ -181,3 +181,48 @@ test('a resident has no patrol tab and holds no patrol document', async ({ brows
   await expect(resident.locator('main')).not.toContainText('巡查记录');
   await expect(resident.locator('main')).not.toContainText('上报事项');
 });
+
+test('a case given back is reassigned by staff and reaches the other department', async ({ browser }) => {
+  test.setTimeout(90_000);
+  const stamp = Date.now();
+  const [, worker] = await phone(browser, true);
+  const [, water] = await phone(browser);
+  const [, housing] = await phone(browser);
+  const [, staff] = await phone(browser);
+  await join(worker, code('grid_worker', '--grid', 'g2'), `巡查员乙${stamp}`);
+  await join(water, code('officer', '--department', 'water'), `水务员乙${stamp}`);
+  await join(housing, code('officer', '--department', 'housing'), `住建员${stamp}`);
+  await join(staff, code('staff'), `社区员${stamp}`);
+
+  await openPatrol(worker, '网格巡查', '我的巡查');
+  await worker.getByRole('button', { name: '开始巡查' }).click();
+  const crack = `外墙裂缝 ${stamp}`;
+  await logFinding(worker, crack, true);
+  await expect(worker.getByTestId('sync-badge')).toHaveText('已同步', { timeout: 20_000 });
+  const href = await worker.getByTestId('my-cases').getByRole('link', { name: crack }).getAttribute('href');
+
+  // Water gives it back: the case leaves their hands, and their form with it.
+  await water.goto(href!);
+  await expect(water.getByTestId('case-status')).toHaveText('已上报', { timeout: 20_000 });
+  await water.locator('textarea').fill('外墙属住建部门');
+  await water.getByRole('button', { name: '退回：非本部门职责' }).click();
+  await expect(water.getByTestId('case-status')).toHaveText('已退回，待改派');
+  await expect(water.locator('.case-actions')).toHaveCount(0);
+  await expect(water.getByTestId('sync-badge')).toHaveText('已同步');
+
+  // Staff reassign it to another department (the one that gave it back is not offered).
+  await staff.goto(href!);
+  await expect(staff.getByTestId('case-status')).toHaveText('已退回，待改派', { timeout: 20_000 });
+  await expect(staff.locator('#field-patrol-to option[value=water]')).toHaveCount(0);
+  await staff.locator('#field-patrol-to').selectOption('housing');
+  await staff.locator('textarea').fill('转住建处理');
+  await staff.getByRole('button', { name: '改派' }).click();
+  await expect(staff.getByTestId('case-status')).toHaveText('已改派');
+  await expect(staff.locator('p.error')).toHaveCount(0);
+  await expect(staff.getByTestId('sync-badge')).toHaveText('已同步', { timeout: 20_000 });
+
+  // Housing's queue lists it as a new case, reported.
+  await openPatrol(housing, '交办事项', '本部门待办');
+  await housing.getByTestId('queue').getByRole('link', { name: crack }).click({ timeout: 20_000 });
+  await expect(housing.getByTestId('case-status')).toHaveText('已上报');
+});
