@@ -7,6 +7,7 @@ use leptos_router::components::A;
 use linli_core::deliberation::list::{self, Community, Row};
 use linli_core::deliberation::State;
 use linli_core::{Millis, Role};
+use std::time::Duration;
 
 /// Proposals read for the first screen, and added by each tap on "earlier": a phone shows
 /// some six at once, and each is a document to read before the list can show (20 took
@@ -33,11 +34,21 @@ pub fn ProposalsPage() -> impl IntoView {
             .with(|m| m.as_ref().is_some_and(|m| m.role == Role::Staff))
     };
     // Staff's queue covers every proposal, not the page: one waiting for its vote or its
-    // outcome is mostly older than the newest ten. Read once the page is in, so the first
-    // screen does not wait for them.
+    // outcome is mostly older than the newest ten. Read once the page is on screen (the
+    // frame after it is drawn), so the first screen does not wait for them.
     let page_in = Memo::new(move |_| !proposals.with(|p| any_loading(p)));
-    let (every, _) = use_listed_proposals(move |_, _| is_staff() && page_in.get());
+    let queue_reads = RwSignal::new(false);
+    Effect::new(move |_| {
+        if page_in.get() && is_staff() && !queue_reads.get_untracked() {
+            request_animation_frame(move || {
+                set_timeout(move || _ = queue_reads.try_set(true), Duration::ZERO)
+            });
+        }
+    });
+    let (every, _) = use_listed_proposals(move |_, _| queue_reads.get());
     let every_row = use_rows(every, town);
+    // A community behind on its outcomes has hundreds: the queue shows a page at a time too.
+    let queue_shown = RwSignal::new(PAGE);
     let queue = Memo::new(move |_| {
         every_row.with(|r| {
             list::staff_queue(r)
@@ -46,6 +57,7 @@ pub fn ProposalsPage() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
+    let queue_more = move || queue.with(Vec::len) > queue_shown.get();
     view! {
         <section class="page deliberation">
             <div class="page-head">
@@ -64,10 +76,19 @@ pub fn ProposalsPage() -> impl IntoView {
             <Show when=move || is_staff() && !queue.with(Vec::is_empty)>
                 <h2>{move || i18n.t().delib.queue}</h2>
                 <ul class="proposal-list" data-testid="staff-queue">
-                    <For each=move || queue.get() key=|r| (r.id.clone(), r.ready, r.needs_outcome) let:row>
+                    <For
+                        each=move || queue.with(|q| q.iter().take(queue_shown.get()).cloned().collect::<Vec<_>>())
+                        key=|r| (r.id.clone(), r.ready, r.needs_outcome)
+                        let:row
+                    >
                         <Item row=row/>
                     </For>
                 </ul>
+                <Show when=queue_more>
+                    <button type="button" data-testid="queue-more" on:click=move |_| queue_shown.update(|n| *n += PAGE)>
+                        {move || (i18n.t().delib.queue_more)(queue.with(Vec::len).saturating_sub(queue_shown.get()))}
+                    </button>
+                </Show>
             </Show>
             {move || {
                 if loading.get() {
