@@ -181,21 +181,47 @@ test('the list reads ten proposals at a time; "earlier" reads the next', async (
 });
 
 // Staff's queue is not the page: the demo vote rejected without an outcome stays in it once
-// ten newer proposals push it off the first page.
-test('staff still see a proposal waiting for its outcome after ten newer ones', async ({ browser }) => {
-  test.setTimeout(180_000);
+// ten newer proposals push it off the first page, and a long queue shows ten at a time.
+test('staff still see a proposal waiting for its outcome after ten newer ones; the queue pages', async ({ browser }) => {
+  test.setTimeout(240_000);
   const server = await OwnServer.started();
   const [rc, resident] = await device(browser);
   const [sc, staff] = await device(browser);
   try {
     await joinAt(resident, server, 'resident', '提案的老吴');
-    for (let i = 1; i <= 10; i++) await propose(resident, server, `加装扶手 ${i}`, '老人上楼不便。');
+    const urls: string[] = [];
+    for (let i = 1; i <= 10; i++) {
+      await propose(resident, server, `加装扶手 ${i}`, '老人上楼不便。');
+      urls.push(resident.url());
+    }
     await joinAt(staff, server, 'staff', '社区小何');
     await openDeliberation(staff);
     const page = staff.getByTestId('proposal-list').getByTestId('proposal-item');
+    const queue = staff.getByTestId('staff-queue').getByTestId('proposal-item');
     await expect(page).toHaveCount(10);
     await expect(page.filter({ hasText: '取消地面停车位改建绿地' })).toHaveCount(0);
-    await expect(staff.getByTestId('staff-queue').getByTestId('proposal-item').filter({ hasText: '取消地面停车位改建绿地' })).toHaveCount(1);
+    await expect(queue.filter({ hasText: '取消地面停车位改建绿地' })).toHaveCount(1);
+
+    // One supporter readies each of the ten: the queue grows past a page.
+    await staff.getByText('社区议事设置（工作人员）').click();
+    await staff.locator('#field-support-pct').fill('1');
+    await staff.getByRole('button', { name: '保存设置' }).click();
+    await expect(staff.getByTestId('delib-settings')).toContainText('1% 的成员联署');
+    for (const url of urls) {
+      await staff.goto(url);
+      await staff.getByTestId('proposal-support').click();
+      await expect(staff.getByText('你已联署')).toBeVisible();
+    }
+    await openDeliberation(staff);
+    await expect(queue).toHaveCount(10);
+    const more = staff.getByTestId('queue-more');
+    await expect(more).toContainText('项待办');
+    const left = Number((await more.textContent())!.match(/还有 (\d+) 项/)![1]);
+    await more.click();
+    await expect(queue).toHaveCount(10 + left);
+    await expect(more).toHaveCount(0);
+    await expect(queue.filter({ hasText: '加装扶手' })).toHaveCount(10);
+    await expect(queue.filter({ hasText: '取消地面停车位改建绿地' })).toHaveCount(1);
   } finally {
     await rc.close();
     await sc.close();
