@@ -213,6 +213,7 @@ test('a case given back is reassigned by staff and reaches the other department'
   // Staff reassign it to another department (the one that gave it back is not offered).
   await staff.goto(href!);
   await expect(staff.getByTestId('case-status')).toHaveText('已退回，待改派', { timeout: 20_000 });
+  await expect(staff.locator('#field-patrol-to option[value=housing]')).toHaveCount(1);
   await expect(staff.locator('#field-patrol-to option[value=water]')).toHaveCount(0);
   await staff.locator('#field-patrol-to').selectOption('housing');
   await staff.locator('textarea').fill('转住建处理');

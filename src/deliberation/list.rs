@@ -36,7 +36,8 @@ pub fn ProposalsPage() -> impl IntoView {
     // Staff's queue covers every proposal, not the page: one waiting for its vote or its
     // outcome is mostly older than the newest ten. Read once the page is on screen (the
     // frame after it is drawn), so the first screen does not wait for them.
-    let page_in = Memo::new(move |_| !proposals.with(|p| any_loading(p)));
+    // An index not read yet lists nothing: the page is in once it lists and its documents are.
+    let page_in = Memo::new(move |_| total.get() > 0 && !proposals.with(|p| any_loading(p)));
     let queue_reads = RwSignal::new(false);
     Effect::new(move |_| {
         if page_in.get() && is_staff() && !queue_reads.get_untracked() {
@@ -45,7 +46,7 @@ pub fn ProposalsPage() -> impl IntoView {
             });
         }
     });
-    let (every, _) = use_listed_proposals(move |_, _| queue_reads.get());
+    let (every, _) = use_listed_proposals(move |_, _| queue_reads.get() && is_staff());
     let every_row = use_rows(every, town);
     // A community behind on its outcomes has hundreds: the queue shows a page at a time too.
     let queue_shown = RwSignal::new(PAGE);

@@ -210,7 +210,7 @@ pub static EN: Delib = Delib {
     empty: "No proposals yet. Have an idea? Propose it.",
     not_found: "This proposal is not here (it may not have synced to this device yet).",
     queue: "For staff",
-    queue_more: |n| if n == 1 { "Show 1 more task".to_owned() } else { format!("Show more ({n} more tasks)") },
+    queue_more: |n| format!("Show more ({n} left)"),
     ready: "Ready for a vote",
     needs_outcome: "Outcome to write",
     supports: |n| format!("{n} supporting"),

@@ -221,7 +221,8 @@ fn Actions(
     };
     // A case's department never changes: read once, so a synced step does not redraw the
     // choice under the person making it.
-    let current = case.with_untracked(|c| c.as_ref().map(|c| c.department.clone()));
+    let current =
+        StoredValue::new(case.with_untracked(|c| c.as_ref().map(|c| c.department.clone())));
     view! {
         <div class="case-actions">
             <DraftField draft_key=key value=note label=|t| t.ptl.note placeholder=|t| t.ptl.note_hint multiline=true/>
@@ -230,7 +231,8 @@ fn Actions(
                     <label for="field-patrol-to">{move || i18n.t().ptl.reassign_to}</label>
                     <select id="field-patrol-to" prop:value=move || to.get() on:change=move |ev| to.set(event_target_value(&ev))>
                         <option value="">"—"</option>
-                        {dir.departments.get_untracked().into_iter().filter(|p| Some(&p.id) != current.as_ref()).map(|p| {
+                        // The directory may arrive after the case: the choices follow it.
+                        {move || dir.departments.get().into_iter().filter(|p| current.with_value(|c| Some(&p.id) != c.as_ref())).map(|p| {
                             view! { <option value=p.id.clone()>{p.name.clone()}</option> }
                         }).collect_view()}
                     </select>
