@@ -35,8 +35,8 @@ pub fn ProposalsPage() -> impl IntoView {
     };
     // Staff's queue covers every proposal, not the page: one waiting for its vote or its
     // outcome is mostly older than the newest ten. Read once the page is on screen (the
-    // frame after it is drawn), so the first screen does not wait for them.
-    // An index not read yet lists nothing: the page is in once it lists and its documents are.
+    // frame after it is drawn), so the first screen does not wait for them. An index not
+    // read yet lists nothing: the page is in once the index lists and its documents are read.
     let page_in = Memo::new(move |_| total.get() > 0 && !proposals.with(|p| any_loading(p)));
     let queue_reads = RwSignal::new(false);
     Effect::new(move |_| {

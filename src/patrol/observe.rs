@@ -14,7 +14,8 @@ use linli_core::patrol::{
     self, CaseDraft, Category, Duty, ObservationDraft, OutcomeDraft, ESCALATION,
 };
 
-const DRAFTS: [&str; 2] = ["patrol.description", "patrol.action"];
+const DESCRIPTION_DRAFT: &str = "patrol.description";
+const ACTION_DRAFT: &str = "patrol.action";
 
 #[component]
 pub fn ObservationForm(
@@ -112,21 +113,11 @@ pub fn ObservationForm(
             match out {
                 Ok(()) => {
                     // The next finding, if typed while this one was written, stays.
-                    let sent = (draft.description.as_str(), sent_action.as_str());
-                    // A form already gone still drops its drafts (drafts::sent says why).
-                    let now = description
-                        .try_get_untracked()
-                        .zip(action.try_get_untracked());
-                    if now
-                        .as_ref()
-                        .is_none_or(|(d, a)| (d.as_str(), a.as_str()) == sent)
-                    {
-                        description.try_set(String::new());
-                        action.try_set(String::new());
-                        for key in DRAFTS {
-                            let _ = drafts::clear(key).await;
-                        }
-                    }
+                    drafts::sent_form(&[
+                        (DESCRIPTION_DRAFT, description, &draft.description),
+                        (ACTION_DRAFT, action, &sent_action),
+                    ])
+                    .await;
                     done.try_set(true);
                     error.try_set(None);
                 }
@@ -158,14 +149,14 @@ pub fn ObservationForm(
                     }).collect_view()}
                 </select>
             </div>
-            <DraftField draft_key="patrol.description" value=description label=|t| t.ptl.description placeholder=|t| t.ptl.description_hint multiline=true/>
+            <DraftField draft_key=DESCRIPTION_DRAFT value=description label=|t| t.ptl.description placeholder=|t| t.ptl.description_hint multiline=true/>
             <fieldset class="field outcome">
                 <legend>{move || i18n.t().ptl.outcome}</legend>
                 <label><input type="radio" name="outcome" prop:checked=move || !escalate.get() on:change=move |_| escalate.set(false)/>{move || i18n.t().ptl.on_spot}</label>
                 <label><input type="radio" name="outcome" prop:checked=move || escalate.get() on:change=move |_| escalate.set(true)/>{move || i18n.t().ptl.escalate}</label>
             </fieldset>
             <Show when=move || !escalate.get()>
-                <DraftField draft_key="patrol.action" value=action label=|t| t.ptl.action placeholder=|t| t.ptl.action_hint/>
+                <DraftField draft_key=ACTION_DRAFT value=action label=|t| t.ptl.action placeholder=|t| t.ptl.action_hint/>
             </Show>
             <Show when=move || escalate.get()>
                 <div class="field">

@@ -46,16 +46,28 @@ pub async fn clear(key: &'static str) -> Result<(), String> {
 /// person typed on while it was being written. Then both keep what they typed; emptying
 /// them anyway would lose it (a worker acknowledging a case and typing the next note).
 pub async fn sent(key: &'static str, field: RwSignal<String>, text: &str) {
-    match field.try_get_untracked() {
-        Some(now) if now != text => return,
-        Some(_) => {
+    sent_form(&[(key, field, text)]).await
+}
+
+/// [`sent`] for a form of several fields, each `(draft key, field, text sent)`: all are
+/// emptied, or, if any holds newer text, none is (the next entry, typed meanwhile).
+pub async fn sent_form(fields: &[(&'static str, RwSignal<String>, &str)]) {
+    let mut gone = false;
+    for (_, field, text) in fields {
+        match field.try_get_untracked() {
+            Some(now) if now != *text => return,
+            Some(_) => {}
+            // The form has left the page (navigated away, or its last step taken): its
+            // drafts still go, or a form opened later would restore what was already sent.
+            None => gone = true,
+        }
+    }
+    for (key, field, _) in fields {
+        if !gone {
             field.try_set(String::new());
         }
-        // The form is gone (its page drew it anew for the record's next state): its draft
-        // still goes, or the new form would restore what was already sent.
-        None => {}
+        let _ = clear(key).await;
     }
-    let _ = clear(key).await;
 }
 
 use leptos::prelude::*;
