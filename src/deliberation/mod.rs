@@ -63,7 +63,9 @@ pub(crate) fn use_listed_proposals(
             return Vec::new();
         };
         let mut listed = index.read(index::listed).unwrap_or_default();
-        listed.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id)));
+        linli_core::sort::by(&mut listed, |a, b| {
+            b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id))
+        });
         listed
     });
     let total = Memo::new(move |_| listed.with(Vec::len));

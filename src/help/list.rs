@@ -69,7 +69,7 @@ pub fn HelpPage() -> impl IntoView {
         }
         // Two months' documents, merged in the list's own order.
         if tab == Tab::All {
-            rows.sort_by(|(_, a), (_, b)| help::order(a, b));
+            linli_core::sort::by(&mut rows, |(_, a), (_, b)| help::order(a, b));
         }
         rows
     });

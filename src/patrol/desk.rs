@@ -150,9 +150,9 @@ fn OpenCases(cases: Memo<Vec<(DocId, Case)>>, dir: Dir) -> impl IntoView {
             }
         }
         for (_, v) in &mut groups {
-            v.sort_by_key(|(_, c, late)| (!late, c.received));
+            linli_core::sort::by_key(v, |(_, c, late)| (!late, c.received));
         }
-        groups.sort_by(|a, b| a.0.cmp(&b.0));
+        linli_core::sort::by(&mut groups, |a, b| a.0.cmp(&b.0));
         groups
     });
     let lang = move || i18n.lang();

@@ -49,7 +49,7 @@ fn Queue(department: String) -> impl IntoView {
             })
             .collect();
         // Overdue first, then what is still open, each oldest first; finished cases last.
-        rows.sort_by_key(|(_, _, c, late)| {
+        linli_core::sort::by_key(&mut rows, |(_, _, c, late)| {
             (
                 late.is_none(),
                 !c.status.open(),

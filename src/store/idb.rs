@@ -393,7 +393,7 @@ pub async fn refused(db: &IdbDatabase) -> IdbResult<Vec<RefusedRecord>> {
             }
         })
         .collect();
-    out.sort_by(|a, b| a.at.total_cmp(&b.at));
+    linli_core::sort::by(&mut out, |a, b| a.at.total_cmp(&b.at));
     Ok(out)
 }
 

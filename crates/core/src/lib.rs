@@ -24,6 +24,7 @@ pub mod registry;
 pub mod role;
 pub mod rules;
 pub mod schema;
+pub mod sort;
 pub mod staff;
 pub mod sync;
 #[cfg(test)]

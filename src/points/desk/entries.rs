@@ -87,7 +87,7 @@ pub(super) fn AwardForm(points: Points) -> impl IntoView {
                 <legend>{move || i18n.t().pts.came}</legend>
                 {move || {
                     let mut all = names.get();
-                    all.sort_by(|a, b| a.1.cmp(&b.1));
+                    linli_core::sort::by(&mut all, |a, b| a.1.cmp(&b.1));
                     all.dedup_by(|a, b| a.0 == b.0);
                     all.into_iter().map(|(id, name)| {
                         let key = id.clone();

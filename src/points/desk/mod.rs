@@ -117,7 +117,7 @@ fn Desk() -> impl IntoView {
 
 pub(super) fn member_options(names: &[(MemberId, String)]) -> impl IntoView {
     let mut names = names.to_vec();
-    names.sort_by(|a, b| a.1.cmp(&b.1));
+    linli_core::sort::by(&mut names, |a, b| a.1.cmp(&b.1));
     names.dedup_by(|a, b| a.0 == b.0);
     names
         .into_iter()

@@ -162,7 +162,7 @@ impl Rows {
         let ids: std::collections::HashSet<&str> = ids.into_iter().collect();
         self.kept.retain(|id, _| ids.contains(id.as_str()));
         let mut rows: Vec<Row> = self.kept.values().filter_map(|k| k.row.clone()).collect();
-        rows.sort_by(order);
+        crate::sort::by(&mut rows, order);
         rows
     }
 }

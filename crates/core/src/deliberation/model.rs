@@ -278,7 +278,7 @@ pub fn follow_comments(doc: &Automerge) -> crate::follow::Followed<Comment> {
 /// [`comments`], from comments already read (a [`follow_comments`] set).
 pub fn comments_of<'a>(comments: impl IntoIterator<Item = &'a Comment>) -> Vec<Comment> {
     let mut out: Vec<Comment> = comments.into_iter().cloned().collect();
-    out.sort_by(oldest_first);
+    crate::sort::by(&mut out, oldest_first);
     out
 }
 
@@ -370,6 +370,6 @@ pub fn outcomes(doc: &Automerge) -> Vec<Outcome> {
             })
         })
         .collect();
-    out.sort_by(|a, b| (a.at, &a.by).cmp(&(b.at, &b.by)));
+    crate::sort::by(&mut out, |a, b| (a.at, &a.by).cmp(&(b.at, &b.by)));
     out
 }

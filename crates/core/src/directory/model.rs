@@ -34,7 +34,9 @@ pub fn members(doc: &Automerge) -> Vec<DirMember> {
             })
         })
         .collect();
-    out.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+    crate::sort::by(&mut out, |a, b| {
+        a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id))
+    });
     out
 }
 
@@ -87,6 +89,6 @@ pub fn places(doc: &Automerge, root: &str) -> Vec<Place> {
             Some(Place { id, name })
         })
         .collect();
-    out.sort_by(|a, b| a.name.cmp(&b.name));
+    crate::sort::by(&mut out, |a, b| a.name.cmp(&b.name));
     out
 }

@@ -330,7 +330,9 @@ fn read_record<D: Fields + ?Sized>(doc: &D, id: &str, rec: &ObjId) -> Option<Req
             helper: id,
         });
     }
-    offers.sort_by(|a, b| (a.at, &a.helper).cmp(&(b.at, &b.helper)));
+    crate::sort::by(&mut offers, |a, b| {
+        (a.at, &a.helper).cmp(&(b.at, &b.helper))
+    });
     let mut accepts = accepts_in_order(doc, accepts_obj.as_ref()).into_iter();
     let accepted = accepts.next();
     let set_aside = accepts.collect();
@@ -379,7 +381,7 @@ fn accepts_in_order<D: Fields + ?Sized>(doc: &D, map: Option<&ObjId>) -> Vec<Mem
             }
         });
     }
-    accepts.sort();
+    crate::sort::by(&mut accepts, Ord::cmp);
     accepts.into_iter().map(|(_, h)| h).collect()
 }
 
@@ -502,7 +504,7 @@ pub fn order(a: &Request, b: &Request) -> std::cmp::Ordering {
 }
 
 fn sort(list: &mut [Request]) {
-    list.sort_by(order);
+    crate::sort::by(list, order);
 }
 
 /// The requests `me` posted, newest first.
@@ -520,7 +522,9 @@ pub fn my_requests_of<'a>(
         .filter(|r| &r.author == me)
         .cloned()
         .collect();
-    out.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id)));
+    crate::sort::by(&mut out, |a, b| {
+        b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id))
+    });
     out
 }
 
@@ -539,6 +543,8 @@ pub fn my_offers_of<'a>(
         .filter(|r| r.offer_of(me).is_some())
         .cloned()
         .collect();
-    out.sort_by_key(|r| std::cmp::Reverse(r.offer_of(me).map(|o| o.at)));
+    crate::sort::by_key(&mut out, |r| {
+        std::cmp::Reverse(r.offer_of(me).map(|o| o.at))
+    });
     out
 }

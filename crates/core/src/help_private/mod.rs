@@ -155,7 +155,7 @@ pub fn read(doc: &Automerge) -> Conversation {
                 .collect()
         })
         .unwrap_or_default();
-    messages.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    crate::sort::by(&mut messages, |a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
     Conversation { contacts, messages }
 }
 

@@ -182,7 +182,9 @@ pub fn overdue(cases: &[Case], now: Millis) -> Vec<(&Case, Late)> {
             Some((c, late, due))
         })
         .collect();
-    out.sort_by(|a, b| a.2.cmp(&b.2).then_with(|| a.0.id.cmp(&b.0.id)));
+    crate::sort::by(&mut out, |a, b| {
+        a.2.cmp(&b.2).then_with(|| a.0.id.cmp(&b.0.id))
+    });
     out.into_iter().map(|(c, l, _)| (c, l)).collect()
 }
 
@@ -253,8 +255,9 @@ pub fn read_case(doc: &Automerge) -> Option<Case> {
             c.steps.push(s);
         }
     }
-    c.steps
-        .sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
+    crate::sort::by(&mut c.steps, |a, b| {
+        a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id))
+    });
     for s in &mut c.steps {
         if let Some(next) = c.status.then(&s.kind) {
             c.status = next;

@@ -222,7 +222,7 @@ impl Patrol {
             .iter()
             .flat_map(|(_, bytes)| super::decode(bytes).unwrap_or_default())
             .collect();
-        out.sort_by_key(|f| f.at);
+        crate::sort::by_key(&mut out, |f| f.at);
         out
     }
 }
@@ -295,7 +295,9 @@ fn read_at(doc: &Automerge, id: &str, rec: &ObjId) -> Option<Patrol> {
             }
         });
     }
-    steps.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
+    crate::sort::by(&mut steps, |a, b| {
+        a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id))
+    });
     let start = steps.iter().find(|s| s.kind == StepKind::Start)?.at;
     let mut track = Vec::new();
     if let Some(m) = &track_map {
@@ -317,7 +319,9 @@ fn read_at(doc: &Automerge, id: &str, rec: &ObjId) -> Option<Patrol> {
             observations.extend(read_observation(doc, &k, &o));
         }
     }
-    observations.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
+    crate::sort::by(&mut observations, |a, b| {
+        a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id))
+    });
     let status = status_of(&steps);
     let ended_at = steps.iter().find(|s| s.kind == StepKind::End).map(|s| s.at);
     Some(Patrol {
@@ -352,14 +356,14 @@ pub fn patrols(doc: &Automerge) -> Vec<Patrol> {
         .into_iter()
         .filter_map(|(id, rec)| read_at(doc, &id, &rec))
         .collect();
-    out.sort_by(latest_first);
+    crate::sort::by(&mut out, latest_first);
     out
 }
 
 /// [`patrols`], from patrols already read (a [`follow`]ed set).
 pub fn patrols_of<'a>(patrols: impl IntoIterator<Item = &'a Patrol>) -> Vec<Patrol> {
     let mut out: Vec<Patrol> = patrols.into_iter().cloned().collect();
-    out.sort_by(latest_first);
+    crate::sort::by(&mut out, latest_first);
     out
 }
 

@@ -114,10 +114,13 @@ pub fn read_reports(doc: &Automerge) -> Vec<Report> {
         }
     }
     for r in &mut out {
-        r.answers
-            .sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
+        crate::sort::by(&mut r.answers, |a, b| {
+            a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id))
+        });
     }
-    out.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.id.cmp(&b.id)));
+    crate::sort::by(&mut out, |a, b| {
+        b.at.cmp(&a.at).then_with(|| a.id.cmp(&b.id))
+    });
     out
 }
 

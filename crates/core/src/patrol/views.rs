@@ -139,7 +139,7 @@ pub fn csv_of_day(patrols: &[(String, Patrol)], cases: &[Case], day: Millis, lan
             cols.iter().map(|c| field(c)).collect::<Vec<_>>().join(","),
         ));
     }
-    rows.sort();
+    crate::sort::by(&mut rows, Ord::cmp);
     for (_, r) in rows {
         out.push_str(&r);
         out.push_str("\r\n");

@@ -104,7 +104,7 @@ pub fn certificates(doc: &Automerge) -> Vec<Opening> {
         })
         .filter(|o| month_index(&o.through).map(cut_after) == Some(o.cut))
         .collect();
-    out.sort_by(|a, b| a.through.cmp(&b.through));
+    crate::sort::by(&mut out, |a, b| a.through.cmp(&b.through));
     out
 }
 

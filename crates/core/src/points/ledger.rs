@@ -342,7 +342,7 @@ fn facts(opening: &Opening, sources: &Sources<'_>) -> Vec<Entry> {
 /// earliest, then the least, so every replica keeps the same one.
 fn dedup(entries: &mut Vec<Entry>) {
     // One sort, in the ledger's order (time, id), puts each id's earliest first.
-    entries.sort_by(|a, b| {
+    crate::sort::by(entries, |a, b| {
         (a.at, &a.id, &a.member, a.amount).cmp(&(b.at, &b.id, &b.member, b.amount))
     });
     let keep: Vec<bool> = {
@@ -455,7 +455,7 @@ impl Ledger {
             }
         }
         let mut out: Vec<(MemberId, i64)> = by.into_iter().map(|(m, n)| (m.clone(), n)).collect();
-        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        crate::sort::by(&mut out, |a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         out
     }
 

@@ -85,7 +85,7 @@ fn rate_versions(doc: &Automerge) -> Vec<Rates> {
             })
         })
         .collect();
-    out.sort_by(|a, b| (a.from, &a.id).cmp(&(b.from, &b.id)));
+    crate::sort::by(&mut out, |a, b| (a.from, &a.id).cmp(&(b.from, &b.id)));
     out
 }
 
@@ -126,7 +126,7 @@ pub fn catalogue(doc: &Automerge) -> Vec<Item> {
             })
         })
         .collect();
-    items.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+    crate::sort::by(&mut items, |a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
     items
 }
 

@@ -50,7 +50,9 @@ impl Profile {
                 .collect(),
             None => Vec::new(),
         };
-        skills.sort_by(|a, b| (a.added_at, &a.id).cmp(&(b.added_at, &b.id)));
+        crate::sort::by(&mut skills, |a, b| {
+            (a.added_at, &a.id).cmp(&(b.added_at, &b.id))
+        });
         // Stored as a string: anything but the opt-out reads as shown.
         let on_board = map_at(doc, &ROOT, "fields")
             .and_then(|f| str_at(doc, &f, "leaderboard"))

@@ -173,7 +173,7 @@ pub fn reports(doc: &Automerge) -> Vec<Report> {
             });
         }
     });
-    out.sort_by(|a, b| {
+    crate::sort::by(&mut out, |a, b| {
         a.handled
             .cmp(&b.handled)
             .then(b.at.cmp(&a.at))

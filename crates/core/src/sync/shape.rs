@@ -168,7 +168,7 @@ mod tests {
             heads.extend(fork.get_heads());
             a.merge(&mut fork).unwrap();
         }
-        heads.sort();
+        crate::sort::by(&mut heads, Ord::cmp);
         let msg = |heads: Vec<automerge::ChangeHash>, need: Vec<automerge::ChangeHash>| Message {
             heads,
             need,
