@@ -422,23 +422,41 @@ impl Store {
         id: DocId,
         command: impl FnOnce(&mut Automerge) -> linli_core::Result<T>,
     ) -> Result<T, WriteError> {
+        // The write itself is not generic: one copy of its state machine serves every
+        // command (there were some forty, about 2.7 KB of wasm each).
+        let mut command = Some(command);
+        let mut out = None;
+        self.write_once(id, &mut |doc| {
+            if let Some(command) = command.take() {
+                out = Some(command(doc)?);
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(out.expect("write_once runs the command before it succeeds"))
+    }
+
+    async fn write_once(
+        &self,
+        id: DocId,
+        command: &mut dyn FnMut(&mut Automerge) -> linli_core::Result<()>,
+    ) -> Result<(), WriteError> {
         self.saving.update(|n| *n += 1);
         let out = tabs::with_write_lock(|| async {
-            let out = {
+            {
                 let mut docs = self.docs.borrow_mut();
                 let slot = docs
                     .get_mut(&id)
                     .ok_or(WriteError::Refused(LinliError::NotFound))?;
                 let heads = slot.doc.get_heads();
-                let out = command(&mut slot.doc).map_err(WriteError::Refused)?;
+                command(&mut slot.doc).map_err(WriteError::Refused)?;
                 let new = slot.doc.get_changes(&heads);
                 if !new.is_empty() {
                     crate::settings::note_unsynced(linli_core::Millis(js_sys::Date::now() as i64));
                 }
                 slot.unsaved.extend(new);
                 slot.version.update(|v| *v += 1);
-                out
-            };
+            }
             // Sync may send it even if the disk refused: the server then holds it too.
             self.changed(id);
             self.flush(id).await.map_err(WriteError::Disk)?;
@@ -446,7 +464,7 @@ impl Store {
             // (records simply accumulate); reporting it as a failed write would have the
             // person write the same thing again.
             self.compact_or_notice(id).await;
-            Ok(out)
+            Ok(())
         })
         .await;
         self.saving.update(|n| *n -= 1);
