@@ -1,6 +1,6 @@
 //! Help at the size of a busy month: a document holding 5,000 requests (some offered, some
 //! accepted, some done). Measures posting one more request, deriving the open list, and
-//! following it: deriving once, then updating after one remote change.
+//! following it: deriving once, then updating after one remote change; and the list's sort.
 
 use automerge::{Automerge, ReadDoc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
@@ -102,6 +102,30 @@ fn bench(c: &mut Criterion) {
     );
     c.bench_function("help: derive the whole list from 5,000", |b| {
         b.iter(|| black_box(help::list(&doc, now, &Filter::default(), &Role::Resident)))
+    });
+    // The list's sort on its own, through core's one shared copy (`linli_core::sort`, kept
+    // for the wasm's size) and through std's `sort_by`, from the list's reverse order.
+    let mut reversed = help::list(&doc, now, &Filter::default(), &Role::Resident);
+    reversed.reverse();
+    c.bench_function("help: sort 5,000 requests, linli_core::sort", |b| {
+        b.iter_batched(
+            || reversed.clone(),
+            |mut v| {
+                linli_core::sort::by(&mut v, help::order);
+                v
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    c.bench_function("help: sort 5,000 requests, std's sort_by", |b| {
+        b.iter_batched(
+            || reversed.clone(),
+            |mut v| {
+                v.sort_by(help::order);
+                v
+            },
+            BatchSize::LargeInput,
+        )
     });
     // automerge's own floor: its one-pass iterator over the requests' subtree, values
     // visited and nothing built.
