@@ -267,6 +267,50 @@ pub fn read_case(doc: &Automerge) -> Option<Case> {
     Some(c)
 }
 
+/// The ids of the reassignments that took effect on the case, folded as [`read_case`] folds
+/// the steps but reading only each step's kind and time. Sync asks this of every case a
+/// device holds; reading no more keeps it quick, and keeps the whole case reader out of the
+/// app's first load.
+pub(crate) fn reassignments(doc: &Automerge) -> Vec<String> {
+    let Some((_, rec)) = records(doc, "case").into_iter().next() else {
+        return Vec::new();
+    };
+    let mut authored = false;
+    each_field(doc, &rec, |k, v| {
+        if let ("author", FieldRef::Str(s)) = (k, v) {
+            authored = MemberId::parse(s).is_ok();
+        }
+    });
+    if !authored {
+        return Vec::new();
+    }
+    let mut steps = Vec::new();
+    for (id, obj) in records(doc, "steps") {
+        let (mut who, mut kind, mut at) = (false, None, Millis(0));
+        each_field(doc, &obj, |k, v| match (k, v) {
+            ("author", FieldRef::Str(x)) => who = MemberId::parse(x).is_ok(),
+            ("kind", FieldRef::Str(x)) => kind = Some(StepKind::parse(x)),
+            ("at", FieldRef::Int(i)) => at = Millis(i),
+            _ => {}
+        });
+        if who {
+            steps.push((at, id, kind.unwrap_or(StepKind::Unknown(String::new()))));
+        }
+    }
+    crate::sort::by(&mut steps, |a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    let mut status = CaseStatus::Reported;
+    let mut out = Vec::new();
+    for (_, id, kind) in steps {
+        if let Some(next) = status.then(&kind) {
+            status = next;
+            if kind == StepKind::Reassigned {
+                out.push(id);
+            }
+        }
+    }
+    out
+}
+
 /// Opens the case in a new escalation document, as the reporting worker (or staff, for a
 /// reassignment), in one change.
 pub fn open_case(

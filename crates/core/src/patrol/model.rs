@@ -360,6 +360,62 @@ pub fn patrols(doc: &Automerge) -> Vec<Patrol> {
     out
 }
 
+/// The observations escalated to a department, of the patrols [`patrols`] reads (of
+/// `author`'s alone, when given): only the fields that decide it are read, not whole patrols
+/// with their tracks. Sync asks this of every patrol document a device holds; reading no
+/// more keeps it quick over a worker's month, and keeps the whole patrol reader out of the
+/// app's first load.
+pub(crate) fn escalated(doc: &Automerge, author: Option<&MemberId>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, rec) in records(doc, "patrols") {
+        let mut by = None;
+        let (mut steps, mut observations) = (None, None);
+        each_field(doc, &rec, |k, v| match (k, v) {
+            ("author", FieldRef::Str(s)) => by = MemberId::parse(s).ok(),
+            ("steps", FieldRef::Obj(o)) => steps = Some(o),
+            ("observations", FieldRef::Obj(o)) => observations = Some(o),
+            _ => {}
+        });
+        let Some(by) = by else { continue };
+        if author.is_some_and(|a| *a != by) {
+            continue;
+        }
+        // A patrol reads only once it has started.
+        let mut started = false;
+        if let Some(m) = &steps {
+            each_field(doc, m, |_, v| {
+                if let FieldRef::Str(s) = v {
+                    let mut parts = s.splitn(3, ';');
+                    started |= parts.next().map(StepKind::parse) == Some(StepKind::Start)
+                        && parts.next().is_some_and(|at| at.parse::<i64>().is_ok());
+                }
+            });
+        }
+        let (true, Some(m)) = (started, &observations) else {
+            continue;
+        };
+        let mut objs = Vec::new();
+        each_field(doc, m, |k, v| {
+            if let FieldRef::Obj(o) = v {
+                objs.push((k.to_owned(), o));
+            }
+        });
+        for (id, obj) in objs {
+            let (mut at, mut outcome, mut department) = (false, None, false);
+            each_field(doc, &obj, |k, v| match (k, v) {
+                ("at", FieldRef::Int(_)) => at = true,
+                ("outcome", FieldRef::Str(s)) => outcome = Some(Outcome::parse(s)),
+                ("department", FieldRef::Str(_)) => department = true,
+                _ => {}
+            });
+            if at && department && outcome == Some(Outcome::Escalated) {
+                out.push(id);
+            }
+        }
+    }
+    out
+}
+
 /// [`patrols`], from patrols already read (a [`follow`]ed set).
 pub fn patrols_of<'a>(patrols: impl IntoIterator<Item = &'a Patrol>) -> Vec<Patrol> {
     let mut out: Vec<Patrol> = patrols.into_iter().cloned().collect();

@@ -3,11 +3,11 @@
 //! reassignment) the door admitted, and indexes it for its department and residents'
 //! reports for the desk, as facts of its own.
 
-use super::model::{Outcome, Patrol};
+use super::model::Outcome;
 use super::rules::{DESK_RULES, ESCALATION_RULES, PATROL_RULES, REPORT_RULES};
 use super::{
-    department_id, desk_id, escalation_id, patrol_doc, reports_id, CaseStepKind, DEPARTMENT, DESK,
-    ESCALATION, PATROL, REPORTS,
+    department_id, desk_id, escalation_id, patrol_doc, reports_id, DEPARTMENT, DESK, ESCALATION,
+    PATROL, REPORTS,
 };
 use crate::access::{department_doc, grid_doc, Access, Reader, Scope};
 use crate::doc::transact;
@@ -150,21 +150,13 @@ fn held(reader: &Reader, now: Millis, out: &mut Held) {
 fn follows(reader: &Reader, kind: &DocKind, id: &DocId, doc: &Automerge, out: &mut Held) {
     let c = &reader.community;
     if *kind == PATROL {
-        for p in super::patrols(doc) {
-            if reader.role != Role::Staff && p.author != reader.member {
-                continue;
-            }
-            for o in escalated(&p) {
-                out.push((escalation_id(c, o), ESCALATION));
-            }
+        let author = (reader.role != Role::Staff).then_some(&reader.member);
+        for o in super::model::escalated(doc, author) {
+            out.push((escalation_id(c, &o), ESCALATION));
         }
     } else if *kind == ESCALATION && reader.role != Role::Officer {
-        if let Some(case) = super::read_case(doc) {
-            for s in case.steps.iter().filter(|s| s.applied) {
-                if s.kind == CaseStepKind::Reassigned {
-                    out.push((escalation_id(c, &format!("{id}/{}", s.id)), ESCALATION));
-                }
-            }
+        for step in super::escalation::reassignments(doc) {
+            out.push((escalation_id(c, &format!("{id}/{step}")), ESCALATION));
         }
     } else if *kind == DEPARTMENT {
         for (case, _) in department_cases(doc) {
@@ -179,13 +171,6 @@ fn follows(reader: &Reader, kind: &DocKind, id: &DocId, doc: &Automerge, out: &m
             }
         }
     }
-}
-
-fn escalated(p: &Patrol) -> impl Iterator<Item = &str> {
-    p.observations
-        .iter()
-        .filter(|o| o.outcome == Outcome::Escalated && o.department.is_some())
-        .map(|o| o.id.as_str())
 }
 
 /// The (patrol, observation) pairs `changes` created or wrote into.

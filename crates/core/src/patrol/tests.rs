@@ -539,6 +539,46 @@ fn a_returned_case_is_reassigned_by_staff_to_another_department() {
     assert_eq!(due[0].fact, "patrol.index");
 }
 
+/// Two staff desks reassign the same returned case offline: the first step counts, the other
+/// is kept but applies to nothing, and sync follows only the case the first one opened.
+#[test]
+fn of_two_offline_reassignments_sync_follows_the_one_that_took_effect() {
+    let mut doc = case_doc();
+    officer_act(&mut doc, "a1", 1, CaseStepKind::NotResponsible, "属于住建").unwrap();
+    let reassign = |doc: &mut automerge::Automerge, sid: &str, at: i64, to: &str| {
+        act(
+            doc,
+            &staff(),
+            None,
+            Millis(T0.0 + at),
+            sid,
+            &StepDraft {
+                kind: CaseStepKind::Reassigned,
+                note: "改派",
+                to: Some(to),
+            },
+        )
+        .unwrap();
+    };
+    let mut other = doc.fork();
+    reassign(&mut doc, "r2", 3, "housing");
+    reassign(&mut other, "r1", 2, "greening");
+    doc.merge(&mut other).unwrap();
+    let case = read_case(&doc).unwrap();
+    let applied: Vec<(&str, bool)> = case
+        .steps
+        .iter()
+        .map(|s| (s.id.as_str(), s.applied))
+        .collect();
+    assert_eq!(applied, [("a1", true), ("r1", true), ("r2", false)]);
+    let id = escalation_id(&huqian(), "o2");
+    let desk = Reader::new(staff().member, Role::Staff, huqian());
+    assert_eq!(
+        registry::follows(&desk, &ESCALATION, &id, &doc),
+        vec![(escalation_id(&huqian(), &format!("{id}/r1")), ESCALATION)]
+    );
+}
+
 #[test]
 fn deadlines_run_from_the_servers_receipts_never_the_devices_claim() {
     let mut doc = case_doc();

@@ -9,12 +9,13 @@
 
 use crate::harness::{check, scenario, Accepted, Model};
 use automerge::{ActorId, Automerge};
-use linli_core::access::{Access, Scope};
+use linli_core::access::{Access, Reader, Scope};
 use linli_core::doc::Writer;
 use linli_core::patrol::{
     self, CaseDraft, CaseStatus, CaseStepKind, Category, Deadlines, Duty, ObservationDraft,
-    OutcomeDraft, PatrolStatus, Position, StepDraft, StepKind,
+    Outcome, OutcomeDraft, PatrolStatus, Position, StepDraft, StepKind,
 };
+use linli_core::registry;
 use linli_core::schema::genesis;
 use linli_core::sync::door;
 use linli_core::{CommunityId, MemberId, Millis, Role};
@@ -187,6 +188,26 @@ impl Model for PatrolModel {
     }
 
     fn check_intent(doc: &Automerge, accepted: &[(Accepted<PCmd>, Self::Note)]) {
+        // Sync follows each escalated observation's case through a reader of the few fields
+        // that decide it: it names exactly the cases the whole patrols read name.
+        let c = community();
+        let (id, _) = patrol::patrol_doc(&c, "g1", Millis(T0));
+        let mut whole: Vec<_> = patrol::patrols(doc)
+            .iter()
+            .flat_map(|p| &p.observations)
+            .filter(|o| o.outcome == Outcome::Escalated && o.department.is_some())
+            .map(|o| (patrol::escalation_id(&c, &o.id), patrol::ESCALATION))
+            .collect();
+        whole.sort();
+        for role in [Role::GridWorker, Role::Staff] {
+            let reader = Reader::new(worker().member, role, c.clone());
+            let mut followed = registry::follows(&reader, &patrol::PATROL, &id, doc);
+            followed.sort();
+            assert_eq!(
+                followed, whole,
+                "sync follows other cases than the patrols name"
+            );
+        }
         let view = Self::view(doc);
         for (a, note) in accepted {
             let Some((what, id)) = note else { continue };
@@ -337,6 +358,26 @@ impl Model for EscalationModel {
 
     fn check_intent(doc: &Automerge, accepted: &[(Accepted<ECmd>, String)]) {
         let case = patrol::read_case(doc).unwrap();
+        // Sync follows each reassignment that took effect through a reader of the steps'
+        // kinds and times alone: it names exactly the cases the whole case's fold names.
+        let id = patrol::escalation_id(&community(), "o1");
+        let whole: Vec<_> = case
+            .steps
+            .iter()
+            .filter(|s| s.applied && s.kind == CaseStepKind::Reassigned)
+            .map(|s| {
+                (
+                    patrol::escalation_id(&community(), &format!("{id}/{}", s.id)),
+                    patrol::ESCALATION,
+                )
+            })
+            .collect();
+        let staff = Reader::new(role_of(2).member, Role::Staff, community());
+        assert_eq!(
+            registry::follows(&staff, &patrol::ESCALATION, &id, doc),
+            whole,
+            "sync follows other reassignments than the case applied"
+        );
         let ids: BTreeSet<&str> = case.steps.iter().map(|s| s.id.as_str()).collect();
         for (a, sid) in accepted {
             assert!(
