@@ -10,6 +10,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::cell::Cell;
 use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 use std::thread::LocalKey;
 
 /// A module's renderer: one of its pages, by name.
@@ -25,29 +27,46 @@ pub fn lazy_page<P, F>(
     fetch: fn() -> F,
 ) -> AnyView
 where
-    P: Copy + Send + Sync + 'static,
+    P: Copy + 'static,
     F: Future<Output = Fetched<P>> + 'static,
 {
     if let Some(render) = slot.get() {
         return render(page);
     }
+    // The waiting is the same for every module: written once below rather than copied into
+    // the shell for each module's page type.
+    waiting(Rc::new(move || {
+        Box::pin(async move {
+            let render = fetch().await.ok()?;
+            slot.set(Some(render));
+            Some(Rc::new(move || render(page)) as Shown)
+        })
+    }))
+}
+
+/// The page, once its chunk is in.
+type Shown = Rc<dyn Fn() -> AnyView>;
+/// Fetches the chunk: the page, or `None` if it could not be fetched.
+type Fetch = Rc<dyn Fn() -> Pin<Box<dyn Future<Output = Option<Shown>>>>>;
+
+/// A loading line while `fetch` runs, then the page, or a way to try again.
+fn waiting(fetch: Fetch) -> AnyView {
     let i18n = crate::i18n::use_i18n();
-    let loaded = RwSignal::new(None::<Render<P>>);
+    let fetch = StoredValue::new_local(fetch);
+    let loaded = RwSignal::new_local(None::<Shown>);
     let failed = RwSignal::new(false);
     let start = move || {
+        let fetch = fetch.get_value();
         spawn_local(async move {
             match fetch().await {
-                Ok(render) => {
-                    slot.set(Some(render));
-                    loaded.set(Some(render));
-                }
-                Err(_) => failed.set(true),
+                Some(shown) => loaded.set(Some(shown)),
+                None => failed.set(true),
             }
         })
     };
     start();
     (move || match (loaded.get(), failed.get()) {
-        (Some(render), _) => render(page),
+        (Some(shown), _) => shown(),
         (None, false) => {
             view! { <p class="loading" role="status">{move || i18n.t().loading}</p> }.into_any()
         }
