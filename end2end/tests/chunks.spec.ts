@@ -3,9 +3,9 @@ import type { Page } from '@playwright/test';
 import { expect, onboard, test } from './helpers';
 import { OwnServer } from './server';
 
-// Each module's pages are a wasm chunk of their own (scripts/split.mjs): fetched when the
-// module is first opened, kept by the service worker for offline use, and switched with
-// the shell by an update, never mixed with another build's.
+// Each module's pages (help's past its list) are a wasm chunk of their own (scripts/split.mjs):
+// fetched when the module is first opened, kept by the service worker for offline use, and
+// switched with the shell by an update, never mixed with another build's.
 
 /** The module tabs, the chunk each one needs, and what its first screen shows. */
 const MODULES = [
@@ -42,16 +42,20 @@ test.describe('without a service worker', () => {
       const name = new URL(r.url()).pathname.slice(1);
       if (/^(split|chunk)_.*\.wasm$/.test(name)) requested.push(name);
     });
+    const modules = () =>
+      requested.filter((n) => n.startsWith('split_')).map((n) => n.replace(/-[0-9a-f]+\.wasm$/, ''));
     await onboard(page, '张网格', 'grid_worker');
     await expect(page.getByRole('heading', { name: '邻里帮' })).toBeVisible();
-    expect(requested, 'help needs no chunk').toEqual([]);
+    expect(requested, "help's list needs no chunk").toEqual([]);
+    // Help's other pages (posting, a request's page, reports) are its own chunk.
+    await page.getByTestId('help-new').click();
+    await expect(page.getByRole('heading', { name: '发布求助', exact: true })).toBeVisible();
+    expect(modules()).toEqual(['split_help']);
+    await page.getByRole('navigation').getByText('邻里帮').click();
 
     for (const [i, m] of MODULES.entries()) {
       await openModule(page, m);
-      const modules = requested.filter((n) => n.startsWith('split_'));
-      expect(modules.map((n) => n.replace(/-[0-9a-f]+\.wasm$/, ''))).toEqual(
-        MODULES.slice(0, i + 1).map((x) => x.chunk),
-      );
+      expect(modules()).toEqual(['split_help', ...MODULES.slice(0, i + 1).map((x) => x.chunk)]);
     }
     // Opened again, a module renders from the chunk already in: nothing is fetched twice.
     const before = requested.length;
@@ -73,6 +77,8 @@ test('after one online visit every module opens with the server stopped', async 
     await expect(page.getByRole('heading', { name: '邻里帮' })).toBeVisible();
     for (const m of MODULES) await openModule(page, m);
     // Each module's own route, loaded cold from the service worker, offline.
+    await page.goto(`${server.url}/help/new`);
+    await expect(page.getByRole('heading', { name: '发布求助', exact: true })).toBeVisible();
     for (const m of MODULES) {
       await page.goto(`${server.url}/${m.chunk.replace('split_', '')}`);
       await expect(page.getByRole('heading', { name: m.heading, exact: true })).toBeVisible();
