@@ -1,6 +1,7 @@
 //! Patrol at the size of a busy grid-month and a busy city: a patrol document holding
 //! 5,000 observations (100 patrols of 50), a 10,000-fix track, and 2,000 escalations.
-//! Measures adding one more observation, decoding the track, and deriving the overdue set.
+//! Measures adding one more observation, the escalations sync follows from a grid-month,
+//! decoding the track, and deriving the overdue set.
 
 use automerge::Automerge;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
@@ -178,6 +179,33 @@ fn benches(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
+    // What sync asks of a grid-month it holds: the escalations it leads to. Through the
+    // registry (the few fields that decide it), and, as it was read before, from the whole
+    // patrols with every observation.
+    let community = linli_core::CommunityId::parse("huqian").unwrap();
+    let (id, _) = patrol::patrol_doc(&community, "g1", T0);
+    let reader =
+        linli_core::access::Reader::new(worker().member, Role::GridWorker, community.clone());
+    println!(
+        "a grid-month of 5,000 observations leads to {} escalations",
+        linli_core::registry::follows(&reader, &patrol::PATROL, &id, &month).len()
+    );
+    c.bench_function("sync: the escalations a grid-month leads to", |b| {
+        b.iter(|| linli_core::registry::follows(&reader, &patrol::PATROL, &id, &month).len())
+    });
+    c.bench_function(
+        "sync: the escalations a grid-month leads to, from whole patrols",
+        |b| {
+            b.iter(|| {
+                patrol::patrols(&month)
+                    .iter()
+                    .flat_map(|p| &p.observations)
+                    .filter(|o| o.outcome == patrol::Outcome::Escalated && o.department.is_some())
+                    .map(|o| patrol::escalation_id(&community, &o.id))
+                    .count()
+            })
+        },
+    );
     let bytes = track();
     println!("a 10,000-fix track is {} bytes", bytes.len());
     c.bench_function("decode a 10,000-fix track", |b| {
