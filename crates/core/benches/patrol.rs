@@ -201,8 +201,8 @@ fn benches(c: &mut Criterion) {
                     .iter()
                     .flat_map(|p| &p.observations)
                     .filter(|o| o.outcome == patrol::Outcome::Escalated && o.department.is_some())
-                    .map(|o| patrol::escalation_id(&community, &o.id))
-                    .count()
+                    .map(|o| (patrol::escalation_id(&community, &o.id), patrol::ESCALATION))
+                    .collect::<Vec<_>>()
             })
         },
     );
