@@ -83,3 +83,48 @@ fn waiting(fetch: Fetch) -> AnyView {
     })
     .into_any()
 }
+
+/// A module's split point, written once for every module: `Page`, the module's pages in its
+/// chunk by name (routes say which, the chunk renders it), and `page(Page::…)`, the view a
+/// route mounts. `$chunk` names the chunk; each page's view follows its name.
+macro_rules! lazy_pages {
+    ($chunk:ident { $($name:ident => $view:expr),+ $(,)? }) => {
+        #[derive(Clone, Copy)]
+        enum Page {
+            $($name),+
+        }
+
+        thread_local! {
+            static PAGES: ::std::cell::Cell<Option<$crate::components::lazy::Render<Page>>> =
+                const { ::std::cell::Cell::new(None) };
+        }
+
+        fn page(p: Page) -> ::leptos::prelude::AnyView {
+            $crate::components::lazy::lazy_page(p, &PAGES, fetch)
+        }
+
+        async fn fetch() -> $crate::components::lazy::Fetched<Page> {
+            #[cfg(feature = "split")]
+            return pages().await;
+            #[cfg(not(feature = "split"))]
+            return pages();
+        }
+
+        /// The split point: the code only these pages reach is the module's chunk.
+        #[cfg_attr(
+            feature = "split",
+            ::leptos::wasm_split::wasm_split($chunk, wasm_split_path = ::leptos::wasm_split, fallible)
+        )]
+        fn pages() -> $crate::components::lazy::Fetched<Page> {
+            Ok(render)
+        }
+
+        fn render(p: Page) -> ::leptos::prelude::AnyView {
+            use ::leptos::prelude::IntoAny;
+            match p {
+                $(Page::$name => $view.into_any()),+
+            }
+        }
+    };
+}
+pub(crate) use lazy_pages;

@@ -3,14 +3,13 @@
 //! chunk, fetched when the first of them is opened.
 
 use super::{HelpPage, NewRequestPage, ReportsPage, RequestPage};
-use crate::components::lazy::{lazy_page, Fetched, Render};
+use crate::components::lazy::lazy_pages;
 use crate::i18n::Strings;
 use leptos::prelude::*;
 use leptos_router::any_nested_route::IntoAnyNestedRoute;
 use leptos_router::components::Route;
 use leptos_router::path;
 use linli_core::DocKind;
-use std::cell::Cell;
 
 #[component(transparent)]
 pub fn HelpRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
@@ -25,45 +24,11 @@ pub fn HelpRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
     .into_any_nested_route()
 }
 
-/// Help's pages past the list, by name: the routes say which, the chunk renders it.
-#[derive(Clone, Copy)]
-enum Page {
-    New,
-    Reports,
-    Request,
-}
-
-thread_local! {
-    static PAGES: Cell<Option<Render<Page>>> = const { Cell::new(None) };
-}
-
-fn page(p: Page) -> AnyView {
-    lazy_page(p, &PAGES, fetch)
-}
-
-async fn fetch() -> Fetched<Page> {
-    #[cfg(feature = "split")]
-    return pages().await;
-    #[cfg(not(feature = "split"))]
-    return pages();
-}
-
-/// The split point: the code only these pages reach is help's chunk.
-#[cfg_attr(
-    feature = "split",
-    leptos::wasm_split::wasm_split(help, wasm_split_path = ::leptos::wasm_split, fallible)
-)]
-fn pages() -> Fetched<Page> {
-    Ok(render)
-}
-
-fn render(p: Page) -> AnyView {
-    match p {
-        Page::New => view! { <NewRequestPage/> }.into_any(),
-        Page::Reports => view! { <ReportsPage/> }.into_any(),
-        Page::Request => view! { <RequestPage/> }.into_any(),
-    }
-}
+lazy_pages!(help {
+    New => view! { <NewRequestPage/> },
+    Reports => view! { <ReportsPage/> },
+    Request => view! { <RequestPage/> },
+});
 
 /// What the sync page calls help's documents.
 pub fn doc_label(kind: &DocKind, t: &Strings) -> Option<&'static str> {

@@ -6,7 +6,7 @@ use super::desk::DeskPage;
 use super::queue::QueuePage;
 use super::reports::ReportsPage;
 use super::worker::WorkerPage;
-use crate::components::lazy::{lazy_page, Fetched, Render};
+use crate::components::lazy::lazy_pages;
 use crate::i18n::{use_i18n, Strings};
 use crate::session::use_session;
 use leptos::prelude::*;
@@ -15,7 +15,6 @@ use leptos_router::components::Route;
 use leptos_router::path;
 use linli_core::patrol::{DEPARTMENT, DESK, ESCALATION, PATROL, REPORTS};
 use linli_core::{DocKind, Role};
-use std::cell::Cell;
 
 #[component(transparent)]
 pub fn PatrolRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
@@ -42,45 +41,11 @@ fn PatrolHome() -> impl IntoView {
     }
 }
 
-/// Patrol's pages, by name: the routes say which, the chunk renders it.
-#[derive(Clone, Copy)]
-enum Page {
-    Home,
-    Case,
-    Reports,
-}
-
-thread_local! {
-    static PAGES: Cell<Option<Render<Page>>> = const { Cell::new(None) };
-}
-
-fn page(p: Page) -> AnyView {
-    lazy_page(p, &PAGES, fetch)
-}
-
-async fn fetch() -> Fetched<Page> {
-    #[cfg(feature = "split")]
-    return pages().await;
-    #[cfg(not(feature = "split"))]
-    return pages();
-}
-
-/// The split point: the code only these pages reach is Patrol's chunk.
-#[cfg_attr(
-    feature = "split",
-    leptos::wasm_split::wasm_split(patrol, wasm_split_path = ::leptos::wasm_split, fallible)
-)]
-fn pages() -> Fetched<Page> {
-    Ok(render)
-}
-
-fn render(p: Page) -> AnyView {
-    match p {
-        Page::Home => view! { <PatrolHome/> }.into_any(),
-        Page::Case => view! { <CasePage/> }.into_any(),
-        Page::Reports => view! { <ReportsPage/> }.into_any(),
-    }
-}
+lazy_pages!(patrol {
+    Home => view! { <PatrolHome/> },
+    Case => view! { <CasePage/> },
+    Reports => view! { <ReportsPage/> },
+});
 
 /// What the sync page calls patrol's documents.
 pub fn doc_label(kind: &DocKind, t: &Strings) -> Option<&'static str> {
