@@ -9,6 +9,7 @@
 //      is tapped, and which documents the start loaded.
 // Prints medians (and ranges) in milliseconds since navigation start. Not a test.
 //   node scripts/bench-start.mjs [runs=7]     (after scripts/build)
+// LINLI_DIST=<dir> serves another build instead of dist/, to compare two builds run by run.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -25,8 +26,9 @@ const port = await new Promise((ok) => {
   });
 });
 const url = `http://127.0.0.1:${port}/`;
+const dist = process.env.LINLI_DIST ?? 'dist';
 const data = mkdtempSync(join(tmpdir(), 'linli-bench-data-'));
-const server = spawn(`${target}/server/linli-server`, ['serve', '--addr', `127.0.0.1:${port}`, '--dist', 'dist', '--data', data], { stdio: 'ignore' });
+const server = spawn(`${target}/server/linli-server`, ['serve', '--addr', `127.0.0.1:${port}`, '--dist', dist, '--data', data], { stdio: 'ignore' });
 for (let i = 0; ; i++) {
   try { if ((await fetch(url)).ok) break; } catch { /* starting */ }
   if (i > 100) throw new Error('server did not start');
@@ -155,22 +157,24 @@ await browser.close();
 server.kill('SIGKILL');
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+// A run can end without a paint entry (Chromium records none when nothing new is painted):
+// left out of the median and the range, and counted, rather than poisoning both.
+function line(name, all) {
+  const xs = all.filter((x) => Number.isFinite(x));
+  const missing = all.length - xs.length;
+  const note = missing ? `   (${missing} of ${all.length} runs recorded none)` : '';
+  console.log(`  ${name.padEnd(22)} median ${median(xs).toFixed(0).padStart(5)} ms   range ${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)} ms${note}`);
+}
 function report(name, rows, keys = ['firstPaint', 'firstContentfulPaint', 'interactive']) {
   console.log(`${name} (${rows.length} runs)`);
-  for (const key of keys) {
-    const xs = rows.map((r) => r[key]);
-    console.log(`  ${key.padEnd(22)} median ${median(xs).toFixed(0).padStart(5)} ms   range ${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)} ms`);
-  }
+  for (const key of keys) line(key, rows.map((r) => r[key]));
 }
 report('cold start, online over loopback', cold);
 report('repeat start, service worker, network off', offline);
 report(`repeat start with a year of data (${held.length} documents), service worker, network off`, yearRows,
   ['firstPaint', 'firstContentfulPaint', 'interactive', 'helpList']);
 console.log('  each module\'s first screen, from the tap on its tab (the first run fetches its chunk from the service worker)');
-for (const [name] of screens) {
-  const xs = yearRows.map((r) => r[name]);
-  console.log(`  ${name.padEnd(22)} median ${median(xs).toFixed(0).padStart(5)} ms   range ${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)} ms`);
-}
+for (const [name] of screens) line(name, yearRows.map((r) => r[name]));
 const kinds = {};
 for (const m of opened) kinds[m.slice('linli-open:'.length)] = (kinds[m.slice('linli-open:'.length)] ?? 0) + 1;
 console.log(`  documents loaded by the start and help's list: ${opened.length} (${Object.entries(kinds).map(([k, n]) => `${k} ${n}`).join(', ')}) of ${held.length} held`);

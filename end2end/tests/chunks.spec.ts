@@ -42,8 +42,9 @@ test.describe('without a service worker', () => {
       const name = new URL(r.url()).pathname.slice(1);
       if (/^(split|chunk)_.*\.wasm$/.test(name)) requested.push(name);
     });
-    const modules = () =>
-      requested.filter((n) => n.startsWith('split_')).map((n) => n.replace(/-[0-9a-f]+\.wasm$/, ''));
+    const named = (prefix: string) =>
+      requested.filter((n) => n.startsWith(prefix)).map((n) => n.replace(/-[0-9a-f]+\.wasm$/, ''));
+    const modules = () => named('split_');
     await onboard(page, '张网格', 'grid_worker');
     await expect(page.getByRole('heading', { name: '邻里帮' })).toBeVisible();
     expect(requested, "help's list needs no chunk").toEqual([]);
@@ -51,6 +52,9 @@ test.describe('without a service worker', () => {
     await page.getByTestId('help-new').click();
     await expect(page.getByRole('heading', { name: '发布求助', exact: true })).toBeVisible();
     expect(modules()).toEqual(['split_help']);
+    // The code modules share is one file (scripts/split.mjs merges wasm-split's chunks), fetched
+    // with the first module opened and never again.
+    expect(named('chunk_')).toEqual(['chunk_shared']);
     await page.getByRole('navigation').getByText('邻里帮').click();
 
     for (const [i, m] of MODULES.entries()) {
@@ -64,6 +68,7 @@ test.describe('without a service worker', () => {
     await openModule(page, MODULES[0]);
     expect(requested.length).toBe(before);
     expect(new Set(requested).size).toBe(requested.length);
+    expect(named('chunk_')).toEqual(['chunk_shared']);
   });
 });
 
