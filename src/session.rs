@@ -5,7 +5,10 @@ use crate::store::{self, WriteError};
 use leptos::prelude::*;
 use linli_core::doc::Writer;
 use linli_core::rules::DocContext;
-use linli_core::{DocId, DocKind, Millis};
+use linli_core::{CommunityId, DocId, DocKind, Millis};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum StoreStatus {
@@ -146,4 +149,19 @@ pub fn use_doc(id: DocId, kind: DocKind) -> OpenDoc {
         true
     });
     OpenDoc { id, state, ticks }
+}
+
+/// What a module's warm-up does with the store and the member's community.
+pub type Warm = fn(Rc<store::Store>, CommunityId) -> Pin<Box<dyn Future<Output = ()>>>;
+
+/// Starts `open` with the store and the member's community, if both are there yet: how a
+/// module opens what its first screen reads while its chunk is fetched (`lazy_pages!`).
+/// A plain function of boxed futures: one copy in the shell, not one per module.
+pub fn warm(open: Warm) {
+    let community = use_session()
+        .member
+        .with_untracked(|m| m.as_ref().map(|m| m.community.clone()));
+    if let (Some(c), Some(store)) = (community, store::get()) {
+        leptos::task::spawn_local(open(store, c));
+    }
 }

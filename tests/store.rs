@@ -482,6 +482,42 @@ async fn another_tab_takes_a_rebuilt_document_again_from_disk() {
 /// never shows "kept"), and a read fails rather than claiming there is none (the field then
 /// saves nothing over what may be stored).
 #[wasm_bindgen_test]
+async fn two_opens_of_one_document_at_once_read_and_load_it_once() {
+    let name = db_name("opens");
+    let first = open(&name).await;
+    add(&first, "plumbing", 1).await;
+    drop(first);
+    let perf = web_sys::window().unwrap().performance().unwrap();
+    perf.clear_marks_with_mark_name("linli-open:profile");
+    let store = Store::open(&name).await.expect("open store");
+    let (id, _, _) = fixture();
+    // A module's warm-up opening a document, and its page asking for it before that is done.
+    let other = Rc::new(std::cell::RefCell::new(None));
+    {
+        let (store, other) = (store.clone(), other.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let opened = store.open_doc(id, DocKind::PROFILE).await;
+            *other.borrow_mut() = Some(opened);
+        });
+    }
+    let opened = store
+        .open_doc(id, DocKind::PROFILE)
+        .await
+        .expect("open doc");
+    while other.borrow().is_none() {
+        sleep_ms(5).await;
+    }
+    let waited = other
+        .borrow_mut()
+        .take()
+        .unwrap()
+        .expect("the waiting open");
+    assert_eq!(opened, waited, "both callers follow the one document");
+    assert_eq!(labels(&store), vec!["plumbing".to_owned()]);
+    assert_eq!(perf.get_entries_by_name("linli-open:profile").length(), 1);
+}
+
+#[wasm_bindgen_test]
 async fn a_draft_before_the_store_opens_is_never_called_kept() {
     assert!(linli::store::get().is_none());
     assert!(linli::store::drafts::save("help.offer.r1", "刚打的字")

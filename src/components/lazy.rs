@@ -21,10 +21,12 @@ pub type Render<P> = fn(P) -> AnyView;
 pub type Fetched<P> = Result<Render<P>, leptos::wasm_split::SplitLoaderError>;
 
 /// `page` of a module whose renderer `slot` keeps once `fetch` brought it.
+/// `warm` runs as the fetch starts: it may open what `page` will read.
 pub fn lazy_page<P, F>(
     page: P,
     slot: &'static LocalKey<Cell<Option<Render<P>>>>,
     fetch: fn() -> F,
+    warm: fn(P),
 ) -> AnyView
 where
     P: Copy + 'static,
@@ -33,6 +35,7 @@ where
     if let Some(render) = slot.get() {
         return render(page);
     }
+    warm(page);
     // The waiting is the same for every module: written once below rather than copied into
     // the shell for each module's page type.
     waiting(Rc::new(move || {
@@ -86,9 +89,10 @@ fn waiting(fetch: Fetch) -> AnyView {
 
 /// A module's split point, written once for every module: `Page`, the module's pages in its
 /// chunk by name (routes say which, the chunk renders it), and `page(Page::…)`, the view a
-/// route mounts. `$chunk` names the chunk; each page's view follows its name.
+/// route mounts. `$chunk` names the chunk; `warm`, if given, is told which page is waiting
+/// for the chunk and may open what it reads meanwhile; each page's view follows its name.
 macro_rules! lazy_pages {
-    ($chunk:ident { $($name:ident => $view:expr),+ $(,)? }) => {
+    ($chunk:ident $(, warm $warm:path)?, { $($name:ident => $view:expr),+ $(,)? }) => {
         #[derive(Clone, Copy)]
         enum Page {
             $($name),+
@@ -100,7 +104,11 @@ macro_rules! lazy_pages {
         }
 
         fn page(p: Page) -> ::leptos::prelude::AnyView {
-            $crate::components::lazy::lazy_page(p, &PAGES, fetch)
+            $crate::components::lazy::lazy_page(p, &PAGES, fetch, warm_chunk)
+        }
+
+        fn warm_chunk(_page: Page) {
+            $($warm(_page);)?
         }
 
         async fn fetch() -> $crate::components::lazy::Fetched<Page> {

@@ -12,7 +12,7 @@ use std::time::Duration;
 /// Proposals read for the first screen, and added by each tap on "earlier": a phone shows
 /// some six at once, and each is a document to read before the list can show (20 took
 /// about 45 ms of the list's 150 with a year on the phone).
-const PAGE: usize = 10;
+pub(super) const PAGE: usize = 10;
 
 #[component]
 pub fn ProposalsPage() -> impl IntoView {

@@ -16,10 +16,12 @@ mod staff;
 pub use routes::{doc_label, DeliberationRoutes};
 
 use crate::session::{use_doc, use_session, DocState, OpenDoc};
+use crate::store::Store;
 use leptos::prelude::*;
 use linli_core::deliberation::{self, index, list::Community};
 use linli_core::{CommunityId, DocId, DocKind};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 fn use_community() -> Memo<Option<CommunityId>> {
     let session = use_session();
@@ -63,9 +65,7 @@ pub(crate) fn use_listed_proposals(
             return Vec::new();
         };
         let mut listed = index.read(index::listed).unwrap_or_default();
-        linli_core::sort::by(&mut listed, |a, b| {
-            b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id))
-        });
+        newest_first(&mut listed);
         listed
     });
     let total = Memo::new(move |_| listed.with(Vec::len));
@@ -95,6 +95,43 @@ pub(crate) fn use_listed_proposals(
         })
     });
     (docs, total)
+}
+
+/// The order the list shows proposals in: newest first.
+fn newest_first(listed: &mut [index::Listed]) {
+    linli_core::sort::by(listed, |a, b| {
+        b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id))
+    });
+}
+
+/// Opens the index and the proposals of the list's first page while deliberation's chunk
+/// is fetched, so the first screen finds them read instead of starting to read once it
+/// renders (the store has the page's own opens wait for these).
+pub(super) fn warm_list() {
+    crate::session::warm(|store, c| {
+        Box::pin(async move {
+            open_index(store.clone(), c.clone()).await;
+            let Some(mut listed) = store.read(&deliberation::index_id(&c), index::listed) else {
+                return;
+            };
+            newest_first(&mut listed);
+            for l in listed.into_iter().take(list::PAGE) {
+                let store = store.clone();
+                let id = deliberation::doc_id(&c, &l.id);
+                leptos::task::spawn_local(async move {
+                    let _ = store.open_doc(id, deliberation::KIND).await;
+                });
+            }
+        })
+    });
+}
+
+/// Opens the community's index of proposals (points' pages read it too), as a warm-up:
+/// should it fail, the page that reads it says so.
+pub(crate) async fn open_index(store: Rc<Store>, c: CommunityId) {
+    let _ = store
+        .open_doc(deliberation::index_id(&c), index::INDEX)
+        .await;
 }
 
 /// Whether any of `docs` is still being read from the device: lists derive once they are

@@ -22,11 +22,19 @@ pub fn DeliberationRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
     .into_any_nested_route()
 }
 
-lazy_pages!(deliberation {
+lazy_pages!(deliberation, warm warm, {
     List => view! { <ProposalsPage/> },
     New => view! { <NewProposalPage/> },
     Proposal => view! { <ProposalPage/> },
 });
+
+/// The list's documents are opened while the chunk is fetched; a proposal's page, opened
+/// from a link, reads its own.
+fn warm(p: Page) {
+    if let Page::List = p {
+        super::warm_list();
+    }
+}
 
 /// What the sync page calls deliberation's documents.
 pub fn doc_label(kind: &DocKind, t: &Strings) -> Option<&'static str> {

@@ -24,7 +24,7 @@ pub fn HelpRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
     .into_any_nested_route()
 }
 
-lazy_pages!(help {
+lazy_pages!(help, {
     New => view! { <NewRequestPage/> },
     Reports => view! { <ReportsPage/> },
     Request => view! { <RequestPage/> },

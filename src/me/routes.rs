@@ -20,7 +20,7 @@ pub fn MeRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
     .into_any_nested_route()
 }
 
-lazy_pages!(me {
+lazy_pages!(me, {
     Me => view! { <super::MePage/> },
     Neighbours => view! { <NeighboursPage/> },
     Sync => view! { <SyncPage/> },

@@ -41,7 +41,7 @@ fn PatrolHome() -> impl IntoView {
     }
 }
 
-lazy_pages!(patrol {
+lazy_pages!(patrol, {
     Home => view! { <PatrolHome/> },
     Case => view! { <CasePage/> },
     Reports => view! { <ReportsPage/> },

@@ -96,6 +96,17 @@ fn staff_facts(
     .unwrap_or_default()
 }
 
+/// Opens the points document, and deliberation's index its ledger reads, while points'
+/// chunk is fetched, so the balance finds them read instead of starting once it renders.
+pub(super) fn warm() {
+    crate::session::warm(|store, c| {
+        Box::pin(async move {
+            let _ = store.open_doc(points::doc_id(&c), points::KIND).await;
+        })
+    });
+    crate::session::warm(|store, c| Box::pin(crate::deliberation::open_index(store, c)));
+}
+
 pub(crate) fn use_points(community: &CommunityId) -> Points {
     let doc = use_doc(points::doc_id(community), points::KIND);
     let help = crate::help::use_help_docs();

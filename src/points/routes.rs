@@ -22,11 +22,16 @@ pub fn PointsRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
     .into_any_nested_route()
 }
 
-lazy_pages!(points {
+lazy_pages!(points, warm warm, {
     Balance => view! { <PointsPage/> },
     Board => view! { <BoardPage/> },
     Desk => view! { <DeskPage/> },
 });
+
+/// Every page of points reads its document: opened while the chunk is fetched.
+fn warm(_: Page) {
+    super::warm();
+}
 
 /// What the sync page calls points' document.
 pub fn doc_label(kind: &DocKind, t: &Strings) -> Option<&'static str> {

@@ -10,6 +10,7 @@ pub mod api;
 pub mod drafts;
 pub mod idb;
 pub mod load;
+mod opening;
 pub mod sync;
 mod tabs;
 
@@ -119,6 +120,8 @@ pub struct Store {
     /// What `held` recorded, by document id, with its kind: read once when the store
     /// opens, so opening a document held before costs no write (a strict one, each).
     held: RefCell<HashMap<String, String>>,
+    /// Documents being read and loaded, so a second caller waits rather than loads again.
+    opening: opening::Opening,
 }
 
 thread_local! {
@@ -161,6 +164,7 @@ impl Store {
             on_open: RefCell::default(),
             on_foreign: RefCell::default(),
             held: RefCell::new(held),
+            opening: opening::Opening::default(),
         });
         let weak: Weak<Store> = Rc::downgrade(&store);
         let channel = tabs::Channel::open(name, move |heard| {
@@ -219,10 +223,20 @@ impl Store {
 
     /// Loads a document from disk (or starts it from its genesis) and returns the signal that
     /// ticks once per batch of changes to it.
-    pub async fn open_doc(&self, id: DocId, kind: DocKind) -> Result<ArcRwSignal<u64>, String> {
+    pub async fn open_doc(&self, id: DocId, kind: DocKind) -> opening::Opened {
         if let Some(slot) = self.docs.borrow().get(&id) {
             return Ok(slot.version.clone());
         }
+        let guard = match self.opening.begin(id, &kind) {
+            Ok(guard) => guard,
+            Err(wait) => return wait.await,
+        };
+        let opened = self.load_doc(id, kind).await;
+        guard.finish(&opened);
+        opened
+    }
+
+    async fn load_doc(&self, id: DocId, kind: DocKind) -> opening::Opened {
         let key = id.to_string();
         let stored = idb::read_doc(&self.db, &key).await?;
         let copies: HashMap<String, Vec<u8>> = stored.changes.iter().cloned().collect();
@@ -238,6 +252,9 @@ impl Store {
             Some(_) => None,
         };
         let loaded = load::assemble(&kind, stored.snapshot.as_deref(), records);
+        // The start benchmark counts what a start loads (only what the screen shows), and
+        // a test that two opens at once load once.
+        crate::app::mark(&format!("linli-open:{}", kind.as_str()));
         if loaded
             .snapshot_kind
             .clone()
@@ -274,7 +291,6 @@ impl Store {
         }
         doc.set_actor(self.actor.borrow().clone());
         let version = ArcRwSignal::new(0);
-        let opened_mark = format!("linli-open:{}", kind.as_str());
         // Another caller may have opened it while we read: keep the first, it may hold writes.
         let existing = self.docs.borrow().get(&id).map(|s| s.version.clone());
         if let Some(v) = existing {
@@ -293,8 +309,6 @@ impl Store {
         if report.lost_something() {
             self.renew_actor();
         }
-        // The start benchmark counts what a start loads: only what the screen shows.
-        crate::app::mark(&opened_mark);
         // Every tab's syncing follows what any tab holds: recorded for the syncing tab to
         // load on start. A failure here costs only that the document syncs when this tab
         // is the one syncing, so it is a notice, not a failed open.
