@@ -518,6 +518,42 @@ async fn two_opens_of_one_document_at_once_read_and_load_it_once() {
 }
 
 #[wasm_bindgen_test]
+async fn a_waiting_open_whose_first_is_abandoned_opens_the_document_itself() {
+    use std::future::Future;
+    use std::task::{Context, Waker};
+    let name = db_name("abandoned");
+    let first = open(&name).await;
+    add(&first, "plumbing", 1).await;
+    drop(first);
+    let store = Store::open(&name).await.expect("open store");
+    let (id, _, _) = fixture();
+    // The first open starts reading, then its caller goes away before it finishes.
+    let mut abandoned = Box::pin(store.open_doc(id, DocKind::PROFILE));
+    let mut cx = Context::from_waker(Waker::noop());
+    assert!(abandoned.as_mut().poll(&mut cx).is_pending());
+    let other = Rc::new(std::cell::RefCell::new(None));
+    {
+        let (store, other) = (store.clone(), other.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let opened = store.open_doc(id, DocKind::PROFILE).await;
+            *other.borrow_mut() = Some(opened);
+        });
+    }
+    sleep_ms(0).await;
+    assert!(
+        other.borrow().is_none(),
+        "the second open waits for the first"
+    );
+    drop(abandoned);
+    while other.borrow().is_none() {
+        sleep_ms(5).await;
+    }
+    let opened = other.borrow_mut().take().unwrap();
+    assert!(opened.is_ok(), "{opened:?}");
+    assert_eq!(labels(&store), vec!["plumbing".to_owned()]);
+}
+
+#[wasm_bindgen_test]
 async fn a_draft_before_the_store_opens_is_never_called_kept() {
     assert!(linli::store::get().is_none());
     assert!(linli::store::drafts::save("help.offer.r1", "刚打的字")

@@ -224,16 +224,24 @@ impl Store {
     /// Loads a document from disk (or starts it from its genesis) and returns the signal that
     /// ticks once per batch of changes to it.
     pub async fn open_doc(&self, id: DocId, kind: DocKind) -> opening::Opened {
-        if let Some(slot) = self.docs.borrow().get(&id) {
-            return Ok(slot.version.clone());
+        loop {
+            if let Some(slot) = self.docs.borrow().get(&id) {
+                return Ok(slot.version.clone());
+            }
+            match self.opening.begin(id, &kind) {
+                Ok(guard) => {
+                    let opened = self.load_doc(id, kind).await;
+                    guard.finish(&opened);
+                    return opened;
+                }
+                // An open abandoned midway leaves this caller to open the document itself.
+                Err(wait) => {
+                    if let Some(opened) = wait.await {
+                        return opened;
+                    }
+                }
+            }
         }
-        let guard = match self.opening.begin(id, &kind) {
-            Ok(guard) => guard,
-            Err(wait) => return wait.await,
-        };
-        let opened = self.load_doc(id, kind).await;
-        guard.finish(&opened);
-        opened
     }
 
     async fn load_doc(&self, id: DocId, kind: DocKind) -> opening::Opened {

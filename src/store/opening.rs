@@ -21,7 +21,8 @@ pub(super) struct Opening(RefCell<HashMap<DocId, Rc<RefCell<Pending>>>>);
 
 struct Pending {
     kind: DocKind,
-    outcome: Option<Opened>,
+    /// `Some(None)` once the first caller was dropped before it finished.
+    outcome: Option<Option<Opened>>,
     wakers: Vec<Waker>,
 }
 
@@ -52,7 +53,7 @@ impl Opening {
         }
     }
 
-    fn end(&self, id: &DocId, outcome: Opened) {
+    fn end(&self, id: &DocId, outcome: Option<Opened>) {
         let Some(pending) = self.0.borrow_mut().remove(id) else {
             return;
         };
@@ -66,7 +67,7 @@ impl Opening {
 }
 
 /// The first caller's hold on an open: whoever waits hears its outcome, or, should the
-/// caller be dropped before it finishes, that it did not finish (they may ask again).
+/// caller be dropped before it finishes, that there is none (and opens the document itself).
 pub(super) struct Guard<'a> {
     opening: &'a Opening,
     id: Option<DocId>,
@@ -75,7 +76,7 @@ pub(super) struct Guard<'a> {
 impl Guard<'_> {
     pub(super) fn finish(mut self, outcome: &Opened) {
         if let Some(id) = self.id.take() {
-            self.opening.end(&id, outcome.clone());
+            self.opening.end(&id, Some(outcome.clone()));
         }
     }
 }
@@ -83,19 +84,18 @@ impl Guard<'_> {
 impl Drop for Guard<'_> {
     fn drop(&mut self) {
         if let Some(id) = self.id.take() {
-            self.opening
-                .end(&id, Err("the document's opening was abandoned".to_owned()));
+            self.opening.end(&id, None);
         }
     }
 }
 
-/// Waits for an open under way.
+/// Waits for an open under way: its outcome, or `None` if it was abandoned.
 pub(super) struct Wait(Rc<RefCell<Pending>>);
 
 impl Future for Wait {
-    type Output = Opened;
+    type Output = Option<Opened>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Opened> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Opened>> {
         let mut p = self.0.borrow_mut();
         match &p.outcome {
             Some(outcome) => Poll::Ready(outcome.clone()),
