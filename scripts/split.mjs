@@ -75,7 +75,7 @@ export function split(staging) {
 // wasm-split-cli gives the code two or more modules share one chunk per combination of
 // modules that shares it: 26 chunks for five modules, 15 of them fetched and instantiated
 // before a module's first screen, most of a few hundred bytes. Merged, they are one file and
-// one instantiation, and smaller (the 26 were 77,517 B gzip, merged 58,770): a module's first
+// one instantiation, and smaller (the 26 were 77,517 B gzip, merged 55,976): a module's first
 // opening fetches some shared code it does not need, which the service worker precaches
 // anyway. A chunk is only functions put into the shell's table by its element segments, with
 // the shell's memory, table and stack pointer as imports from `__wasm_split`; so wasm-merge
