@@ -180,7 +180,9 @@ fn community() -> Option<CommunityId> {
 
 /// The proposals whose every fact a certificate held when this device last read them,
 /// with that certificate's month (kept in localStorage, by community): a certificate
-/// through the same month or later holds them too, so the points pages skip them.
+/// through the same month or later holds them too, so the points pages skip them. Newer
+/// certificates name such proposals themselves (`Opening::held`), so a phone skips them the
+/// first time too; this keeps the ones older certificates do not name.
 #[derive(Clone, Copy)]
 struct Certified {
     key: StoredValue<String>,
@@ -201,11 +203,13 @@ impl Certified {
         }
     }
 
+    /// Whether the proposal need not be read: the certificate names it held, or this device
+    /// found it held by one through a month `opening` reaches.
     fn held(&self, opening: &Opening, id: &DocId) -> bool {
         let id = id.to_string();
         self.through.with_value(|t| {
-            t.get(&id)
-                .is_some_and(|month| points::still_held(&id, month, opening))
+            let month = t.get(&id).map_or("", String::as_str);
+            points::still_held(&id, month, opening)
         })
     }
 

@@ -1,16 +1,17 @@
 //! The server's monthly certificates: after a month and the grace period, every member's
-//! balance at the month's end and the heads of the documents folded, written into the
+//! balance at the month's end, the heads of the documents folded and which proposals they
+//! hold whole (a device never reads those), written into the
 //! points document's `facts` under the month (`facts/2026-11`), one text value in one op.
 //! Only the server writes there (the door refuses anyone else), so a device trusts what it
 //! reads; a certificate that does not read is skipped, never the document.
 
-use super::ledger::{fold_from, Opening, Sources};
+use super::ledger::{fold_from, proposal_held, Opening, Sources};
 use crate::doc::transact;
 use crate::read::map_at;
 use crate::{LinliError, MemberId, Millis, Result};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ChangeHash, ReadDoc, ROOT};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How long after a month ends its certificate waits, as a vote's does by default: for
 /// devices that were offline at the month's end to sync what they did in it.
@@ -52,8 +53,14 @@ fn encode(o: &Opening) -> String {
     for (m, b) in &o.balances {
         out.push_str(&format!("balance {} {b}\n", m.as_str()));
     }
+    // A proposal the certificate holds whole is named by its heads line's word, so the
+    // list costs nothing beyond the heads every certificate carries.
     for (doc, heads) in &o.heads {
-        out.push_str("heads ");
+        out.push_str(if o.held.contains(doc) {
+            "held "
+        } else {
+            "heads "
+        });
         out.push_str(doc);
         for h in heads {
             out.push(' ');
@@ -79,9 +86,12 @@ fn decode(text: &str) -> Option<Opening> {
                 let member = MemberId::parse(words.next()?).ok()?;
                 o.balances.insert(member, words.next()?.parse().ok()?);
             }
-            "heads" => {
+            word @ ("heads" | "held") => {
                 let doc = words.next()?.to_owned();
                 let heads = words.map(|h| h.parse().ok()).collect::<Option<Vec<_>>>()?;
+                if word == "held" {
+                    o.held.insert(doc.clone());
+                }
                 o.heads.insert(doc, heads);
             }
             _ => return None,
@@ -139,8 +149,26 @@ pub fn certify(
     let mut all = last.heads.clone();
     all.extend(heads);
     (first.max(through - BACKFILL + 1)..=through)
-        .map(|m| ledger.closing(&month_name(m), cut_after(m), all.clone()))
+        .map(|m| {
+            let mut c = ledger.closing(&month_name(m), cut_after(m), all.clone());
+            c.held = held(&c, &last, sources.proposals);
+            c
+        })
         .collect()
+}
+
+/// The proposals certificate `c` holds whole: those the last certificate held (their heads
+/// are among `c`'s, and nothing of a proposal certified is left to pay), and those whose
+/// vote was certified before `c`'s cut, read from the server's copies.
+fn held(c: &Opening, last: &Opening, proposals: &[(&str, &Automerge)]) -> BTreeSet<String> {
+    let mut held = last.held.clone();
+    let new: Vec<String> = proposals
+        .iter()
+        .filter(|(id, doc)| !held.contains(*id) && proposal_held(id, doc, c))
+        .map(|(id, _)| (*id).to_owned())
+        .collect();
+    held.extend(new);
+    held
 }
 
 /// Writes `certs` into the points document, each under its month, in one change. The
@@ -174,9 +202,22 @@ mod tests {
             through: "2026-11".into(),
             cut: cut_after(month_index("2026-11").unwrap()),
             balances: BTreeMap::from([(MemberId::parse("m_ann").unwrap(), -5)]),
-            heads: BTreeMap::from([("docA".into(), vec![ChangeHash([7; 32])])]),
+            heads: BTreeMap::from([
+                ("docA".into(), vec![ChangeHash([7; 32])]),
+                (
+                    "docB".into(),
+                    vec![ChangeHash([8; 32]), ChangeHash([9; 32])],
+                ),
+            ]),
+            held: BTreeSet::from(["docB".to_owned()]),
         };
         assert_eq!(decode(&encode(&o)), Some(o.clone()));
+        assert!(encode(&o).contains("\nheads docA ") && encode(&o).contains("\nheld docB "));
+        // A certificate written before proposals were named held reads with none held.
+        let older = encode(&o).replace("\nheld docB ", "\nheads docB ");
+        let read = decode(&older).unwrap();
+        assert!(read.held.is_empty());
+        assert_eq!(read.heads, o.heads);
         assert_eq!(o.cut, Millis(1_796_054_400_000));
         for broken in ["", "through 2026-11", &encode(&o).replace("-5", "x")] {
             assert_eq!(decode(broken), None, "{broken}");

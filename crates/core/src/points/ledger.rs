@@ -10,7 +10,7 @@ use crate::help;
 use crate::read::map_at;
 use crate::{MemberId, Millis};
 use automerge::{ActorId, Automerge, ChangeHash, ObjId, ReadDoc, ROOT};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// What earned (or spent) an entry, and where to find it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,6 +78,10 @@ pub struct Opening {
     pub balances: BTreeMap<MemberId, i64>,
     /// The heads of each document the server folded, by document id.
     pub heads: BTreeMap<String, Vec<ChangeHash>>,
+    /// The proposals whose every fact these balances hold ([`proposal_held`] on the
+    /// server's copy when it certified): a device need not read them at all, not even the
+    /// first time, when it has nothing of its own to tell it so.
+    pub held: BTreeSet<String>,
 }
 
 /// Which of a document's facts from before the cut an opening leaves to fold.
@@ -241,14 +245,17 @@ pub fn proposal_held(id: &str, doc: &Automerge, opening: &Opening) -> bool {
     op.is_some() && matches!(left, Left::Changes(_)) && !folds(&left, opening, op.as_ref(), cert.at)
 }
 
-/// Whether `opening` holds a proposal that [`proposal_held`] found held by a certificate
-/// through `held_through` (`YYYY-MM`): every later certificate folds on from an earlier
-/// one's heads, so one through the same month or later holds it too, as long as it folded
-/// the proposal at all. An earlier certificate, or none, may not: it is read again.
+/// Whether `opening` holds proposal `id` whole without reading it: the certificate says so
+/// ([`Opening::held`]), or this device found it held ([`proposal_held`]) by a certificate
+/// through `held_through` (`YYYY-MM`, empty for never). Every later certificate folds on
+/// from an earlier one's heads, so one through the same month or later holds it too, as
+/// long as it folded the proposal at all. An earlier certificate, or none, may not: it is
+/// read again.
 pub fn still_held(id: &str, held_through: &str, opening: &Opening) -> bool {
-    !held_through.is_empty()
-        && held_through <= opening.through.as_str()
-        && opening.heads.contains_key(id)
+    opening.held.contains(id)
+        || (!held_through.is_empty()
+            && held_through <= opening.through.as_str()
+            && opening.heads.contains_key(id))
 }
 
 /// Staff's entries in the points document beyond `opening`, as written.
@@ -492,6 +499,7 @@ impl Ledger {
             cut,
             balances,
             heads,
+            held: BTreeSet::new(),
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::{LinliError, MemberId, Millis, Role};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ROOT};
 use proptest::prelude::*;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// 2026-12-01 00:00 in the city (UTC+8).
 const T0: Millis = Millis(1_796_054_400_000);
@@ -966,4 +966,89 @@ fn the_server_certifies_each_month_once_from_the_first_fact_and_a_device_folds_o
     let next = certify(january, &with(&points, &help), heads(&points));
     assert_eq!(months(&next), ["2026-12"]);
     assert_eq!(next[0].balances[&bob_id], 30);
+}
+
+#[test]
+fn a_certificate_names_the_proposals_it_holds_whole_and_a_device_that_skips_them_folds_alike() {
+    let early = certified(&[(&bob(), "for"), (&cai(), "for")]);
+    let mut late = proposal(&[(&bob(), "for"), (&ann(), "against")], false);
+    let mut points = stocked();
+    let heads = |p: &Automerge, late: &Automerge| {
+        BTreeMap::from([
+            ("p1".to_owned(), early.get_heads()),
+            ("p2".to_owned(), late.get_heads()),
+            ("points".to_owned(), p.get_heads()),
+        ])
+    };
+    let sources = |p: &'_ Automerge, proposals: &'_ [(&'_ str, &'_ Automerge)]| {
+        fold_from(
+            &opening(p),
+            &Sources {
+                points: Some(("points", p)),
+                help: &[],
+                proposals,
+            },
+        )
+    };
+    // December's certificate: p1's vote was certified on 6 December, p2's not at all.
+    let december = Millis(day(31).0 + GRACE);
+    let both = [("p1", &early), ("p2", &late)];
+    let certs = certify(
+        december,
+        &Sources {
+            points: Some(("points", &points)),
+            help: &[],
+            proposals: &both,
+        },
+        heads(&points, &late),
+    );
+    assert_eq!(certs.len(), 1);
+    assert_eq!(certs[0].held, BTreeSet::from(["p1".to_owned()]));
+    write_certificate(&mut points, december, &certs).unwrap();
+    assert_eq!(certificates(&points), certs, "read back from the document");
+    // p2 is certified in January, after December's cut: its votes pay then, and January's
+    // certificate holds it, and p1 still, which the server need not read again.
+    delib::certify(&mut late, day(40), |_| false).unwrap();
+    let january = Millis(day(62).0 + GRACE);
+    let only_late = [("p2", &late)];
+    let next = certify(
+        january,
+        &Sources {
+            points: Some(("points", &points)),
+            help: &[],
+            proposals: &only_late,
+        },
+        heads(&points, &late),
+    );
+    assert_eq!(next.len(), 1);
+    assert_eq!(
+        next[0].held,
+        BTreeSet::from(["p1".to_owned(), "p2".to_owned()])
+    );
+    write_certificate(&mut points, january, &next).unwrap();
+
+    // A device with nothing kept reads no proposal the certificate names, and folds what a
+    // device reading them all folds, and a whole fold's balances.
+    let both = [("p1", &early), ("p2", &late)];
+    let o = opening(&points);
+    let unread: Vec<(&str, &Automerge)> = both
+        .iter()
+        .copied()
+        .filter(|(id, _)| !still_held(id, "", &o))
+        .collect();
+    assert!(unread.is_empty());
+    let skipping = sources(&points, &unread);
+    let reading = sources(&points, &both);
+    assert_eq!(skipping.balances(), reading.balances());
+    let whole = fold(&Sources {
+        points: Some(("points", &points)),
+        help: &[],
+        proposals: &both,
+    });
+    assert_eq!(skipping.balances(), whole.balances());
+    assert_eq!(
+        skipping.balance(&bob().member),
+        whole.balance(&bob().member)
+    );
+    assert!(whole.balance(&bob().member) > 0, "the votes paid");
 }
