@@ -4,11 +4,11 @@
 //! pattern), never from a document id a device claims.
 
 use crate::doc::{transact, Writer};
-use crate::read::{i64_at, map_at, str_at};
+use crate::read::{each_field, i64_at, map_at, records, FieldRef};
 use crate::rules::{DocContext, Reach, Record, Rule, Seg, Shape, Who, WriteRules};
 use crate::{DocKind, LinliError, MemberId, Millis, Result, Role};
 use automerge::transaction::Transactable;
-use automerge::{Automerge, ChangeHash, ObjType, ReadDoc, ROOT};
+use automerge::{Automerge, ChangeHash, ObjType, ROOT};
 
 /// The community's index of proposals.
 pub const INDEX: DocKind = DocKind::named("proposals");
@@ -157,22 +157,23 @@ pub fn add(
     Ok(hash)
 }
 
-/// Every entry with a valid id and an author, in id order.
+/// Every entry with a valid id and an author, in id order. One pass over each entry's
+/// fields: points and the list read all of a year's entries at every start.
 pub fn listed(index: &Automerge) -> Vec<Listed> {
-    let Some(items) = map_at(index, &ROOT, "items") else {
-        return Vec::new();
-    };
-    index
-        .keys(&items)
-        .filter(|id| valid_id(id))
-        .filter_map(|id| {
-            let item = map_at(index, &items, &id)?;
-            let author = MemberId::parse(&str_at(index, &item, "author")?).ok()?;
-            let created_at = Millis(i64_at(index, &item, "created_at").unwrap_or(0));
+    records(index, "items")
+        .into_iter()
+        .filter(|(id, _)| valid_id(id))
+        .filter_map(|(id, item)| {
+            let (mut author, mut created_at) = (None, 0);
+            each_field(index, &item, |k, v| match (k, v) {
+                ("author", FieldRef::Str(s)) => author = MemberId::parse(s).ok(),
+                ("created_at", FieldRef::Int(t)) => created_at = t,
+                _ => {}
+            });
             Some(Listed {
                 id,
-                author,
-                created_at,
+                author: author?,
+                created_at: Millis(created_at),
             })
         })
         .collect()
