@@ -30,14 +30,24 @@ pub fn PointsPage() -> impl IntoView {
     };
     let me = StoredValue::new(me);
     let balance = Memo::new(move |_| p.ledger.with(|l| l.balance(&me.get_value())));
+    // Each month's end of mine alone, not every member's balance and every document's heads
+    // a year of certificates holds.
+    let ends = Memo::new(move |_| {
+        p.doc
+            .read(|d| points::month_ends(d, &me.get_value()))
+            .unwrap_or_default()
+    });
     let months = Signal::derive(move || {
         let now = Millis(js_sys::Date::now() as i64);
-        p.certs.with(|certs| {
+        ends.with(|ends| {
             p.ledger
-                .with(|l| points::chart(certs, l, &me.get_value(), now))
+                .with(|l| points::chart(ends, l, &me.get_value(), now))
         })
     });
-    let certified = move || p.certs.with(|c| c.last().map(|o| o.through.clone()));
+    let certified = move || {
+        p.opening
+            .with(|o| (!o.through.is_empty()).then(|| o.through.clone()))
+    };
     view! {
         <section class="page points">
             <div class="page-head">

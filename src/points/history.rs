@@ -23,8 +23,7 @@ pub(super) fn History(points: Points, member: MemberId) -> impl IntoView {
     // The certified balance ends the list, for a member the certificate names (one who
     // joined since has nothing before it).
     let opening = Memo::new(move |_| {
-        points.certs.with(|c| {
-            let o = c.last()?;
+        points.opening.with(|o| {
             let b = o.balances.get(&member.get_value())?;
             Some((o.through.clone(), *b))
         })

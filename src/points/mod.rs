@@ -21,12 +21,13 @@ use linli_core::points::{self, Entry, Ledger, Opening, RateBook, StaffRecord};
 use linli_core::{CommunityId, DocId};
 use std::collections::HashMap;
 
-/// What the points pages share: the community's points document, its certificates, and
-/// the ledger folded onto the latest of them.
+/// What the points pages share: the community's points document, its latest certificate,
+/// and the ledger folded onto it.
 #[derive(Clone, Copy)]
 pub(crate) struct Points {
     pub doc: OpenDoc,
-    pub certs: Memo<Vec<Opening>>,
+    /// The latest certificate (an opening of nothing before the first).
+    pub opening: Memo<Opening>,
     pub ledger: Memo<Ledger>,
     /// Every document the ledger folds is read: until then the ledger is not the balance.
     pub settled: Memo<bool>,
@@ -110,8 +111,7 @@ pub(super) fn warm() {
 pub(crate) fn use_points(community: &CommunityId) -> Points {
     let doc = use_doc(points::doc_id(community), points::KIND);
     let help = crate::help::use_help_docs();
-    let certs = Memo::new(move |_| doc.read(points::certificates).unwrap_or_default());
-    let opening = Memo::new(move |_| certs.with(|c| c.last().cloned().unwrap_or_default()));
+    let opening = Memo::new(move |_| doc.read(points::opening).unwrap_or_default());
     let certified = Certified::load(community);
     // Only the proposals the opening may not hold, known once the points document is in:
     // a year's certified votes are not read.
@@ -148,7 +148,7 @@ pub(crate) fn use_points(community: &CommunityId) -> Points {
     });
     Points {
         doc,
-        certs,
+        opening,
         ledger,
         settled,
         proposals,

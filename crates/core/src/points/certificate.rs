@@ -71,56 +71,154 @@ fn encode(o: &Opening) -> String {
     out
 }
 
-fn decode(text: &str) -> Option<Opening> {
+/// One line of a certificate, borrowed: both readers walk the same lines, so a certificate
+/// one of them skips, the other skips too.
+enum Line<'a> {
+    Through(&'a str),
+    Cut(Millis),
+    Balance(&'a str, i64),
+    Heads {
+        doc: &'a str,
+        hashes: &'a str,
+        held: bool,
+    },
+}
+
+/// Hands each line of `text` to `each`; `None` if any line does not read (the whole
+/// certificate is then skipped).
+fn walk<'a>(text: &'a str, mut each: impl FnMut(Line<'a>)) -> Option<()> {
     let mut lines = text.lines();
     if lines.next()? != MAGIC {
         return None;
     }
-    let mut o = Opening::default();
     for line in lines {
         let mut words = line.split(' ');
-        match words.next()? {
-            "through" => o.through = words.next()?.to_owned(),
-            "cut" => o.cut = Millis(words.next()?.parse().ok()?),
+        let read = match words.next()? {
+            "through" => Line::Through(words.next()?),
+            "cut" => Line::Cut(Millis(words.next()?.parse().ok()?)),
             "balance" => {
-                let member = MemberId::parse(words.next()?).ok()?;
-                o.balances.insert(member, words.next()?.parse().ok()?);
+                let member = words.next().filter(|m| crate::id::is_slug(m))?;
+                Line::Balance(member, words.next()?.parse().ok()?)
             }
             word @ ("heads" | "held") => {
-                let doc = words.next()?.to_owned();
-                let heads = words.map(|h| h.parse().ok()).collect::<Option<Vec<_>>>()?;
-                if word == "held" {
-                    o.held.insert(doc.clone());
+                let doc = words.next()?;
+                // What a change hash reads from, checked without building one.
+                let hash = |h: &str| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit());
+                if !words.all(hash) {
+                    return None;
                 }
-                o.heads.insert(doc, heads);
+                let hashes = line[word.len() + 1 + doc.len()..].trim_start_matches(' ');
+                Line::Heads {
+                    doc,
+                    hashes,
+                    held: word == "held",
+                }
             }
             _ => return None,
-        }
+        };
+        each(read);
     }
-    month_index(&o.through).is_some().then_some(o)
+    Some(())
+}
+
+/// Whether a certificate's month and cut agree, as the server writes them.
+fn closes(through: &str, cut: Millis) -> bool {
+    month_index(through).map(cut_after) == Some(cut)
+}
+
+fn decode(text: &str) -> Option<Opening> {
+    let mut o = Opening::default();
+    let mut hashes_read = true;
+    walk(text, |line| match line {
+        Line::Through(t) => o.through = t.to_owned(),
+        Line::Cut(c) => o.cut = c,
+        Line::Balance(m, b) => {
+            if let Ok(m) = MemberId::parse(m) {
+                o.balances.insert(m, b);
+            }
+        }
+        Line::Heads { doc, hashes, held } => {
+            let heads: Option<Vec<ChangeHash>> = hashes
+                .split(' ')
+                .filter(|h| !h.is_empty())
+                .map(|h| h.parse().ok())
+                .collect();
+            hashes_read &= heads.is_some();
+            if held {
+                o.held.insert(doc.to_owned());
+            }
+            o.heads.insert(doc.to_owned(), heads.unwrap_or_default());
+        }
+    })?;
+    (hashes_read && closes(&o.through, o.cut)).then_some(o)
+}
+
+/// What the chart needs of one certificate: its month, its cut, and one member's balance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MonthEnd {
+    pub through: String,
+    pub cut: Millis,
+    /// `None` for a member the certificate does not name (one who joined since).
+    pub balance: Option<i64>,
+}
+
+fn month_end(text: &str, member: Option<&MemberId>) -> Option<MonthEnd> {
+    let (mut through, mut cut, mut balance) = ("", Millis::default(), None);
+    walk(text, |line| match line {
+        Line::Through(t) => through = t,
+        Line::Cut(c) => cut = c,
+        Line::Balance(m, b) if Some(m) == member.map(MemberId::as_str) => balance = Some(b),
+        _ => {}
+    })?;
+    closes(through, cut).then(|| MonthEnd {
+        through: through.to_owned(),
+        cut,
+        balance,
+    })
+}
+
+/// Every value under a month's key in `facts`, with its key, oldest month first (keys are
+/// `YYYY-MM`, which sort as they come). A certificate reads only under its own month.
+fn texts(doc: &Automerge) -> Vec<(String, std::borrow::Cow<'_, str>)> {
+    let Some(facts) = map_at(doc, &ROOT, "facts") else {
+        return Vec::new();
+    };
+    doc.map_range(&facts, ..)
+        .filter(|item| month_index(&item.key).is_some())
+        .filter_map(|item| match item.value {
+            automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(s)) => {
+                Some((item.key.to_string(), s))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Every certificate the points document holds that reads, oldest first.
 pub fn certificates(doc: &Automerge) -> Vec<Opening> {
-    let Some(facts) = map_at(doc, &ROOT, "facts") else {
-        return Vec::new();
-    };
-    let mut out: Vec<Opening> = doc
-        .map_range(&facts, ..)
-        .filter(|item| month_index(&item.key).is_some())
-        .filter_map(|item| match item.value {
-            automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(s)) => decode(&s),
-            _ => None,
-        })
-        .filter(|o| month_index(&o.through).map(cut_after) == Some(o.cut))
-        .collect();
-    crate::sort::by(&mut out, |a, b| a.through.cmp(&b.through));
-    out
+    texts(doc)
+        .iter()
+        .filter_map(|(month, t)| decode(t).filter(|o| &o.through == month))
+        .collect()
 }
 
-/// The latest certificate, or none yet (an opening of nothing).
+/// Each certificate's month end for `member`, oldest first: [`certificates`] without
+/// building every member's balance and every document's heads a year of them holds.
+pub fn month_ends(doc: &Automerge, member: &MemberId) -> Vec<MonthEnd> {
+    texts(doc)
+        .iter()
+        .filter_map(|(month, t)| month_end(t, Some(member)).filter(|e| &e.through == month))
+        .collect()
+}
+
+/// The latest certificate, or none yet (an opening of nothing): the last of
+/// [`certificates`], the only one read.
 pub fn opening(doc: &Automerge) -> Opening {
-    certificates(doc).pop().unwrap_or_default()
+    texts(doc)
+        .iter()
+        .rev()
+        .find_map(|(month, t)| decode(t).filter(|o| &o.through == month))
+        .unwrap_or_default()
 }
 
 /// The certificates due by `now` that the points document (in `sources`) lacks, oldest
@@ -221,6 +319,83 @@ mod tests {
         assert_eq!(o.cut, Millis(1_796_054_400_000));
         for broken in ["", "through 2026-11", &encode(&o).replace("-5", "x")] {
             assert_eq!(decode(broken), None, "{broken}");
+        }
+    }
+
+    fn sample(through: &str) -> Opening {
+        Opening {
+            through: through.into(),
+            cut: cut_after(month_index(through).unwrap()),
+            balances: BTreeMap::from([
+                (MemberId::parse("m_ann").unwrap(), 15),
+                (MemberId::parse("m_bob").unwrap(), -5),
+            ]),
+            heads: BTreeMap::from([
+                ("docA".into(), vec![ChangeHash([7; 32])]),
+                ("docB".into(), vec![ChangeHash([8; 32])]),
+            ]),
+            held: BTreeSet::from(["docB".to_owned()]),
+        }
+    }
+
+    proptest::proptest! {
+        /// A certificate damaged anywhere reads alike through both readers: the chart's
+        /// month end exists exactly when the whole certificate reads, and then agrees.
+        #[test]
+        fn both_readers_skip_the_same_damaged_certificates(
+            at in 0usize..400,
+            with in proptest::sample::select(vec![" ", "x", "\n", "0", "-", "g", "", "  "]),
+        ) {
+            let text = encode(&sample("2026-10"));
+            let at = at % (text.len() + 1);
+            let damaged = format!("{}{with}{}", &text[..at], &text[(at + 1).min(text.len())..]);
+            let ann = MemberId::parse("m_ann").unwrap();
+            let whole = decode(&damaged);
+            let end = month_end(&damaged, Some(&ann));
+            proptest::prop_assert_eq!(whole.is_some(), end.is_some(), "{:?}", damaged);
+            if let (Some(o), Some(e)) = (whole, end) {
+                proptest::prop_assert_eq!(e, MonthEnd {
+                    through: o.through.clone(),
+                    cut: o.cut,
+                    balance: o.balances.get(&ann).copied(),
+                });
+            }
+        }
+    }
+
+    #[test]
+    fn the_latest_certificate_and_the_month_ends_are_those_of_every_certificate_read_whole() {
+        let mut doc = crate::schema::genesis_with(&super::super::KIND, super::super::ROOTS);
+        let now = Millis(1_796_054_400_000);
+        assert_eq!(opening(&doc), Opening::default());
+        let certs = [sample("2026-08"), sample("2026-09"), sample("2026-10")];
+        write_certificate(&mut doc, now, &certs).unwrap();
+        // Damaged ones, under later months: none of them reads, through either reader.
+        let bad_hash = encode(&sample("2026-11")).replace(&"07".repeat(32), &"07".repeat(31));
+        let bad_cut = encode(&sample("2026-12")).replace("cut ", "cut 1");
+        let facts = map_at(&doc, &ROOT, "facts").unwrap();
+        let mut tx = doc.transaction();
+        tx.put(&facts, "2026-11", bad_hash).unwrap();
+        tx.put(&facts, "2026-12", bad_cut).unwrap();
+        tx.put(&facts, "2027-01", "not a certificate").unwrap();
+        // A whole certificate under another month's key.
+        tx.put(&facts, "2027-02", encode(&sample("2026-10")))
+            .unwrap();
+        tx.commit();
+        let all = certificates(&doc);
+        assert_eq!(all, certs);
+        assert_eq!(opening(&doc), certs[2]);
+        for who in ["m_ann", "m_bob", "m_zed"] {
+            let m = MemberId::parse(who).unwrap();
+            let expected: Vec<MonthEnd> = all
+                .iter()
+                .map(|o| MonthEnd {
+                    through: o.through.clone(),
+                    cut: o.cut,
+                    balance: o.balances.get(&m).copied(),
+                })
+                .collect();
+            assert_eq!(month_ends(&doc, &m), expected, "{who}");
         }
     }
 

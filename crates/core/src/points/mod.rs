@@ -35,7 +35,9 @@ mod module;
 mod rules;
 mod views;
 
-pub use certificate::{certificates, certify, due, opening, write_certificate, GRACE};
+pub use certificate::{
+    certificates, certify, due, month_ends, opening, write_certificate, MonthEnd, GRACE,
+};
 pub use commands::{award, correct, redeem, set_item, set_rates, ITEM_MAX, REASON_MAX};
 pub use ledger::{
     fold, fold_facts, fold_from, followed_staff_facts, help_facts, proposal_facts, proposal_held,

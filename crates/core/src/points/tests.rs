@@ -507,7 +507,7 @@ fn the_chart_shows_each_months_end_from_certificates_and_entries() {
     };
     let device = fold_from(&opening(&points), &sources);
     let bob_id = bob().member;
-    let drawn = chart(&certificates(&points), &device, &bob_id, day(20));
+    let drawn = chart(&month_ends(&points, &bob_id), &device, &bob_id, day(20));
     assert_eq!(drawn.len(), CHART_MONTHS);
     let tail: Vec<(&str, i64)> = drawn[9..].iter().map(|(m, b)| (m.as_str(), *b)).collect();
     assert_eq!(tail, [("2026-10", 10), ("2026-11", 20), ("2026-12", 30)]);

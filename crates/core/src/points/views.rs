@@ -1,7 +1,8 @@
 //! What the points pages show, derived: a member's balance at each month's end for the
 //! chart, and the month's leaderboard without those who opted out.
 
-use super::ledger::{Ledger, Opening};
+use super::certificate::MonthEnd;
+use super::ledger::Ledger;
 use crate::{MemberId, Millis};
 
 /// Months the chart shows, this one included.
@@ -12,18 +13,15 @@ pub const CHART_MONTHS: usize = 12;
 /// a later month, the certified balance plus the entries up to its end; a month before
 /// every certificate the device holds, the nearest earlier certificate's (0 before any).
 pub fn chart(
-    certs: &[Opening],
+    ends: &[MonthEnd],
     ledger: &Ledger,
     member: &MemberId,
     now: Millis,
 ) -> Vec<(String, i64)> {
     let (y, m, _) = now.civil_date_china();
     let this = y * 12 + i64::from(m) - 1;
-    let latest = certs.last();
-    let opened = latest
-        .and_then(|o| o.balances.get(member))
-        .copied()
-        .unwrap_or(0);
+    let latest = ends.last();
+    let opened = latest.and_then(|e| e.balance).unwrap_or(0);
     (this + 1 - CHART_MONTHS as i64..=this)
         .map(|i| {
             let start = Millis::china_month_start(i.div_euclid(12), (i.rem_euclid(12) + 1) as u32);
@@ -39,12 +37,10 @@ pub fn chart(
                         .map(|e| e.amount)
                         .sum::<i64>()
             } else {
-                certs
-                    .iter()
+                ends.iter()
                     .rev()
-                    .find(|o| o.cut <= end)
-                    .and_then(|o| o.balances.get(member))
-                    .copied()
+                    .find(|e| e.cut <= end)
+                    .and_then(|e| e.balance)
                     .unwrap_or(0)
             };
             (month, balance)
