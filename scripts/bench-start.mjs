@@ -6,7 +6,8 @@
 //      grid worker's: 5,000 help requests, 300 proposals with 30,000 ballots and 20,000
 //      comments, 20,000 patrol observations, 2,000 points entries): first paint,
 //      interactive, help's list on screen, then each module's first screen after its tab
-//      is tapped, and which documents the start loaded.
+//      is tapped (each run starting from another module), and which documents the start
+//      and each first screen loaded.
 // Prints medians (and ranges) in milliseconds since navigation start. Not a test.
 //   node scripts/bench-start.mjs [runs=7]     (after scripts/build)
 // LINLI_DIST=<dir> serves another build instead of dist/, to compare two builds run by run.
@@ -143,7 +144,11 @@ for (let i = 0; i < runs; i++) {
   await year.waitForFunction(() => performance.getEntriesByName('bench-help-list').length > 0, null, { timeout: 60_000 });
   row.helpList = await year.evaluate(() => performance.getEntriesByName('bench-help-list')[0].startTime);
   opened = await year.evaluate(() => performance.getEntriesByType('mark').map((m) => m.name).filter((n) => n.startsWith('linli-open:')));
-  for (const [name, href, ready] of screens) {
+  // Each run starts from another module, so each is the first opened in a third of the
+  // runs: the first fetches the code modules share and the documents they share.
+  const order = screens.map((_, k) => screens[(i + k) % screens.length]);
+  row.first = order[0][0];
+  for (const [name, href, ready] of order) {
     [row[name], row[`${name}Loads`]] = await year.evaluate(async ([href, ready]) => {
       const t0 = performance.now();
       document.querySelector(`nav a[href="${href}"]`).click();
@@ -177,7 +182,10 @@ report(`repeat start with a year of data (${held.length} documents), service wor
   ['firstPaint', 'firstContentfulPaint', 'interactive', 'helpList']);
 console.log('  each module\'s first screen, from the tap on its tab (the first run fetches its chunk from the service worker)');
 for (const [name] of screens) line(name, yearRows.map((r) => r[name]));
-// The first run is a phone's first visit to each module (nothing kept in localStorage yet).
+console.log('  the same, only the runs that opened it first after the start');
+for (const [name] of screens) line(`${name}, first`, yearRows.filter((r) => r.first === name).map((r) => r[name]));
+// The first run is a phone's first visit to each module (nothing kept in localStorage yet);
+// it opens deliberation first.
 console.log(`  documents each first screen loaded, first run / later runs' median: ${screens
   .map(([name]) => `${name} ${yearRows[0][`${name}Loads`]} / ${median(yearRows.slice(1).map((r) => r[`${name}Loads`]))}`)
   .join(', ')}`);
