@@ -53,19 +53,20 @@ fn encode(o: &Opening) -> String {
     for (m, b) in &o.balances {
         out.push_str(&format!("balance {} {b}\n", m.as_str()));
     }
-    // A proposal the certificate holds whole is named by its heads line's word, so the
-    // list costs nothing beyond the heads every certificate carries.
     for (doc, heads) in &o.heads {
-        out.push_str(if o.held.contains(doc) {
-            "held "
-        } else {
-            "heads "
-        });
+        out.push_str("heads ");
         out.push_str(doc);
         for h in heads {
             out.push(' ');
             out.push_str(&h.to_string());
         }
+        out.push('\n');
+    }
+    // A proposal held whole is named without its heads: most of a year's documents are
+    // such proposals, and their hashes were most of each month's certificate.
+    for doc in &o.held {
+        out.push_str("held ");
+        out.push_str(doc);
         out.push('\n');
     }
     out
@@ -137,16 +138,18 @@ fn decode(text: &str) -> Option<Opening> {
                 o.balances.insert(m, b);
             }
         }
-        Line::Heads { doc, hashes, held } => {
+        Line::Heads {
+            doc, held: true, ..
+        } => {
+            o.held.insert(doc.to_owned());
+        }
+        Line::Heads { doc, hashes, .. } => {
             let heads: Option<Vec<ChangeHash>> = hashes
                 .split(' ')
                 .filter(|h| !h.is_empty())
                 .map(|h| h.parse().ok())
                 .collect();
             hashes_read &= heads.is_some();
-            if held {
-                o.held.insert(doc.to_owned());
-            }
             o.heads.insert(doc.to_owned(), heads.unwrap_or_default());
         }
     })?;
@@ -250,6 +253,7 @@ pub fn certify(
         .map(|m| {
             let mut c = ledger.closing(&month_name(m), cut_after(m), all.clone());
             c.held = held(&c, &last, sources.proposals);
+            c.heads.retain(|doc, _| !c.held.contains(doc));
             c
         })
         .collect()
@@ -300,19 +304,16 @@ mod tests {
             through: "2026-11".into(),
             cut: cut_after(month_index("2026-11").unwrap()),
             balances: BTreeMap::from([(MemberId::parse("m_ann").unwrap(), -5)]),
-            heads: BTreeMap::from([
-                ("docA".into(), vec![ChangeHash([7; 32])]),
-                (
-                    "docB".into(),
-                    vec![ChangeHash([8; 32]), ChangeHash([9; 32])],
-                ),
-            ]),
+            heads: BTreeMap::from([(
+                "docA".into(),
+                vec![ChangeHash([7; 32]), ChangeHash([9; 32])],
+            )]),
             held: BTreeSet::from(["docB".to_owned()]),
         };
         assert_eq!(decode(&encode(&o)), Some(o.clone()));
-        assert!(encode(&o).contains("\nheads docA ") && encode(&o).contains("\nheld docB "));
+        assert!(encode(&o).contains("\nheads docA ") && encode(&o).ends_with("\nheld docB\n"));
         // A certificate written before proposals were named held reads with none held.
-        let older = encode(&o).replace("\nheld docB ", "\nheads docB ");
+        let older = encode(&o).replace("\nheld docB\n", "\n");
         let read = decode(&older).unwrap();
         assert!(read.held.is_empty());
         assert_eq!(read.heads, o.heads);
@@ -332,7 +333,7 @@ mod tests {
             ]),
             heads: BTreeMap::from([
                 ("docA".into(), vec![ChangeHash([7; 32])]),
-                ("docB".into(), vec![ChangeHash([8; 32])]),
+                ("docC".into(), vec![ChangeHash([8; 32])]),
             ]),
             held: BTreeSet::from(["docB".to_owned()]),
         }

@@ -80,7 +80,8 @@ pub struct Opening {
     pub heads: BTreeMap<String, Vec<ChangeHash>>,
     /// The proposals whose every fact these balances hold ([`proposal_held`] on the
     /// server's copy when it certified): a device need not read them at all, not even the
-    /// first time, when it has nothing of its own to tell it so.
+    /// first time, when it has nothing of its own to tell it so. Their heads are not in
+    /// `heads`: nothing of them is left to fold, so nothing needs telling apart.
     pub held: BTreeSet<String>,
 }
 
@@ -197,6 +198,10 @@ pub fn help_facts(id: &str, doc: &Automerge, opening: &Opening) -> Vec<Entry> {
 /// What one proposal earns once certified, beyond `opening`: each counted voter, and its
 /// author if adopted, all booked by the certificate's change.
 pub fn proposal_facts(id: &str, doc: &Automerge, opening: &Opening) -> Vec<Entry> {
+    // The certificate holds every fact of it, and keeps no heads to tell them by.
+    if opening.held.contains(id) {
+        return Vec::new();
+    }
     let Some(p) = deliberation::read(doc) else {
         return Vec::new();
     };
@@ -235,6 +240,9 @@ pub fn proposal_facts(id: &str, doc: &Automerge, opening: &Opening) -> Vec<Entry
 /// later certificate folds on from an earlier one's heads, so a device that saw this once
 /// need not read the proposal again for any opening through the same month or later.
 pub fn proposal_held(id: &str, doc: &Automerge, opening: &Opening) -> bool {
+    if opening.held.contains(id) {
+        return true;
+    }
     let Some(cert) = deliberation::read(doc).and_then(|p| p.certified) else {
         return false;
     };

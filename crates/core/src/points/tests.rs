@@ -1004,6 +1004,8 @@ fn a_certificate_names_the_proposals_it_holds_whole_and_a_device_that_skips_them
     );
     assert_eq!(certs.len(), 1);
     assert_eq!(certs[0].held, BTreeSet::from(["p1".to_owned()]));
+    // Named held, p1 needs no heads in the certificate; p2's are there to tell its facts by.
+    assert!(!certs[0].heads.contains_key("p1") && certs[0].heads.contains_key("p2"));
     write_certificate(&mut points, december, &certs).unwrap();
     assert_eq!(certificates(&points), certs, "read back from the document");
     // p2 is certified in January, after December's cut: its votes pay then, and January's
@@ -1025,6 +1027,20 @@ fn a_certificate_names_the_proposals_it_holds_whole_and_a_device_that_skips_them
         next[0].held,
         BTreeSet::from(["p1".to_owned(), "p2".to_owned()])
     );
+    assert_eq!(next[0].heads.keys().collect::<Vec<_>>(), ["points"]);
+    // As the server certifies, with every listed proposal: the same certificate, p1's votes
+    // not counted again although its heads are gone.
+    let both = [("p1", &early), ("p2", &late)];
+    let with_all = certify(
+        january,
+        &Sources {
+            points: Some(("points", &points)),
+            help: &[],
+            proposals: &both,
+        },
+        heads(&points, &late),
+    );
+    assert_eq!(with_all, next);
     write_certificate(&mut points, january, &next).unwrap();
 
     // A device with nothing kept reads no proposal the certificate names, and folds what a
