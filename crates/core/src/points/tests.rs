@@ -973,12 +973,20 @@ fn a_certificate_names_the_proposals_it_holds_whole_and_a_device_that_skips_them
     let early = certified(&[(&bob(), "for"), (&cai(), "for")]);
     let mut late = proposal(&[(&bob(), "for"), (&ann(), "against")], false);
     let mut points = stocked();
-    let heads = |p: &Automerge, late: &Automerge| {
-        BTreeMap::from([
+    // The server's certificates due at `now`, from the proposals it reads.
+    let certified_at = |now, p: &Automerge, proposals: &[(&str, &Automerge)]| {
+        let late = proposals.iter().find(|(id, _)| *id == "p2").unwrap().1;
+        let heads = BTreeMap::from([
             ("p1".to_owned(), early.get_heads()),
             ("p2".to_owned(), late.get_heads()),
             ("points".to_owned(), p.get_heads()),
-        ])
+        ]);
+        let sources = Sources {
+            points: Some(("points", p)),
+            help: &[],
+            proposals,
+        };
+        certify(now, &sources, heads)
     };
     let sources = |p: &'_ Automerge, proposals: &'_ [(&'_ str, &'_ Automerge)]| {
         fold_from(
@@ -993,15 +1001,7 @@ fn a_certificate_names_the_proposals_it_holds_whole_and_a_device_that_skips_them
     // December's certificate: p1's vote was certified on 6 December, p2's not at all.
     let december = Millis(day(31).0 + GRACE);
     let both = [("p1", &early), ("p2", &late)];
-    let certs = certify(
-        december,
-        &Sources {
-            points: Some(("points", &points)),
-            help: &[],
-            proposals: &both,
-        },
-        heads(&points, &late),
-    );
+    let certs = certified_at(december, &points, &both);
     assert_eq!(certs.len(), 1);
     assert_eq!(certs[0].held, BTreeSet::from(["p1".to_owned()]));
     // Named held, p1 needs no heads in the certificate; p2's are there to tell its facts by.
@@ -1013,15 +1013,7 @@ fn a_certificate_names_the_proposals_it_holds_whole_and_a_device_that_skips_them
     delib::certify(&mut late, day(40), |_| false).unwrap();
     let january = Millis(day(62).0 + GRACE);
     let only_late = [("p2", &late)];
-    let next = certify(
-        january,
-        &Sources {
-            points: Some(("points", &points)),
-            help: &[],
-            proposals: &only_late,
-        },
-        heads(&points, &late),
-    );
+    let next = certified_at(january, &points, &only_late);
     assert_eq!(next.len(), 1);
     assert_eq!(
         next[0].held,
@@ -1031,15 +1023,7 @@ fn a_certificate_names_the_proposals_it_holds_whole_and_a_device_that_skips_them
     // As the server certifies, with every listed proposal: the same certificate, p1's votes
     // not counted again although its heads are gone.
     let both = [("p1", &early), ("p2", &late)];
-    let with_all = certify(
-        january,
-        &Sources {
-            points: Some(("points", &points)),
-            help: &[],
-            proposals: &both,
-        },
-        heads(&points, &late),
-    );
+    let with_all = certified_at(january, &points, &both);
     assert_eq!(with_all, next);
     write_certificate(&mut points, january, &next).unwrap();
 
