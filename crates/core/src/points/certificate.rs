@@ -1,9 +1,9 @@
 //! The server's monthly certificates: after a month and the grace period, every member's
 //! balance at the month's end, the heads of the documents folded and which proposals they
-//! hold whole (a device never reads those), written into the
-//! points document's `facts` under the month (`facts/2026-11`), one text value in one op.
-//! Only the server writes there (the door refuses anyone else), so a device trusts what it
-//! reads; a certificate that does not read is skipped, never the document.
+//! hold whole (a device never reads those), written into the points document's `facts`
+//! under the month (`facts/2026-11`), one text value in one op. Only the server writes
+//! there (the door refuses anyone else), so a device trusts what it reads; a certificate
+//! that does not read is skipped, never the document.
 
 use super::ledger::{fold_from, proposal_held, Opening, Sources};
 use crate::doc::transact;
