@@ -478,81 +478,87 @@ async fn another_tab_takes_a_rebuilt_document_again_from_disk() {
     assert_eq!(kept, vec!["after".to_owned(), "keep".to_owned()]);
 }
 
-/// Before any store is open there is nowhere to keep a draft: saving says so (the field then
-/// never shows "kept"), and a read fails rather than claiming there is none (the field then
-/// saves nothing over what may be stored).
-#[wasm_bindgen_test]
-async fn two_opens_of_one_document_at_once_read_and_load_it_once() {
-    let name = db_name("opens");
+/// What an open of the profile document gives, once it has.
+type OpenedCell = Rc<std::cell::RefCell<Option<Result<leptos::prelude::ArcRwSignal<u64>, String>>>>;
+
+/// Opens the profile document `id` in a task of its own, as a module's warm-up does.
+fn spawn_open(store: &Rc<Store>, id: DocId) -> OpenedCell {
+    let cell: OpenedCell = Rc::default();
+    let (store, out) = (store.clone(), cell.clone());
+    wasm_bindgen_futures::spawn_local(async move {
+        let opened = store.open_doc(id, DocKind::PROFILE).await;
+        *out.borrow_mut() = Some(opened);
+    });
+    cell
+}
+
+/// What the open in `cell` gave, once it has.
+async fn opened(cell: &OpenedCell) -> Result<leptos::prelude::ArcRwSignal<u64>, String> {
+    loop {
+        if let Some(opened) = cell.borrow_mut().take() {
+            return opened;
+        }
+        sleep_ms(5).await;
+    }
+}
+
+/// A store opened afresh over a profile document written before, its document not yet
+/// open, and no `linli-open:profile` mark left from writing it.
+async fn holding_one_profile(test: &str) -> Rc<Store> {
+    let name = db_name(test);
     let first = open(&name).await;
     add(&first, "plumbing", 1).await;
     drop(first);
     let perf = web_sys::window().unwrap().performance().unwrap();
     perf.clear_marks_with_mark_name("linli-open:profile");
-    let store = Store::open(&name).await.expect("open store");
+    Store::open(&name).await.expect("open store")
+}
+
+/// A module's warm-up opening a document, and its page asking for it before that is done:
+/// the document is read and loaded once, and both follow it.
+#[wasm_bindgen_test]
+async fn two_opens_of_one_document_at_once_read_and_load_it_once() {
+    let store = holding_one_profile("opens").await;
+    let perf = web_sys::window().unwrap().performance().unwrap();
     let (id, _, _) = fixture();
-    // A module's warm-up opening a document, and its page asking for it before that is done.
-    let other = Rc::new(std::cell::RefCell::new(None));
-    {
-        let (store, other) = (store.clone(), other.clone());
-        wasm_bindgen_futures::spawn_local(async move {
-            let opened = store.open_doc(id, DocKind::PROFILE).await;
-            *other.borrow_mut() = Some(opened);
-        });
-    }
-    let opened = store
+    let other = spawn_open(&store, id);
+    let first = store
         .open_doc(id, DocKind::PROFILE)
         .await
         .expect("open doc");
-    while other.borrow().is_none() {
-        sleep_ms(5).await;
-    }
-    let waited = other
-        .borrow_mut()
-        .take()
-        .unwrap()
-        .expect("the waiting open");
-    assert_eq!(opened, waited, "both callers follow the one document");
+    let waited = opened(&other).await.expect("the waiting open");
+    assert_eq!(first, waited, "both callers follow the one document");
     assert_eq!(labels(&store), vec!["plumbing".to_owned()]);
     assert_eq!(perf.get_entries_by_name("linli-open:profile").length(), 1);
 }
 
+/// An open whose caller goes away midway leaves the open waiting on it to load the
+/// document itself, not to fail.
 #[wasm_bindgen_test]
 async fn a_waiting_open_whose_first_is_abandoned_opens_the_document_itself() {
     use std::future::Future;
     use std::task::{Context, Waker};
-    let name = db_name("abandoned");
-    let first = open(&name).await;
-    add(&first, "plumbing", 1).await;
-    drop(first);
-    let store = Store::open(&name).await.expect("open store");
+    let store = holding_one_profile("abandoned").await;
     let (id, _, _) = fixture();
     // The first open starts reading, then its caller goes away before it finishes.
     let mut abandoned = Box::pin(store.open_doc(id, DocKind::PROFILE));
     let mut cx = Context::from_waker(Waker::noop());
     assert!(abandoned.as_mut().poll(&mut cx).is_pending());
-    let other = Rc::new(std::cell::RefCell::new(None));
-    {
-        let (store, other) = (store.clone(), other.clone());
-        wasm_bindgen_futures::spawn_local(async move {
-            let opened = store.open_doc(id, DocKind::PROFILE).await;
-            *other.borrow_mut() = Some(opened);
-        });
-    }
+    let other = spawn_open(&store, id);
     sleep_ms(0).await;
     assert!(
         other.borrow().is_none(),
         "the second open waits for the first"
     );
     drop(abandoned);
-    while other.borrow().is_none() {
-        sleep_ms(5).await;
-    }
-    let opened = other.borrow_mut().take().unwrap();
+    let opened = opened(&other).await;
     assert!(opened.is_ok(), "{opened:?}");
     assert_eq!(labels(&store), vec!["plumbing".to_owned()]);
 }
 
+/// Before any store is open there is nowhere to keep a draft: saving says so (the field then
+/// never shows "kept"), and a read fails rather than claiming there is none (the field then
+/// saves nothing over what may be stored).
 #[wasm_bindgen_test]
 async fn a_draft_before_the_store_opens_is_never_called_kept() {
     assert!(linli::store::get().is_none());
